@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Entry point: loads the compiled CLI and nothing else, so start-up pays for no TypeScript loader.
+import { readFileSync } from 'node:fs';
+
+const argv = process.argv.slice(2);
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  // The most frequent call from hooks and scripts: answer before loading anything else.
+  process.stdout.write(`${version}\n`);
+} else {
+  const { main } = await import('../dist/cli/main.js');
+  process.exitCode = await main({
+    argv,
+    env: process.env,
+    cwd: process.cwd(),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    version,
+  });
+}

@@ -1,0 +1,58 @@
+// mreg register <model> <paths...>
+import { readDocumentFile } from '../../core/documents.js';
+import { mergeMetadata, parseAssignments } from '../../core/manifest/metadata.js';
+import { validateMetadata } from '../../core/manifest/validate.js';
+import type { Metadata } from '../../core/manifest/types.js';
+import { register, type ChangeType } from '../../core/register.js';
+import { openContextStore, type Context } from '../context.js';
+import { EXIT_OK } from '../exit.js';
+import { formatBytes, throughput } from '../render.js';
+
+interface Options {
+  version?: string;
+  change?: ChangeType;
+  message?: string;
+  param?: string[];
+  metric?: string[];
+  tag?: string[];
+  meta?: string;
+  actor?: string;
+}
+
+export async function run(ctx: Context, args: unknown[], opts: Options): Promise<number> {
+  const [model, paths] = args as [string, string[]];
+  const store = await openContextStore(ctx);
+  let fileMeta: Metadata = { params: {}, metrics: {}, tags: {} };
+  if (opts.meta) fileMeta = validateMetadata(await readDocumentFile(opts.meta, opts.meta), opts.meta);
+  const meta = mergeMetadata(fileMeta, {
+    params: parseAssignments(opts.param ?? [], '--param'),
+    metrics: parseAssignments(opts.metric ?? [], '--metric'),
+    tags: parseAssignments(opts.tag ?? [], '--tag'),
+    ...(opts.message === undefined ? {} : { message: opts.message }),
+  });
+
+  const progress = await ctx.render.progress(`storing ${model}`);
+  const started = Date.now();
+  let result;
+  try {
+    result = await register(store, {
+      model,
+      inputs: paths,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      version: opts.version,
+      change: opts.change,
+      meta,
+      actor: opts.actor,
+      onProgress: (p) => progress.update(`hashing ${p.file} (${p.fileIndex + 1}/${p.fileCount}): ${throughput(p.bytes, started)}`),
+    });
+  } finally {
+    progress.stop();
+  }
+  const total = result.artifacts.reduce((sum, a) => sum + a.size, 0);
+  const text = result.unchanged
+    ? `unchanged: ${result.model}@${result.version} already holds these files and metadata (hash ${result.hash})`
+    : `registered ${ctx.render.out.bold(`${result.model}@${result.version}`)} (hash ${result.hash}, ${result.artifacts.length} file${result.artifacts.length === 1 ? '' : 's'}, ${formatBytes(total)}; ${formatBytes(result.bytes_stored)} new)`;
+  ctx.render.result(result, text);
+  return EXIT_OK;
+}

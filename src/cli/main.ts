@@ -1,0 +1,96 @@
+// Builds the commander program from the command table and runs one command. Never calls
+// process.exit: returns the exit code, so it can run in-process in tests as well.
+import { Command, CommanderError, Option } from 'commander';
+import { MregError, toMregError } from '../core/errors.js';
+import { COMMANDS, type CommandSpec } from './commands/index.js';
+import type { Context, GlobalOptions } from './context.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit.js';
+import { Renderer, type Streams } from './render.js';
+
+export interface RunOptions extends Streams {
+  argv: string[]; // without node and script
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdinIsTTY: boolean;
+  version: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function addCommand(program: Command, spec: CommandSpec, state: { code: number; ctx?: Context }, makeContext: (globals: GlobalOptions) => Context): void {
+  const cmd = program.command(`${spec.name}${spec.args ? ` ${spec.args}` : ''}`).description(spec.summary);
+  for (const o of spec.options) {
+    const option = new Option(o.flags, o.description);
+    if (o.choices) option.choices(o.choices);
+    if (o.repeatable) option.argParser(collect);
+    cmd.addOption(option);
+  }
+  cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+  cmd.action(async (...params: unknown[]) => {
+    const command = params[params.length - 1] as Command;
+    const opts = command.opts();
+    const ctx = makeContext(command.optsWithGlobals() as unknown as GlobalOptions);
+    state.ctx = ctx;
+    const mod = await spec.load();
+    state.code = await mod.run(ctx, params.slice(0, -2), opts);
+  });
+}
+
+export async function main(run: RunOptions): Promise<number> {
+  const wantsJson = run.argv.includes('--json');
+  const colorFlag = !run.argv.includes('--no-color');
+  const fallback = new Renderer(run, { json: wantsJson, color: colorFlag, env: run.env });
+  const state: { code: number; ctx?: Context } = { code: EXIT_OK };
+
+  const program = new Command('mreg')
+    .description('a model registry with a local, content-addressed file store')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .option('--store <dir>', 'the store directory (default: MREG_STORE, or the nearest .modelreg upwards)')
+    .option('--no-color', 'no colour (also: NO_COLOR=1)')
+    .addHelpText('after', `\nExamples:\n  $ mreg init\n  $ mreg register fraud model.onnx --change minor -m "first model"\n  $ mreg ls\n  $ mreg verify --json\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input. Run 'mreg <command> --help' for a command's options.`)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => run.stdout.write(text),
+      writeErr: (text) => {
+        if (!wantsJson) run.stderr.write(text);
+      },
+      outputError: () => undefined, // reported below, as one line or as JSON
+    });
+
+  const makeContext = (globals: GlobalOptions): Context => ({
+    cwd: run.cwd,
+    env: run.env,
+    stdinIsTTY: run.stdinIsTTY,
+    globals: { json: Boolean(globals.json), color: globals.color !== false, ...(globals.store ? { store: globals.store } : {}) },
+    render: new Renderer(run, { json: Boolean(globals.json), color: globals.color !== false, env: run.env }),
+  });
+  for (const spec of COMMANDS) addCommand(program, spec, state, makeContext);
+
+  const positional = run.argv.filter((a) => a !== '--json' && a !== '--no-color');
+  if (positional.length === 1 && (positional[0] === '--version' || positional[0] === '-V')) {
+    fallback.result({ version: run.version }, run.version);
+    return EXIT_OK;
+  }
+  if (run.argv.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT_USAGE;
+  }
+
+  try {
+    await program.parseAsync(run.argv, { from: 'user' });
+    return state.code;
+  } catch (err) {
+    const render = state.ctx?.render ?? fallback;
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return EXIT_OK; // --help
+      const message = err.message.replace(/^error: /, '');
+      render.error(new MregError('USAGE', message, { hint: "see 'mreg --help' or 'mreg <command> --help'" }));
+      return EXIT_USAGE;
+    }
+    const error = toMregError(err);
+    render.error(error);
+    if (error.code === 'INTERNAL' && run.env.MREG_DEBUG) run.stderr.write(`${(err as Error).stack}\n`);
+    return error.code === 'INTERNAL' ? EXIT_FAILED : exitCodeFor(error.code);
+  }
+}

@@ -1,0 +1,107 @@
+// Output: with --json exactly one JSON document on stdout; otherwise the result as text on stdout.
+// Warnings, errors, colour and progress go to stderr. Colour is off with NO_COLOR, --no-color or no TTY.
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { MregError } from '../core/errors.js';
+
+export interface Streams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface Progress {
+  update(text: string): void;
+  stop(): void;
+}
+
+export class Renderer {
+  readonly json: boolean;
+  /** colour for stdout text */
+  readonly out: ChalkInstance;
+  /** colour for stderr text */
+  readonly err: ChalkInstance;
+  private readonly interactive: boolean;
+
+  constructor(
+    private readonly streams: Streams,
+    options: { json: boolean; color: boolean; env: NodeJS.ProcessEnv },
+  ) {
+    this.json = options.json;
+    const allowed = options.color && !('NO_COLOR' in options.env && options.env.NO_COLOR !== '');
+    this.out = new Chalk({ level: allowed && streams.stdout.isTTY ? 1 : 0 });
+    this.err = new Chalk({ level: allowed && streams.stderr.isTTY ? 1 : 0 });
+    this.interactive = Boolean(streams.stderr.isTTY) && !options.env.CI;
+  }
+
+  /** Prints the command's result: `data` under --json, else the text (if any). */
+  result(data: unknown, text?: string): void {
+    if (this.json) this.streams.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    else if (text) this.streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  note(text: string): void {
+    if (!this.json) this.streams.stderr.write(`${text}\n`);
+  }
+
+  warn(text: string): void {
+    this.streams.stderr.write(`${this.err.yellow('warning:')} ${text}\n`);
+  }
+
+  error(error: MregError): void {
+    if (this.json) {
+      this.streams.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
+      return;
+    }
+    this.streams.stderr.write(`${this.err.red('mreg:')} ${error.message}\n`);
+    if (error.hint) this.streams.stderr.write(`${this.err.dim(`hint: ${error.hint}`)}\n`);
+  }
+
+  /** A spinner with live text on an interactive terminal; nothing at all elsewhere (CI logs stay clean). */
+  async progress(initial: string): Promise<Progress> {
+    if (!this.interactive) return { update() {}, stop() {} };
+    const { default: ora } = await import('ora');
+    const spinner = ora({ text: initial, stream: this.streams.stderr as NodeJS.WriteStream, discardStdin: false }).start();
+    let last = 0;
+    return {
+      update(text) {
+        const now = Date.now();
+        if (now - last < 100) return; // repainting faster than the eye helps nobody
+        last = now;
+        spinner.text = text;
+      },
+      stop() {
+        spinner.stop();
+      },
+    };
+  }
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${UNITS[unit]}`;
+}
+
+/** Bytes done, and the rate since `startedAt`. */
+export function throughput(bytes: number, startedAt: number): string {
+  const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
+  return `${formatBytes(bytes)} at ${formatBytes(bytes / seconds)}/s`;
+}
+
+export function table(rows: string[][], header?: string[]): string {
+  const all = header ? [header, ...rows] : rows;
+  const widths: number[] = [];
+  for (const row of all) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
+  return all
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell)))).join('  '))
+    .join('\n');
+}
+
+function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}

@@ -1,0 +1,33 @@
+// The version hash: sha256 over a canonical JSON form (sorted keys) of the artifact list and the
+// declared metadata. Time, actor, git state and message are left out, so the same inputs give the
+// same hash on every run and machine.
+import { createHash } from 'node:crypto';
+import type { Artifact, Json, Metadata } from './types.js';
+import { METADATA_SECTIONS } from './types.js';
+
+export function canonicalJson(value: Json): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
+}
+
+export function versionDigest(artifacts: Artifact[], meta: Metadata): string {
+  const sorted = [...artifacts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const identity: Record<string, Json> = {
+    kind: 'model',
+    artifacts: sorted.map((a) => [a.path, a.sha256, a.size]),
+    params: meta.params,
+    metrics: meta.metrics,
+    tags: meta.tags,
+  };
+  for (const section of METADATA_SECTIONS) {
+    const value = meta[section];
+    if (value !== undefined) identity[section] = value;
+  }
+  return `sha256:${createHash('sha256').update('mreg-version-1\n').update(canonicalJson(identity)).digest('hex')}`;
+}
+
+export function shortHash(digest: string): string {
+  return digest.slice('sha256:'.length, 'sha256:'.length + 12);
+}

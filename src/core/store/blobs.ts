@@ -1,0 +1,239 @@
+// Content-addressed blobs: each file is read once, hashed and copied in the same streaming pass
+// (constant memory), written to a temp file and renamed into objects/<aa>/<sha256>. Reads re-hash.
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MregError } from '../errors.js';
+import { fsyncDir, openTemp, removeQuietly } from './atomic.js';
+import { blobPath, type Layout } from './layout.js';
+
+const CHUNK = 4 * 1024 * 1024;
+
+export interface BlobRef {
+  sha256: string;
+  size: number;
+}
+
+export interface StoredBlob extends BlobRef {
+  /** false when the store already held these bytes and nothing was copied */
+  written: boolean;
+}
+
+export type ProgressFn = (bytesDone: number) => void;
+
+/**
+ * Reads `fh` from start to end in CHUNK pieces, handing each to `onChunk` in order while the next
+ * read is already in flight. A chunk's buffer stays valid until the second following call, so an
+ * asynchronous write started by `onChunk` may run while the next chunk is hashed.
+ */
+async function streamChunks(fh: FileHandle, onChunk: (chunk: Buffer, position: number) => Promise<void> | void): Promise<number> {
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let index = 0;
+  let position = 0;
+  let pending = fh.read(buffers[0]!, 0, CHUNK, 0);
+  try {
+    for (;;) {
+      const { bytesRead, buffer } = await pending;
+      if (bytesRead === 0) return position;
+      const chunkPosition = position;
+      position += bytesRead;
+      index = (index + 1) % buffers.length;
+      pending = fh.read(buffers[index]!, 0, CHUNK, position);
+      await onChunk(buffer.subarray(0, bytesRead), chunkPosition);
+    }
+  } catch (err) {
+    await pending.catch(() => undefined); // let the read in flight finish before the handle closes
+    throw err;
+  }
+}
+
+/** Writes chunks in order, keeping at most one write in flight. */
+function sequentialWriter(fh: FileHandle): { write(chunk: Buffer, position: number): Promise<void>; flush(): Promise<void> } {
+  let inFlight: Promise<unknown> = Promise.resolve();
+  return {
+    async write(chunk, position) {
+      await inFlight;
+      inFlight = fh.write(chunk, 0, chunk.length, position);
+      inFlight.catch(() => undefined); // surfaced by the next write() or flush()
+    },
+    async flush() {
+      await inFlight;
+    },
+  };
+}
+
+async function copyRange(from: FileHandle, to: FileHandle, length: number): Promise<void> {
+  const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(length, 1)));
+  for (let position = 0; position < length; ) {
+    const { bytesRead } = await from.read(buffer, 0, Math.min(buffer.length, length - position), position);
+    if (bytesRead === 0) throw new MregError('CHANGED_WHILE_READING', 'input file shrank while it was being stored');
+    await to.write(buffer, 0, bytesRead, position);
+    position += bytesRead;
+  }
+}
+
+export async function hashFile(path: string, onProgress?: ProgressFn): Promise<BlobRef> {
+  const fh = await open(path, constants.O_RDONLY);
+  try {
+    const hash = createHash('sha256');
+    const size = await streamChunks(fh, (chunk, position) => {
+      hash.update(chunk);
+      onProgress?.(position + chunk.length);
+    });
+    return { sha256: hash.digest('hex'), size };
+  } finally {
+    await fh.close();
+  }
+}
+
+async function openExistingBlob(layout: Layout, ref: BlobRef): Promise<FileHandle | undefined> {
+  try {
+    const fh = await open(blobPath(layout, ref.sha256), constants.O_RDONLY | constants.O_NOFOLLOW);
+    const st = await fh.stat();
+    if (st.isFile() && st.size === ref.size) return fh;
+    await fh.close();
+  } catch {
+    // missing or unreadable: the candidate is simply not usable
+  }
+  return undefined;
+}
+
+/** Moves a finished temp blob into place, unless a sound copy is already there. */
+async function placeBlob(layout: Layout, tempPath: string, ref: BlobRef): Promise<boolean> {
+  const finalPath = blobPath(layout, ref.sha256);
+  const existing = await lstat(finalPath).catch(() => undefined);
+  if (existing?.isFile() && existing.size === ref.size) {
+    // An existing blob is not trusted blindly: keep it only if its bytes still hash to its name.
+    const check = await hashFile(finalPath).catch(() => undefined);
+    if (check?.sha256 === ref.sha256) {
+      await removeQuietly(tempPath);
+      return false;
+    }
+  }
+  await mkdir(dirname(finalPath), { recursive: true });
+  await rename(tempPath, finalPath);
+  await fsyncDir(dirname(finalPath));
+  return true;
+}
+
+export interface IngestOptions {
+  /**
+   * A blob these bytes probably equal (the same path in the previous version). While the bytes
+   * match it, nothing is written: an unchanged re-register costs one read, not a copy.
+   */
+  candidate?: BlobRef;
+  onProgress?: ProgressFn;
+}
+
+/** Stores the regular file at `source` as a blob. */
+export async function ingestFile(layout: Layout, source: string, options: IngestOptions = {}): Promise<StoredBlob> {
+  const src = await open(source, constants.O_RDONLY);
+  let temp: { path: string; handle: FileHandle } | undefined;
+  let compareWith: FileHandle | undefined;
+  try {
+    const before = await src.stat();
+    if (!before.isFile()) throw new MregError('INVALID_INPUT', `${source}: not a regular file`);
+    if (options.candidate && options.candidate.size === before.size) {
+      compareWith = await openExistingBlob(layout, options.candidate);
+    }
+    const hash = createHash('sha256');
+    let writer: ReturnType<typeof sequentialWriter> | undefined;
+    const compareBuffer = compareWith ? Buffer.allocUnsafe(CHUNK) : undefined;
+
+    const startWriting = async (upTo: number) => {
+      temp = await openTemp(layout);
+      await copyRange(src, temp.handle, upTo);
+      writer = sequentialWriter(temp.handle);
+    };
+
+    const size = await streamChunks(src, async (chunk, position) => {
+      hash.update(chunk);
+      if (!writer && compareWith && compareBuffer) {
+        const { bytesRead } = await compareWith.read(compareBuffer, 0, chunk.length, position);
+        if (bytesRead === chunk.length && compareBuffer.subarray(0, bytesRead).equals(chunk)) {
+          options.onProgress?.(position + chunk.length);
+          return;
+        }
+        await startWriting(position);
+      } else if (!writer) {
+        await startWriting(0);
+      }
+      await writer!.write(chunk, position);
+      options.onProgress?.(position + chunk.length);
+    });
+    if (!writer && !compareWith) await startWriting(0); // empty file
+    await writer?.flush();
+
+    const after = await src.stat();
+    if (after.size !== size || after.mtimeMs !== before.mtimeMs || size !== before.size) {
+      throw new MregError('CHANGED_WHILE_READING', `${source}: the file changed while it was being stored; try again once it is complete`);
+    }
+    const sha256 = hash.digest('hex');
+
+    if (!writer) {
+      if (sha256 === options.candidate?.sha256) return { sha256, size, written: false };
+      // Same bytes as the candidate blob, yet another hash: that blob is damaged. Store afresh.
+      await startWriting(size);
+    }
+    const t = temp!;
+    await t.handle.chmod(0o444);
+    await t.handle.sync();
+    await t.handle.close();
+    temp = undefined;
+    const written = await placeBlob(layout, t.path, { sha256, size });
+    return { sha256, size, written };
+  } catch (err) {
+    if (temp) {
+      await temp.handle.close().catch(() => undefined);
+      await removeQuietly(temp.path);
+    }
+    throw err;
+  } finally {
+    await compareWith?.close();
+    await src.close();
+  }
+}
+
+/**
+ * Copies a blob to `dest` (a new file), re-hashing on the way; bad bytes are removed again and
+ * reported, so a corrupt blob never reaches its destination under a usable name.
+ */
+export async function copyBlobVerified(layout: Layout, ref: BlobRef, dest: string, onProgress?: ProgressFn): Promise<void> {
+  const path = blobPath(layout, ref.sha256);
+  let src: FileHandle;
+  try {
+    src = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new MregError(code === 'ENOENT' ? 'NOT_FOUND' : 'CORRUPT_BLOB', `blob ${ref.sha256} is missing from the store`, {
+      data: { sha256: ref.sha256 },
+      cause: err,
+    });
+  }
+  const out = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    const hash = createHash('sha256');
+    const writer = sequentialWriter(out);
+    const size = await streamChunks(src, async (chunk, position) => {
+      hash.update(chunk);
+      await writer.write(chunk, position);
+      onProgress?.(position + chunk.length);
+    });
+    await writer.flush();
+    const sha256 = hash.digest('hex');
+    if (sha256 !== ref.sha256 || size !== ref.size) {
+      throw new MregError('CORRUPT_BLOB', `blob ${ref.sha256} is corrupt: its bytes hash to ${sha256} (${size} bytes, expected ${ref.size})`, {
+        data: { sha256: ref.sha256, actual: sha256 },
+      });
+    }
+    await out.sync();
+  } catch (err) {
+    await out.close().catch(() => undefined);
+    await removeQuietly(dest);
+    throw err;
+  } finally {
+    await src.close();
+  }
+  await out.close();
+}

@@ -1,0 +1,52 @@
+// Where everything lives inside a .modelreg store. Every path is built here from validated names,
+// so user input never forms a path on its own.
+import { join } from 'node:path';
+
+export const STORE_DIRNAME = '.modelreg';
+export const STORE_FORMAT = 1;
+
+export interface Layout {
+  root: string; // the .modelreg directory itself
+  config: string;
+  gitignore: string;
+  objects: string;
+  models: string;
+  tmp: string;
+  locks: string;
+}
+
+export function layoutOf(root: string): Layout {
+  return {
+    root,
+    config: join(root, 'config.yaml'),
+    gitignore: join(root, '.gitignore'),
+    objects: join(root, 'objects'),
+    models: join(root, 'models'),
+    tmp: join(root, 'tmp'),
+    locks: join(root, 'locks'),
+  };
+}
+
+/** Blobs fan out on the first two hex digits so no directory grows past a few thousand entries. */
+export function blobPath(layout: Layout, sha256: string): string {
+  return join(layout.objects, sha256.slice(0, 2), sha256);
+}
+
+export function modelDir(layout: Layout, model: string): string {
+  return join(layout.models, model);
+}
+
+export function manifestPath(layout: Layout, model: string, version: string): string {
+  return join(layout.models, model, `${version}.yaml`);
+}
+
+export function lockPath(layout: Layout, name: string): string {
+  return join(layout.locks, `${name}.lock`);
+}
+
+/** Blobs, temp files and locks stay out of git; manifests (small YAML) are meant to be committed. */
+export const STORE_GITIGNORE = `# Written by mreg: blobs and scratch files stay out of git; commit the YAML.
+/objects/
+/tmp/
+/locks/
+`;

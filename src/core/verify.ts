@@ -1,0 +1,125 @@
+// The store check: every blob re-hashed, every manifest parsed, validated and checked for the
+// blobs it references; leftovers of interrupted writes are reported as warnings, not damage.
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import semver from 'semver';
+import { MregError } from './errors.js';
+import { nameProblem } from './names.js';
+import { hashFile } from './store/blobs.js';
+import { blobPath, type Layout } from './store/layout.js';
+import { isAbandonedLock } from './store/lock.js';
+import type { Store } from './store/store.js';
+import { readManifest } from './versions.js';
+
+export interface Finding {
+  code: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  problems: Finding[];
+  warnings: Finding[];
+  checked: { manifests: number; blobs: number; bytes: number };
+}
+
+async function entries(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export async function verifyStore(store: Store, onBlob?: (done: number, total: number) => void): Promise<VerifyReport> {
+  const { layout } = store;
+  const problems: Finding[] = [];
+  const warnings: Finding[] = [];
+  const checked = { manifests: 0, blobs: 0, bytes: 0 };
+  const usedBy = new Map<string, string[]>(); // sha256 -> versions using it
+
+  for (const model of await entries(layout.models)) {
+    const dir = join(layout.models, model);
+    if (!(await lstat(dir)).isDirectory() || nameProblem(model)) {
+      problems.push({ code: 'UNEXPECTED_ENTRY', message: `models/${model}: not a model directory with a valid name` });
+      continue;
+    }
+    for (const file of await entries(dir)) {
+      const version = file.endsWith('.yaml') ? file.slice(0, -5) : '';
+      if (semver.valid(version) !== version || version === '') {
+        warnings.push({ code: 'UNEXPECTED_FILE', message: `models/${model}/${file}: not a version manifest; ignored` });
+        continue;
+      }
+      checked.manifests++;
+      if (!(await lstat(join(dir, file))).isFile()) {
+        problems.push({ code: 'UNEXPECTED_ENTRY', message: `models/${model}/${file}: not a regular file (a symlink?)` });
+        continue;
+      }
+      try {
+        const manifest = await readManifest(layout, model, version);
+        for (const a of manifest.artifacts) {
+          const users = usedBy.get(a.sha256) ?? [];
+          users.push(`${model}@${version}:${a.path}`);
+          usedBy.set(a.sha256, users);
+          const st = await lstat(blobPath(layout, a.sha256)).catch(() => undefined);
+          if (!st) problems.push({ code: 'BLOB_MISSING', message: `${model}@${version}: ${a.path}: blob ${a.sha256} is missing` });
+          else if (!st.isFile() || st.size !== a.size) {
+            problems.push({ code: 'BLOB_CORRUPT', message: `${model}@${version}: ${a.path}: blob ${a.sha256} has ${st.size} bytes, expected ${a.size}` });
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof MregError)) throw err;
+        problems.push({ code: 'MANIFEST_INVALID', message: err.message });
+      }
+    }
+  }
+
+  const blobs: { path: string; name: string; size: number }[] = [];
+  for (const fan of await entries(layout.objects)) {
+    const fanDir = join(layout.objects, fan);
+    const fanStat = await lstat(fanDir);
+    if (!fanStat.isDirectory()) {
+      problems.push({ code: 'UNEXPECTED_ENTRY', message: `objects/${fan}: not a blob directory${fanStat.isSymbolicLink() ? ' (a symlink)' : ''}` });
+      continue;
+    }
+    for (const name of await entries(fanDir)) {
+      const path = join(fanDir, name);
+      const st = await lstat(path);
+      if (!HEX64.test(name) || name.slice(0, 2) !== fan || !st.isFile()) {
+        problems.push({ code: 'UNEXPECTED_ENTRY', message: `objects/${fan}/${name}: not a blob${st.isSymbolicLink() ? ' (a symlink)' : ''}` });
+        continue;
+      }
+      blobs.push({ path, name, size: st.size });
+    }
+  }
+  const total = blobs.length;
+  for (const [index, blob] of blobs.entries()) {
+    const actual = await hashFile(blob.path);
+    checked.blobs++;
+    checked.bytes += actual.size;
+    if (actual.sha256 !== blob.name) {
+      const users = usedBy.get(blob.name);
+      problems.push({
+        code: 'BLOB_CORRUPT',
+        message: `blob ${blob.name} is corrupt: its bytes hash to ${actual.sha256}${users ? ` (used by ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', ...' : ''})` : ''}`,
+      });
+    }
+    onBlob?.(index + 1, total);
+  }
+
+  for (const name of await entries(layout.tmp)) {
+    warnings.push({ code: 'TEMP_FILE', message: `tmp/${name}: left by an interrupted write (removed by mreg gc)` });
+  }
+  for (const name of await entries(layout.locks)) {
+    const path = join(layout.locks, name);
+    if (name.endsWith('.lock') && (await isAbandonedLock(path))) {
+      warnings.push({ code: 'STALE_LOCK', message: `locks/${name}: left by a process that is gone (the next writer takes it over)` });
+    } else if (!name.endsWith('.lock')) {
+      warnings.push({ code: 'STALE_LOCK', message: `locks/${name}: left by an interrupted lock takeover` });
+    }
+  }
+  return { ok: problems.length === 0, problems, warnings, checked };
+}

@@ -1,0 +1,58 @@
+// Fixture builders: a temp project with an initialised store, files to register, and quick access
+// to the store's insides for tests that damage it on purpose.
+import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { cliPasses, tempDir } from './cli.js';
+
+export interface Project {
+  dir: string;
+  store: string;
+  /** writes a file under the project (creating parents) and returns its path relative to dir */
+  file(rel: string, content: string | Buffer): string;
+}
+
+export async function newProject(): Promise<Project> {
+  const dir = tempDir();
+  await cliPasses(dir, ['init']);
+  return {
+    dir,
+    store: join(dir, '.modelreg'),
+    file(rel, content) {
+      const full = join(dir, rel);
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, content);
+      return rel;
+    },
+  };
+}
+
+export function randomContent(size: number): Buffer {
+  return randomBytes(size);
+}
+
+/** Writes `size` random bytes in 4 MiB pieces (for large files without a large buffer). */
+export function writeLargeFile(path: string, size: number): void {
+  const piece = randomBytes(Math.min(size, 4 << 20));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, '');
+  for (let done = 0; done < size; done += piece.length) {
+    writeFileSync(path, piece.subarray(0, Math.min(piece.length, size - done)), { flag: 'a' });
+  }
+}
+
+export function blobFiles(store: string): string[] {
+  const out: string[] = [];
+  const objects = join(store, 'objects');
+  for (const fan of readdirSync(objects)) for (const name of readdirSync(join(objects, fan))) out.push(join(objects, fan, name));
+  return out;
+}
+
+/** Flips one byte of a blob in place (blobs are read-only, as a user with write access could still do). */
+export function flipByte(path: string, offset = 0): void {
+  chmodSync(path, 0o644);
+  const bytes = readFileSync(path);
+  const at = offset % bytes.length;
+  bytes[at] = bytes[at]! ^ 0xff;
+  writeFileSync(path, bytes);
+}
