@@ -4,7 +4,7 @@ import semver from 'semver';
 import { MregError } from './errors.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import { checkName } from './names.js';
-import { shortHash, versionDigest } from './manifest/hash.js';
+import { manifestChecksum, shortHash, versionDigest } from './manifest/hash.js';
 import type { Artifact, Manifest, Metadata } from './manifest/types.js';
 import { manifestToYaml } from './manifest/yaml.js';
 import { gitState, resolveActor } from './provenance.js';
@@ -123,7 +123,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     }
     const version = explicit ?? bumpVersion(top, req.change!);
     if (current.includes(version)) throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
-    const manifest: Manifest = {
+    const fields: Omit<Manifest, 'checksum'> = {
       format: 1,
       name: model,
       kind: 'model',
@@ -136,6 +136,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
       artifacts,
       ...req.meta,
     };
+    const manifest: Manifest = { ...fields, checksum: manifestChecksum(fields) };
     if (!(await writeCreateOnly(layout, manifestPath(layout, model, version), manifestToYaml(manifest)))) {
       throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseYamlText } from '../../src/core/documents.js';
 import { MregError } from '../../src/core/errors.js';
-import { canonicalJson, shortHash, versionDigest } from '../../src/core/manifest/hash.js';
+import { canonicalJson, manifestChecksum, shortHash, versionDigest } from '../../src/core/manifest/hash.js';
 import type { Manifest, Metadata } from '../../src/core/manifest/types.js';
 import { artifactPathProblem, validateManifest, validateMetadata } from '../../src/core/manifest/validate.js';
 import { manifestToYaml } from '../../src/core/manifest/yaml.js';
@@ -16,7 +16,11 @@ const meta: Metadata = { params: { lr: 0.01, layers: [64, 32] }, metrics: { auc:
 
 function manifest(overrides: Partial<Manifest> = {}): Manifest {
   const digest = versionDigest(artifacts, meta);
-  return { format: 1, name: 'fraud', kind: 'model', version: '1.2.3', hash: shortHash(digest), digest, created_at: '2026-01-01T00:00:00.000Z', actor: 'a@b.c', artifacts, ...meta, ...overrides };
+  return sealed({ format: 1, name: 'fraud', kind: 'model', version: '1.2.3', hash: shortHash(digest), digest, created_at: '2026-01-01T00:00:00.000Z', actor: 'a@b.c', artifacts, ...meta, ...overrides });
+}
+
+function sealed(m: Omit<Manifest, 'checksum'> & { checksum?: string }): Manifest {
+  return { ...m, checksum: manifestChecksum(m) };
 }
 
 describe('canonical JSON and the version hash', () => {
@@ -58,7 +62,7 @@ describe('manifests', () => {
       message: "multi\nline: 'quoted'",
     };
     const digest = versionDigest(artifacts, awkwardMeta);
-    const m: Manifest = { ...manifest(), ...awkwardMeta, digest, hash: shortHash(digest) };
+    const m = sealed({ ...manifest(), ...awkwardMeta, digest, hash: shortHash(digest) });
     const text = manifestToYaml(m);
     const back = validateManifest(parseYamlText(text, 'm.yaml'), 'm.yaml', { name: 'fraud', version: '1.2.3' });
     expect(back).toStrictEqual(m);
@@ -75,6 +79,8 @@ describe('manifests', () => {
     ['a duplicate key', (t: string) => `${t}name: other\n`, /unique/],
     ['an alias', (t: string) => t.replace('tags:\n  team: risk', 'tags: &t\n  team: risk\nrequirements: *t'), /aliases/],
     ['a newer format', (t: string) => t.replace('format: 1', 'format: 2'), /format: expected 1/],
+    ['an edited actor (not hashed, but checksummed)', (t: string) => t.replace('actor: a@b.c', 'actor: mallory'), /checksum: does not match/],
+    ['an edited time', (t: string) => t.replace('2026-01-01', '2025-01-01'), /checksum: does not match/],
   ])('refuses %s', (_what, edit, why) => {
     const text = edit(manifestToYaml(manifest()));
     expect(() => validateManifest(parseYamlText(text, 'm.yaml', 'CORRUPT_MANIFEST'), 'm.yaml', { name: 'fraud', version: '1.2.3' })).toThrow(why);

@@ -2,13 +2,16 @@
 // declared metadata. Time, actor, git state and message are left out, so the same inputs give the
 // same hash on every run and machine.
 import { createHash } from 'node:crypto';
-import type { Artifact, Json, Metadata } from './types.js';
+import type { Artifact, Json, Manifest, Metadata } from './types.js';
 import { METADATA_SECTIONS } from './types.js';
 
 export function canonicalJson(value: Json): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort();
+  // Undefined members are absent, as they are once written to YAML and read back.
+  const keys = Object.keys(value)
+    .filter((k) => value[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
 }
 
@@ -30,4 +33,13 @@ export function versionDigest(artifacts: Artifact[], meta: Metadata): string {
 
 export function shortHash(digest: string): string {
   return digest.slice('sha256:'.length, 'sha256:'.length + 12);
+}
+
+/**
+ * A checksum over the whole manifest (every field but itself), so verify also notices edits to
+ * fields the version hash leaves out, such as the actor or the time.
+ */
+export function manifestChecksum(manifest: Omit<Manifest, 'checksum'> & { checksum?: string }): string {
+  const { checksum: _ignored, ...rest } = manifest;
+  return `sha256:${createHash('sha256').update('mreg-manifest-1\n').update(canonicalJson(rest as unknown as Json)).digest('hex')}`;
 }

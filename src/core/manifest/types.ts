@@ -42,6 +42,7 @@ export interface Manifest extends Metadata {
   actor: string;
   git?: GitState;
   artifacts: Artifact[];
+  checksum: string; // sha256:<64 hex> over all the other fields, to catch any edit
 }
 
 export const METADATA_SECTIONS = ['data', 'pipeline', 'architecture', 'framework', 'training', 'requirements'] as const;

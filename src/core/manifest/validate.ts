@@ -3,7 +3,7 @@
 import semver from 'semver';
 import { MregError, type ErrorCode } from '../errors.js';
 import { nameProblem } from '../names.js';
-import { shortHash, versionDigest } from './hash.js';
+import { manifestChecksum, shortHash, versionDigest } from './hash.js';
 import type { Artifact, GitState, Json, JsonMap, Manifest, Metadata, Scalar } from './types.js';
 
 const MAX_DEPTH = 32;
@@ -151,7 +151,7 @@ export function artifactPathProblem(path: string): string | undefined {
   return undefined;
 }
 
-const MANIFEST_KEYS = ['format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'git', 'artifacts', ...META_KEYS] as const;
+const MANIFEST_KEYS = ['format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'git', 'artifacts', 'checksum', ...META_KEYS] as const;
 
 /** A stored manifest, checked against the place it was found (model directory and file name). */
 export function validateManifest(raw: unknown, label: string, expected?: { name: string; version: string }): Manifest {
@@ -205,7 +205,7 @@ export function validateManifest(raw: unknown, label: string, expected?: { name:
   const recomputed = versionDigest(artifacts, meta);
   if (recomputed !== digest) c.fail('digest', `does not match the manifest's content (${recomputed}): the manifest was edited`);
   if (hash !== shortHash(digest)) c.fail('hash', 'does not match digest');
-  return {
+  const manifest: Manifest = {
     format: 1,
     name,
     kind: 'model',
@@ -217,5 +217,8 @@ export function validateManifest(raw: unknown, label: string, expected?: { name:
     ...(git ? { git } : {}),
     artifacts,
     ...meta,
+    checksum: c.string(map.checksum, 'checksum', 100),
   };
+  if (manifestChecksum(manifest) !== manifest.checksum) c.fail('checksum', 'does not match the manifest: the manifest was edited');
+  return manifest;
 }

@@ -4,7 +4,7 @@ import type { Manifest } from './types.js';
 
 const ORDER: (keyof Manifest)[] = [
   'format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'message', 'git', 'artifacts',
-  'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements',
+  'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements', 'checksum',
 ];
 
 export function manifestToYaml(manifest: Manifest): string {

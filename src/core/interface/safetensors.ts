@@ -1,0 +1,116 @@
+// Reads the JSON header of a .safetensors file (never the weights after it) and checks it the way a loader would,
+// so a hostile header is an INVALID_HEADER error rather than a crash or a huge allocation.
+
+import { HeaderReader } from './header-reader.js';
+import type { ModelInterface, Tensor } from './types.js';
+
+/** The reference implementation refuses headers above 100 MB; a bigger length field is garbage or an attack. */
+export const MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024;
+
+/** Bytes per element of the dtypes whose tensor sizes we can check. Sub-byte and unknown dtypes are not checked. */
+const DTYPE_BYTES: Record<string, number> = {
+  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, F8_E8M0: 1,
+  U16: 2, I16: 2, F16: 2, BF16: 2,
+  U32: 4, I32: 4, F32: 4,
+  U64: 8, I64: 8, F64: 8, C64: 8,
+};
+
+const MAX_RANK = 64;
+
+export async function readSafetensors(path: string): Promise<ModelInterface> {
+  const reader = await HeaderReader.open(path);
+  try {
+    return await readHeader(reader);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function readHeader(r: HeaderReader): Promise<ModelInterface> {
+  if (r.size < 8) throw r.fail(`file is ${r.size} bytes, too short to hold the 8-byte header length`);
+  const length = (await r.exact(8)).readBigUInt64LE(0);
+  if (length > BigInt(r.remaining)) {
+    throw r.fail(`header length ${length} is past the end of the file (${r.size} bytes)`);
+  }
+  if (length > BigInt(MAX_SAFETENSORS_HEADER)) {
+    throw r.fail(`header length ${length} is over the ${MAX_SAFETENSORS_HEADER / 1024 / 1024} MiB limit`);
+  }
+  const n = Number(length);
+  const raw = await r.exact(n);
+
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch (err) {
+    throw r.fail(`header is not valid JSON (${(err as Error).message})`);
+  }
+  if (!isPlainObject(header)) throw r.fail('header is not a JSON object');
+
+  const dataSize = r.size - 8 - n;
+  const weights: Tensor[] = [];
+  const spans: { name: string; begin: number; end: number }[] = [];
+  let metadata: Record<string, string> | undefined;
+
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = readMetadata(r, entry);
+      continue;
+    }
+    const where = `tensor '${name}'`;
+    if (!isPlainObject(entry)) throw r.fail(`${where} is not an object`);
+    const { dtype, shape, data_offsets: offsets } = entry;
+    if (typeof dtype !== 'string' || !/^[A-Za-z0-9_]{1,32}$/.test(dtype)) {
+      throw r.fail(`${where} has no valid dtype`);
+    }
+    if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every(isSize)) {
+      throw r.fail(`${where} shape is not a list of at most ${MAX_RANK} non-negative integers`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isSize)) {
+      throw r.fail(`${where} data_offsets is not a pair of non-negative integers`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (begin > end || end > dataSize) {
+      throw r.fail(`${where} data_offsets [${begin}, ${end}] are outside the ${dataSize} bytes of tensor data`);
+    }
+    const bytesPerElement = DTYPE_BYTES[dtype];
+    if (bytesPerElement !== undefined) {
+      const expected = (shape as number[]).reduce((acc, d) => acc * BigInt(d), 1n) * BigInt(bytesPerElement);
+      if (expected !== BigInt(end - begin)) {
+        throw r.fail(`${where} is ${dtype} ${JSON.stringify(shape)}, which needs ${expected} bytes, but data_offsets span ${end - begin}`);
+      }
+    }
+    weights.push({ name, dtype, shape: shape as number[] });
+    spans.push({ name, begin, end });
+  }
+
+  // Overlapping tensors would mean two names alias the same bytes: a loader would hand out corrupted weights.
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  for (let i = 1; i < spans.length; i++) {
+    const prev = spans[i - 1]!;
+    const cur = spans[i]!;
+    if (cur.begin < prev.end) {
+      throw r.fail(`tensors '${prev.name}' and '${cur.name}' overlap in the data (bytes ${cur.begin}..${prev.end})`);
+    }
+  }
+
+  weights.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { format: 'safetensors', inputs: [], outputs: [], weights, ...(metadata ? { metadata } : {}) };
+}
+
+function readMetadata(r: HeaderReader, value: unknown): Record<string, string> {
+  if (!isPlainObject(value)) throw r.fail('__metadata__ is not an object');
+  const entries = Object.entries(value);
+  for (const [key, v] of entries) {
+    if (typeof v !== 'string') throw r.fail(`__metadata__ '${key}' is not a string`);
+  }
+  // fromEntries defines own properties, so a key like "__proto__" stays data instead of touching the prototype.
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isSize(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
