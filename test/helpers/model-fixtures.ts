@@ -24,8 +24,27 @@ function payloadPart(p: Payload): Part {
 
 async function writeParts(path: string, parts: readonly Part[]): Promise<void> {
   const handle = await open(path, 'w');
+  // Small parts are gathered into ~1 MiB writes: one syscall per protobuf field would make big graphs slow to write.
+  let pending: Uint8Array[] = [];
+  let pendingSize = 0;
+  const flush = async (): Promise<void> => {
+    if (pendingSize > 0) await handle.write(Buffer.concat(pending));
+    pending = [];
+    pendingSize = 0;
+  };
   try {
-    for (const part of parts) await writePart(handle, part);
+    for (const part of parts) {
+      if (partSize(part) < CHUNK) {
+        const bytes = part instanceof Uint8Array ? part : Buffer.alloc(part.size, part.fill);
+        pending.push(bytes);
+        pendingSize += bytes.length;
+        if (pendingSize >= CHUNK) await flush();
+      } else {
+        await flush();
+        await writePart(handle, part);
+      }
+    }
+    await flush();
   } finally {
     await handle.close();
   }

@@ -51,8 +51,11 @@ const MAX_ARRAY_DEPTH = 4;
 const SHORT_ARRAY = 16;
 /** String values longer than this (chat templates, licences) are left out of `metadata`. */
 const KEPT_STRING_BYTES = 1024;
-/** The most metadata entries kept: enough for every architecture key, bounded against hostile files. */
+/** The most metadata entries kept, and the longest key kept: enough for every real key, bounded against hostile files. */
 const MAX_KEPT_METADATA = 4096;
+const MAX_KEPT_KEY = 256;
+/** Total bytes of tensor names held: real models need well under 1 MiB. */
+const MAX_NAME_BUDGET = 16 * 1024 * 1024;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -84,15 +87,18 @@ async function readHeader(r: HeaderReader): Promise<ModelInterface> {
     const key = await readString(r, MAX_KEY_BYTES, `metadata key #${i}`);
     const type = await r.u32();
     const value = await readValue(r, type, key, 0);
-    if (value !== undefined && kept.length < MAX_KEPT_METADATA) kept.push([key, value]);
+    if (value !== undefined && kept.length < MAX_KEPT_METADATA && key.length <= MAX_KEPT_KEY) kept.push([key, value]);
   }
 
   const alignment = alignmentOf(r, kept);
   const weights: Tensor[] = [];
   const placed: { name: string; offset: bigint; bytes: bigint | undefined }[] = [];
   const seen = new Set<string>();
+  let nameBytes = 0;
   for (let i = 0; i < Number(tensorCount); i++) {
     const name = await readString(r, MAX_TENSOR_NAME_BYTES, `tensor name #${i}`);
+    nameBytes += name.length;
+    if (nameBytes > MAX_NAME_BUDGET) throw r.fail(`tensor names add up to more than ${MAX_NAME_BUDGET / 1024 / 1024} MiB`);
     if (seen.has(name)) throw r.fail(`tensor '${name}' appears twice`);
     seen.add(name);
     const nDims = await r.u32();

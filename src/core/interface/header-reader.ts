@@ -1,7 +1,7 @@
 // Bounded random-access reads over a model file for the header readers (GGUF, ONNX, safetensors):
 // one 64 KiB window plus whatever single field is being decoded, whatever the size of the file.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { MregError } from '../errors.js';
 
@@ -21,13 +21,13 @@ export class HeaderReader {
   ) {}
 
   static async open(path: string): Promise<HeaderReader> {
+    // Checked before opening: opening a FIFO or a device named like a model could block forever.
+    if (!(await stat(path)).isFile()) {
+      throw new MregError('INVALID_HEADER', `${basename(path)}: not a regular file`, { data: { path } });
+    }
     const handle = await open(path, 'r');
     try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) {
-        throw new MregError('INVALID_HEADER', `${basename(path)}: not a regular file`, { data: { path } });
-      }
-      return new HeaderReader(handle, path, stat.size);
+      return new HeaderReader(handle, path, (await handle.stat()).size);
     } catch (err) {
       await handle.close();
       throw err;

@@ -27,6 +27,8 @@ const MAX_RANK = 256;
 const MAX_TYPE_DEPTH = 16;
 const MAX_GRAPH_PARTS = 64;
 const MAX_METADATA = 256;
+/** Total characters of names held for inputs and outputs: real models need a few KiB. */
+const MAX_NAME_BUDGET = 16 * 1024 * 1024;
 /** Fields visited in one read: bounds the time a hostile file of tiny fields can cost. */
 const MAX_FIELDS = 20_000_000;
 
@@ -61,6 +63,7 @@ export async function readOnnx(path: string): Promise<ModelInterface> {
 
 class OnnxDecoder {
   private fieldsSeen = 0;
+  private nameBytes = 0;
 
   constructor(private readonly r: HeaderReader) {}
 
@@ -169,6 +172,8 @@ class OnnxDecoder {
       else if (g.num === 2) type = await this.typeProto(g, 0);
     });
     if (!name) throw this.r.fail(`graph ${what} #${index} has no name`);
+    this.nameBytes += name.length + type.dtype.length + type.shape.reduce<number>((n, d) => n + String(d).length, 0);
+    if (this.nameBytes > MAX_NAME_BUDGET) throw this.r.fail(`input and output descriptions add up to more than ${MAX_NAME_BUDGET / 1024 / 1024} MiB`);
     return { name, dtype: type.dtype, shape: type.shape };
   }
 

@@ -1,7 +1,7 @@
 // Picks the header reader for a model file by its extension, or by its first bytes when the extension says
 // nothing; a format mreg does not know has no interface (undefined) rather than an error.
 
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { GGUF_MAGIC, readGguf } from './gguf.js';
 import { readOnnx } from './onnx.js';
@@ -29,16 +29,16 @@ export async function readInterface(path: string): Promise<ModelInterface | unde
 
 /** Only signatures that cannot be mistaken: the GGUF magic, and a safetensors length followed by '{'. */
 async function sniff(path: string): Promise<Reader | undefined> {
+  if (!(await stat(path)).isFile()) return undefined; // never open a FIFO or device just to sniff it
   const handle = await open(path, 'r');
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return undefined;
+    const size = (await handle.stat()).size;
     const head = Buffer.alloc(9);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     if (bytesRead >= 4 && head.toString('latin1', 0, 4) === GGUF_MAGIC) return readGguf;
     if (bytesRead === 9 && head[8] === 0x7b) {
       const length = head.readBigUInt64LE(0);
-      if (length >= 2n && length <= BigInt(Math.min(MAX_SAFETENSORS_HEADER, stat.size - 8))) return readSafetensors;
+      if (length >= 2n && length <= BigInt(Math.min(MAX_SAFETENSORS_HEADER, size - 8))) return readSafetensors;
     }
     return undefined;
   } finally {

@@ -53,7 +53,8 @@ async function readHeader(r: HeaderReader): Promise<ModelInterface> {
 
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
-      metadata = readMetadata(r, entry);
+      // The reference implementation reads a null __metadata__ as "none".
+      if (entry !== null) metadata = readMetadata(r, entry);
       continue;
     }
     const where = `tensor '${name}'`;
