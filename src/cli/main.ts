@@ -17,7 +17,7 @@ export interface RunOptions extends Streams {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function addCommand(program: Command, spec: CommandSpec, state: { code: number; ctx?: Context }, makeContext: (globals: GlobalOptions) => Context): void {
+function addCommand(program: Command, spec: CommandSpec, state: { code: number; ctx?: Context }, makeContext: (globals: GlobalOptions) => Promise<Context>): void {
   const cmd = program.command(`${spec.name}${spec.args ? ` ${spec.args}` : ''}`).description(spec.summary);
   for (const o of spec.options) {
     const option = new Option(o.flags, o.description);
@@ -29,7 +29,7 @@ function addCommand(program: Command, spec: CommandSpec, state: { code: number; 
   cmd.action(async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
     const opts = command.opts();
-    const ctx = makeContext(command.optsWithGlobals() as unknown as GlobalOptions);
+    const ctx = await makeContext(command.optsWithGlobals() as unknown as GlobalOptions);
     state.ctx = ctx;
     const mod = await spec.load();
     state.code = await mod.run(ctx, params.slice(0, -2), opts);
@@ -39,7 +39,7 @@ function addCommand(program: Command, spec: CommandSpec, state: { code: number; 
 export async function main(run: RunOptions): Promise<number> {
   const wantsJson = run.argv.includes('--json');
   const colorFlag = !run.argv.includes('--no-color');
-  const fallback = new Renderer(run, { json: wantsJson, color: colorFlag, env: run.env });
+  const fallback = await Renderer.create(run, { json: wantsJson, color: colorFlag, env: run.env });
   const state: { code: number; ctx?: Context } = { code: EXIT_OK };
 
   const program = new Command('mreg')
@@ -58,12 +58,12 @@ export async function main(run: RunOptions): Promise<number> {
       outputError: () => undefined, // reported below, as one line or as JSON
     });
 
-  const makeContext = (globals: GlobalOptions): Context => ({
+  const makeContext = async (globals: GlobalOptions): Promise<Context> => ({
     cwd: run.cwd,
     env: run.env,
     stdinIsTTY: run.stdinIsTTY,
     globals: { json: Boolean(globals.json), color: globals.color !== false, ...(globals.store ? { store: globals.store } : {}) },
-    render: new Renderer(run, { json: Boolean(globals.json), color: globals.color !== false, env: run.env }),
+    render: await Renderer.create(run, { json: Boolean(globals.json), color: globals.color !== false, env: run.env }),
   });
   for (const spec of COMMANDS) addCommand(program, spec, state, makeContext);
 

@@ -1,11 +1,27 @@
 // Output: with --json exactly one JSON document on stdout; otherwise the result as text on stdout.
 // Warnings, errors, colour and progress go to stderr. Colour is off with NO_COLOR, --no-color or no TTY.
-import { Chalk, type ChalkInstance } from 'chalk';
 import type { MregError } from '../core/errors.js';
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** The few styles mreg uses; plain functions when colour is off, so chalk loads only for a terminal. */
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+}
+
+const PLAIN: Style = { bold: String, dim: String, red: String, green: String, yellow: String };
+
+export interface RendererOptions {
+  json: boolean;
+  color: boolean;
+  env: NodeJS.ProcessEnv;
 }
 
 export interface Progress {
@@ -15,21 +31,30 @@ export interface Progress {
 
 export class Renderer {
   readonly json: boolean;
-  /** colour for stdout text */
-  readonly out: ChalkInstance;
-  /** colour for stderr text */
-  readonly err: ChalkInstance;
   private readonly interactive: boolean;
 
-  constructor(
+  private constructor(
     private readonly streams: Streams,
-    options: { json: boolean; color: boolean; env: NodeJS.ProcessEnv },
+    json: boolean,
+    interactive: boolean,
+    /** colour for stdout text */
+    readonly out: Style,
+    /** colour for stderr text */
+    readonly err: Style,
   ) {
-    this.json = options.json;
-    const allowed = options.color && !('NO_COLOR' in options.env && options.env.NO_COLOR !== '');
-    this.out = new Chalk({ level: allowed && streams.stdout.isTTY ? 1 : 0 });
-    this.err = new Chalk({ level: allowed && streams.stderr.isTTY ? 1 : 0 });
-    this.interactive = Boolean(streams.stderr.isTTY) && !options.env.CI;
+    this.json = json;
+    this.interactive = interactive;
+  }
+
+  static async create(streams: Streams, options: RendererOptions): Promise<Renderer> {
+    const allowed = options.color && !(options.env.NO_COLOR !== undefined && options.env.NO_COLOR !== '');
+    const styled = async (tty: boolean | undefined): Promise<Style> => {
+      if (!allowed || !tty) return PLAIN;
+      const { Chalk } = await import('chalk');
+      return new Chalk({ level: 1 });
+    };
+    const interactive = Boolean(streams.stderr.isTTY) && !options.env.CI;
+    return new Renderer(streams, options.json, interactive, await styled(streams.stdout.isTTY), await styled(streams.stderr.isTTY));
   }
 
   /** Prints the command's result: `data` under --json, else the text (if any). */

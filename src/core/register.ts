@@ -1,6 +1,7 @@
 // Registering a version: store the files as blobs (no lock held: that is the slow part), then,
 // under the model's lock, allocate the version and write the manifest create-only.
-import semver from 'semver';
+import inc from 'semver/functions/inc.js';
+import valid from 'semver/functions/valid.js';
 import { MregError } from './errors.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import { checkName } from './names.js';
@@ -49,14 +50,14 @@ export interface RegisterResult {
 }
 
 export function checkVersion(text: string): string {
-  const version = semver.valid(text);
+  const version = valid(text);
   if (!version) throw new MregError('INVALID_VERSION', `invalid version ${JSON.stringify(text)}: expected a semantic version like 1.2.3`);
   if (text.includes('+')) throw new MregError('INVALID_VERSION', `invalid version ${JSON.stringify(text)}: build metadata (+...) does not order versions; leave it out`);
   return version;
 }
 
 export function bumpVersion(current: string | undefined, change: ChangeType): string {
-  return semver.inc(current ?? '0.0.0', change)!;
+  return inc(current ?? '0.0.0', change)!;
 }
 
 async function artifactsOf(store: Store, model: string, version: string | undefined): Promise<Map<string, BlobRef>> {

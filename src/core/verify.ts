@@ -2,7 +2,7 @@
 // blobs it references; leftovers of interrupted writes are reported as warnings, not damage.
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import semver from 'semver';
+import valid from 'semver/functions/valid.js';
 import { MregError } from './errors.js';
 import { nameProblem } from './names.js';
 import { hashFile } from './store/blobs.js';
@@ -49,7 +49,7 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
     }
     for (const file of await entries(dir)) {
       const version = file.endsWith('.yaml') ? file.slice(0, -5) : '';
-      if (semver.valid(version) !== version || version === '') {
+      if (valid(version) !== version || version === '') {
         warnings.push({ code: 'UNEXPECTED_FILE', message: `models/${model}/${file}: not a version manifest; ignored` });
         continue;
       }

@@ -1,7 +1,9 @@
 // Reading versions back: which models and versions exist (from file names alone, which is fast),
 // reading one manifest (validated, never trusted), and resolving a reference like fraud@latest.
 import { readdir } from 'node:fs/promises';
-import semver from 'semver';
+// Single functions, not the whole package: start-up time is felt in every git hook.
+import compare from 'semver/functions/compare.js';
+import valid from 'semver/functions/valid.js';
 import { readDocumentFile } from './documents.js';
 import { MregError } from './errors.js';
 import { checkName, nameProblem } from './names.js';
@@ -28,9 +30,9 @@ export async function listVersions(layout: Layout, model: string): Promise<strin
   for (const file of await listDir(modelDir(layout, model))) {
     if (!file.endsWith('.yaml')) continue;
     const version = file.slice(0, -'.yaml'.length);
-    if (semver.valid(version) === version) versions.push(version);
+    if (valid(version) === version) versions.push(version);
   }
-  return versions.sort(semver.compare);
+  return versions.sort(compare);
 }
 
 export async function latestVersion(layout: Layout, model: string): Promise<string | undefined> {
@@ -61,7 +63,7 @@ export function parseRef(text: string): Ref {
   const at = text.indexOf('@');
   const model = checkName(at === -1 ? text : text.slice(0, at));
   const selector = at === -1 ? 'latest' : text.slice(at + 1);
-  if (selector !== 'latest' && semver.valid(selector) !== selector) {
+  if (selector !== 'latest' && valid(selector) !== selector) {
     throw new MregError('INVALID_VERSION', `invalid version ${JSON.stringify(selector)} in ${JSON.stringify(text)} (expected X.Y.Z or latest)`);
   }
   return { model, selector };

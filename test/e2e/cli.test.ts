@@ -238,6 +238,22 @@ describe('reading back', () => {
     await cliFails(p.dir, ['ls', 'zzz'], 1, /model zzz has no versions/);
   });
 
+  it('ls never trusts its cache over the manifests: an edit or a damaged cache is noticed', async () => {
+    const p = await newProject();
+    for (const v of ['1.0.0', '1.1.0']) {
+      p.file('m.bin', v);
+      await cliPasses(p.dir, ['register', 'm', 'm.bin', '--version', v, '-m', `v${v}`]);
+    }
+    expect((await cliPasses(p.dir, ['ls', 'm', '--json'])).json.map((r: { message: string }) => r.message)).toStrictEqual(['v1.0.0', 'v1.1.0']);
+    const cache = join(p.store, 'cache/manifests/m.json');
+    expect(existsSync(cache)).toBe(true);
+    writeFileSync(cache, '{"format":1,"entries":{"1.0.0":{"key":"x"');
+    expect((await cliPasses(p.dir, ['ls', 'm', '--json'])).json).toHaveLength(2);
+    const manifest = join(p.store, 'models/m/1.0.0.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('message: v1.0.0', 'message: edited'), { mode: 0o644 });
+    await cliFails(p.dir, ['ls', 'm'], 1, /models\/m\/1\.0\.0\.yaml: checksum: does not match the manifest: the manifest was edited/);
+  });
+
   it('export writes the artifacts at their relative paths, refuses to overwrite without --force', async () => {
     const p = await newProject();
     p.file('in/a.bin', 'A');

@@ -1,7 +1,8 @@
 // mreg ls [model]
 import { checkName } from '../../core/names.js';
 import { MregError } from '../../core/errors.js';
-import { listModels, listVersions, readManifest } from '../../core/versions.js';
+import { readModelManifests } from '../../core/manifest-cache.js';
+import { listModels, listVersions } from '../../core/versions.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { table } from '../render.js';
@@ -22,13 +23,9 @@ export async function run(ctx: Context, args: unknown[]): Promise<number> {
     return EXIT_OK;
   }
   checkName(model);
-  const versions = await listVersions(store.layout, model);
-  if (versions.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
-  const rows = [];
-  for (const version of versions) {
-    const m = await readManifest(store.layout, model, version);
-    rows.push({ model, version, hash: m.hash, created_at: m.created_at, actor: m.actor, ...(m.message ? { message: m.message } : {}) });
-  }
+  const manifests = await readModelManifests(store.layout, model);
+  if (manifests.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
+  const rows = manifests.map((m) => ({ model, version: m.version, hash: m.hash, created_at: m.created_at, actor: m.actor, ...(m.message ? { message: m.message } : {}) }));
   ctx.render.result(
     rows,
     table(

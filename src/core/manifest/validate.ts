@@ -1,6 +1,6 @@
 // Validation of untrusted manifest and metadata documents. Every error names the file and the path
 // of the offending key ("meta.yaml: training.duration_s: expected a number >= 0").
-import semver from 'semver';
+import valid from 'semver/functions/valid.js';
 import { MregError, type ErrorCode } from '../errors.js';
 import { nameProblem } from '../names.js';
 import { manifestChecksum, shortHash, versionDigest } from './hash.js';
@@ -163,7 +163,7 @@ export function validateManifest(raw: unknown, label: string, expected?: { name:
   if (nameProblem(name)) c.fail('name', `invalid model name: it ${nameProblem(name)}`);
   if (map.kind !== 'model') c.fail('kind', "expected 'model'");
   const version = c.string(map.version, 'version', 256);
-  if (semver.valid(version) !== version) c.fail('version', 'not a valid semantic version');
+  if (valid(version) !== version) c.fail('version', 'not a valid semantic version');
   if (expected && (expected.name !== name || expected.version !== version)) {
     c.fail('', `holds ${name}@${version}, but its place in the store says ${expected.name}@${expected.version}`);
   }

@@ -41,12 +41,12 @@ export async function removeQuietly(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
 }
 
-async function writeTemp(layout: Layout, data: string | Uint8Array, mode: number): Promise<string> {
+async function writeTemp(layout: Layout, data: string | Uint8Array, mode: number, durable = true): Promise<string> {
   const { path, handle } = await openTemp(layout);
   try {
     await handle.writeFile(data);
     await handle.chmod(mode);
-    await handle.sync();
+    if (durable) await handle.sync();
   } catch (err) {
     await handle.close().catch(() => undefined);
     await removeQuietly(path);
@@ -73,9 +73,12 @@ export async function writeCreateOnly(layout: Layout, dest: string, data: string
   return true;
 }
 
-/** Replaces `dest` atomically with `data` (for files that are meant to change, such as config). */
-export async function writeReplace(layout: Layout, dest: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const temp = await writeTemp(layout, data, mode);
+/**
+ * Replaces `dest` atomically with `data` (for files that are meant to change, such as config).
+ * `durable: false` skips the fsyncs, for caches that can always be rebuilt.
+ */
+export async function writeReplace(layout: Layout, dest: string, data: string | Uint8Array, mode = 0o644, durable = true): Promise<void> {
+  const temp = await writeTemp(layout, data, mode, durable);
   try {
     await mkdir(dirname(dest), { recursive: true });
     await rename(temp, dest);
@@ -83,5 +86,5 @@ export async function writeReplace(layout: Layout, dest: string, data: string | 
     await removeQuietly(temp);
     throw err;
   }
-  await fsyncDir(dirname(dest));
+  if (durable) await fsyncDir(dirname(dest));
 }

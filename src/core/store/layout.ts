@@ -13,6 +13,7 @@ export interface Layout {
   models: string;
   tmp: string;
   locks: string;
+  cache: string;
 }
 
 export function layoutOf(root: string): Layout {
@@ -24,6 +25,7 @@ export function layoutOf(root: string): Layout {
     models: join(root, 'models'),
     tmp: join(root, 'tmp'),
     locks: join(root, 'locks'),
+    cache: join(root, 'cache'),
   };
 }
 
@@ -44,9 +46,10 @@ export function lockPath(layout: Layout, name: string): string {
   return join(layout.locks, `${name}.lock`);
 }
 
-/** Blobs, temp files and locks stay out of git; manifests (small YAML) are meant to be committed. */
+/** Blobs, temp files, locks and caches stay out of git; manifests (small YAML) are meant to be committed. */
 export const STORE_GITIGNORE = `# Written by mreg: blobs and scratch files stay out of git; commit the YAML.
 /objects/
 /tmp/
 /locks/
+/cache/
 `;

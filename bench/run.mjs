@@ -1,0 +1,143 @@
+// npm run bench: mreg's performance targets, each measured against a baseline run in the same
+// process on the same machine (cp, openssl dgst, node -e ''), printed as ratios. Not a test:
+// timings on a shared machine are noisy, so nothing here fails the build.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const MREG = join(ROOT, 'bin', 'mreg.js');
+const RSS_HOOK = pathToFileURL(join(ROOT, 'bench', 'maxrss.mjs')).href;
+const SIZE = Number(process.env.MREG_BENCH_SIZE ?? 1024 ** 3);
+const work = mkdtempSync(join(tmpdir(), 'mreg-bench-'));
+const env = { ...process.env, MREG_ACTOR: 'bench', NO_COLOR: '1' };
+delete env.MREG_STORE;
+
+function sync() {
+  spawnSync('sync');
+}
+
+/** Runs a command once; returns seconds (and peak RSS in bytes for mreg runs). */
+function time(cmd, args, options = {}) {
+  const rssFile = join(work, 'rss');
+  rmSync(rssFile, { force: true });
+  const started = performance.now();
+  const r = spawnSync(cmd, args, { cwd: options.cwd ?? work, env: { ...env, MREG_BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  let rss;
+  try {
+    rss = Number(readFileSync(rssFile, 'utf8'));
+  } catch {
+    rss = undefined;
+  }
+  return { seconds, rss };
+}
+
+function mreg(args, options) {
+  return time(process.execPath, ['--import', RSS_HOOK, MREG, ...args], options);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median seconds over `runs`, with `before` run untimed before each. */
+function measure(runs, fn, before) {
+  const seconds = [];
+  let rss = 0;
+  for (let i = 0; i < runs; i++) {
+    before?.();
+    const r = fn();
+    seconds.push(r.seconds);
+    rss = Math.max(rss, r.rss ?? 0);
+  }
+  return { seconds: median(seconds), rss };
+}
+
+const rows = [];
+function report(name, result, baseline, target) {
+  const ratio = baseline ? result.seconds / baseline.seconds : undefined;
+  rows.push({ name, result, ratio, target });
+  const parts = [`${name.padEnd(46)} ${result.seconds.toFixed(3).padStart(8)} s`];
+  if (ratio !== undefined) parts.push(`${ratio.toFixed(2).padStart(6)}x`);
+  if (target !== undefined && ratio !== undefined) parts.push(ratio <= target ? `(target <= ${target}x: met)` : `(target <= ${target}x: MISSED)`);
+  if (result.rss) parts.push(`peak ${(result.rss / 2 ** 20).toFixed(0)} MB`);
+  console.log(parts.join('  '));
+}
+
+console.log(`mreg benchmark: ${SIZE / 2 ** 20} MiB file, ${process.version}, ${join(work)}\n`);
+
+// A file of random bytes, written in 16 MiB pieces and flushed, so the runs below start level.
+const big = join(work, 'model.bin');
+const fd = openSync(big, 'w');
+const piece = randomBytes(16 * 2 ** 20);
+for (let done = 0; done < SIZE; done += piece.length) writeSync(fd, piece, 0, Math.min(piece.length, SIZE - done));
+closeSync(fd);
+sync();
+execFileSync('cat', [big], { stdio: ['ignore', 'ignore', 'inherit'] }); // warm the page cache for every contender alike
+
+const RUNS = 3;
+const copy = join(work, 'copy.bin');
+const cleanCopy = () => {
+  rmSync(copy, { force: true });
+  sync();
+};
+const cp = measure(RUNS, () => time('cp', [big, copy]), cleanCopy);
+const cpSync = measure(RUNS, () => time('sh', ['-c', `cp "$0" "$1" && sync "$1"`, big, copy]), cleanCopy);
+const sha = measure(RUNS, () => time('openssl', ['dgst', '-sha256', big]));
+cleanCopy();
+
+const store = join(work, 'store');
+const freshStore = () => {
+  rmSync(store, { recursive: true, force: true });
+  sync();
+  execFileSync(process.execPath, [MREG, 'init', '--store', store], { env });
+};
+const registerNew = measure(RUNS, () => mreg(['register', 'm', big, '--change', 'patch', '--store', store]), freshStore);
+const registerSame = measure(RUNS, () => mreg(['register', 'm', big, '--change', 'patch', '--store', store]));
+
+console.log('Storing a file');
+report('cp (baseline)', cp);
+report('cp + sync (durable copy)', cpSync, cp);
+report('openssl dgst -sha256 (hashing baseline)', sha, cp);
+report('mreg register, new file, vs cp', registerNew, cp, 1.3);
+report('mreg register, new file, vs cp + sync', registerNew, cpSync);
+report('mreg register, unchanged file, vs sha256 pass', registerSame, sha, 1.2);
+const exportRun = measure(RUNS, () => mreg(['export', 'm', join(work, 'out'), '--force', '--store', store]));
+report('mreg export (re-hash while copying) vs cp', exportRun, cp);
+rmSync(join(work, 'out'), { recursive: true, force: true });
+
+// Start-up and listing.
+const node = measure(21, () => time(process.execPath, ['-e', '']));
+const version = measure(21, () => time(process.execPath, [MREG, '--version']));
+console.log('\nStart-up');
+report("node -e '' (baseline)", node);
+report('mreg --version', version, node, 2);
+
+// A store of 1,000 versions (10 models x 100), built through the library API to save time.
+const many = join(work, 'many');
+mkdirSync(many);
+execFileSync(process.execPath, [MREG, 'init'], { cwd: many, env });
+const { openStore, register } = await import(pathToFileURL(join(ROOT, 'dist/index.js')).href);
+const opened = await openStore({ cwd: many });
+for (let i = 0; i < 1000; i++) {
+  const file = join(many, 'w.bin');
+  writeFileSync(file, `weights ${i}`);
+  await register(opened, { model: `model-${i % 10}`, inputs: [file], cwd: many, env, change: 'patch', meta: { params: { i }, metrics: { auc: i / 1000 }, tags: {} } });
+}
+const ls = measure(11, () => mreg(['ls'], { cwd: many }));
+const lsModel = measure(11, () => mreg(['ls', 'model-3'], { cwd: many }));
+const show = measure(11, () => mreg(['show', 'model-3'], { cwd: many }));
+console.log('\nA store of 1,000 versions');
+report('mreg ls vs mreg --version', ls, version, 3);
+report('mreg ls <model> (100 versions) vs mreg --version', lsModel, version);
+report('mreg show <model> vs mreg --version', show, version);
+
+const peak = Math.max(registerNew.rss, registerSame.rss, exportRun.rss);
+console.log(`\nPeak memory of mreg over the 1 GiB runs: ${(peak / 2 ** 20).toFixed(0)} MB (target < 100 MB: ${peak < 100 * 2 ** 20 ? 'met' : 'MISSED'})`);
+rmSync(work, { recursive: true, force: true });

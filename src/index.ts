@@ -1,0 +1,13 @@
+// The public API: what programmatic users and plugins import from 'mreg'. The CLI is a thin layer
+// over exactly these functions; none of them prints or exits.
+export { MregError, type ErrorCode } from './core/errors.js';
+export { openStore, initStore, locateStoreRoot, type Store, type LocateOptions, type InitResult } from './core/store/store.js';
+export { register, bumpVersion, checkVersion, CHANGE_TYPES, type ChangeType, type RegisterRequest, type RegisterResult } from './core/register.js';
+export { listModels, listVersions, latestVersion, readManifest, parseRef, resolveRef, type Ref } from './core/versions.js';
+export { exportVersion, type ExportOptions, type ExportResult } from './core/export.js';
+export { verifyStore, type VerifyReport, type Finding } from './core/verify.js';
+export { checkName, nameProblem } from './core/names.js';
+export { versionDigest, manifestChecksum, canonicalJson, shortHash } from './core/manifest/hash.js';
+export { validateManifest, validateMetadata } from './core/manifest/validate.js';
+export { mergeMetadata, parseAssignments, typedValue } from './core/manifest/metadata.js';
+export type { Manifest, Metadata, Artifact, GitState, Json, JsonMap, Scalar } from './core/manifest/types.js';

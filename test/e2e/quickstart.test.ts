@@ -1,0 +1,17 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, testEnv } from '../helpers/cli.js';
+
+describe('examples/quickstart', () => {
+  it('runs end to end', () => {
+    const r = spawnSync('bash', [join(ROOT, 'examples/quickstart/run.sh')], { env: testEnv(), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^registered fraud@0\.1\.0 /m);
+    expect(r.stdout).toMatch(/^unchanged: fraud@0\.1\.0/m);
+    expect(r.stdout).toMatch(/^registered fraud@0\.1\.1 /m);
+    expect(r.stdout).toMatch(/^ok: 2 manifests, 3 blobs/m);
+    expect(r.stdout).toMatch(/^exported fraud@0\.1\.0 \(2 files\) to serving$/m);
+    expect(r.stdout).toMatch(/^fraud@0\.1\.1 hash [0-9a-f]{12}, auc 0\.921$/m);
+  });
+});
