@@ -3,7 +3,6 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import fg from 'fast-glob';
 import { MregError } from './errors.js';
 import { artifactPathProblem } from './manifest/validate.js';
 
@@ -30,8 +29,21 @@ function inside(root: string, target: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
+type FastGlob = typeof import('fast-glob');
+let fastGlob: FastGlob | undefined;
+
+/** fast-glob costs ~20 ms to load, so only inputs with glob characters load it. */
+async function globber(): Promise<FastGlob> {
+  fastGlob ??= (await import('fast-glob')).default;
+  return fastGlob;
+}
+
+async function isGlob(input: string): Promise<boolean> {
+  return /[*?[\]{}()!]/.test(input) && (await globber()).isDynamicPattern(input);
+}
+
 /** The directory part of a glob before its first dynamic segment. */
-function globBase(pattern: string): string {
+function globBase(fg: FastGlob, pattern: string): string {
   const segments = pattern.split('/');
   const fixed: string[] = [];
   for (const segment of segments.slice(0, -1)) {
@@ -80,7 +92,7 @@ class Collector {
   }
 
   async addInput(input: string, cwd: string): Promise<void> {
-    if (fg.isDynamicPattern(input)) return this.addGlob(input, cwd);
+    if (await isGlob(input)) return this.addGlob(input, cwd);
     const full = resolve(cwd, input);
     let st: Stats;
     try {
@@ -101,7 +113,8 @@ class Collector {
   }
 
   async addGlob(pattern: string, cwd: string): Promise<void> {
-    const base = resolve(cwd, globBase(pattern));
+    const fg = await globber();
+    const base = resolve(cwd, globBase(fg, pattern));
     const realBase = await realpath(base).catch(() => base);
     const matches = await fg(pattern, { cwd, dot: true, onlyFiles: false, followSymbolicLinks: false, absolute: true, unique: true });
     let added = 0;

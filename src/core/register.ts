@@ -82,6 +82,9 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
   // Compare against the version being re-declared, else the latest: unchanged bytes are then read, not copied.
   const candidates = await artifactsOf(store, model, explicitExists ? explicit : latest);
 
+  // Provenance runs git in child processes: let it overlap the hashing instead of following it.
+  const provenance = Promise.all([gitState(req.cwd), resolveActor(req.cwd, req.env, req.actor)]);
+  provenance.catch(() => undefined);
   const artifacts: Artifact[] = [];
   let stored = 0;
   for (const [index, file] of files.entries()) {
@@ -112,7 +115,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     });
   }
 
-  const [git, actor] = await Promise.all([gitState(req.cwd), resolveActor(req.cwd, req.env, req.actor)]);
+  const [git, actor] = await provenance;
   const now = (req.now ?? (() => new Date()))();
 
   return withLock(layout, `model-${model}`, async () => {

@@ -63,6 +63,33 @@ function sequentialWriter(fh: FileHandle): { write(chunk: Buffer, position: numb
   };
 }
 
+/** Sequential CHUNK reads of `fh` with the following chunk always in flight; two buffers in turn. */
+function prefetchingReader(fh: FileHandle): { next(position: number): Promise<Buffer>; settle(): Promise<void> } {
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let turn = 0;
+  const start = (position: number) => {
+    const read = fh.read(buffers[turn]!, 0, CHUNK, position);
+    read.catch(() => undefined); // surfaced when awaited
+    turn = 1 - turn;
+    return { position, read };
+  };
+  let pending = start(0);
+  return {
+    async next(position) {
+      if (pending.position !== position) {
+        await pending.read.catch(() => undefined);
+        pending = start(position);
+      }
+      const { bytesRead, buffer } = await pending.read;
+      pending = start(position + bytesRead);
+      return buffer.subarray(0, bytesRead);
+    },
+    async settle() {
+      await pending.read.catch(() => undefined);
+    },
+  };
+}
+
 async function copyRange(from: FileHandle, to: FileHandle, length: number): Promise<void> {
   const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(length, 1)));
   for (let position = 0; position < length; ) {
@@ -139,7 +166,8 @@ export async function ingestFile(layout: Layout, source: string, options: Ingest
     }
     const hash = createHash('sha256');
     let writer: ReturnType<typeof sequentialWriter> | undefined;
-    const compareBuffer = compareWith ? Buffer.allocUnsafe(CHUNK) : undefined;
+    // The candidate is read one chunk ahead, like the source, so comparing costs no waiting.
+    const candidate = compareWith ? prefetchingReader(compareWith) : undefined;
 
     const startWriting = async (upTo: number) => {
       temp = await openTemp(layout);
@@ -149,9 +177,9 @@ export async function ingestFile(layout: Layout, source: string, options: Ingest
 
     const size = await streamChunks(src, async (chunk, position) => {
       hash.update(chunk);
-      if (!writer && compareWith && compareBuffer) {
-        const { bytesRead } = await compareWith.read(compareBuffer, 0, chunk.length, position);
-        if (bytesRead === chunk.length && compareBuffer.subarray(0, bytesRead).equals(chunk)) {
+      if (!writer && candidate) {
+        const same = await candidate.next(position);
+        if (same.length === chunk.length && same.equals(chunk)) {
           options.onProgress?.(position + chunk.length);
           return;
         }
@@ -162,7 +190,8 @@ export async function ingestFile(layout: Layout, source: string, options: Ingest
       await writer!.write(chunk, position);
       options.onProgress?.(position + chunk.length);
     });
-    if (!writer && !compareWith) await startWriting(0); // empty file
+    if (!writer && !candidate) await startWriting(0); // empty file
+    await candidate?.settle();
     await writer?.flush();
 
     const after = await src.stat();
