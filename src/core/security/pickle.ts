@@ -90,15 +90,21 @@ export interface PickleDisassembly {
   /** Highest PROTO seen (null for protocol 0/1 streams, which have none). */
   protocol: number | null;
   globals: PickleGlobal[];
-  /** Everything worth reporting; a malformation or an incomplete reading is also listed here. */
+  /** Findings along the way (unresolvable STACK_GLOBAL, EXT codes, ...). */
   issues: PickleIssue[];
-  /** The stream breaks the pickle grammar (a loader would fail here, after running what came before). */
-  malformed: { offset: number; message: string } | null;
-  /** The stream was well-formed so far but could not be followed further statically. */
-  incomplete: { offset: number; message: string } | null;
+  /**
+   * Why the reading stopped before STOP because the stream breaks the pickle grammar (a loader fails
+   * there too, but only after running everything before it): "malformed pickle at offset N: ...".
+   */
+  malformed: PickleIssue | null;
+  /** Why the reading stopped although the stream was well-formed so far (joblib data it cannot size). */
+  incomplete: PickleIssue | null;
   counts: PickleCallCounts;
   opcodeCount: number;
-  /** BUILDs of joblib's NumpyArrayWrapper: in a joblib file, raw array bytes follow each one. */
+  /**
+   * BUILDs of joblib's NumpyArrayWrapper (or a look-alike name): in a joblib file, raw array bytes
+   * follow each one, so a caller should also read the stream with `joblib: true`.
+   */
   joblibArrays: number;
 }
 
@@ -132,7 +138,17 @@ type Value =
   | { readonly k: 'global'; readonly name: string | null }
   | { readonly k: 'tuple'; readonly items: readonly Value[] | null }
   | { readonly k: 'dict'; entries: [Value, Value][] | null }
-  | { readonly k: 'obj'; readonly cls: string | null; readonly args: Value | null; state: Value | null }
+  | {
+      readonly k: 'obj';
+      /** The class (or, for REDUCE, the callable) it came from, when that was a known global. */
+      readonly cls: string | null;
+      readonly args: Value | null;
+      /** Made without running __init__ (NEWOBJ with no arguments, copyreg._reconstructor on object). */
+      readonly fresh: boolean;
+      /** The first BUILD's state, and how many BUILDs it has seen. */
+      state: Value | null;
+      builds: number;
+    }
   | { readonly k: 'other' };
 
 const OTHER: Value = { k: 'other' };
@@ -143,6 +159,7 @@ const UNKNOWN_GLOBAL: Value = { k: 'global', name: null };
 
 const JOBLIB_WRAPPER = 'joblib.numpy_pickle.NumpyArrayWrapper';
 const COPYREG_RECONSTRUCTOR = new Set(['copyreg._reconstructor', 'copy_reg._reconstructor']);
+const COPYREG_NEWOBJ = new Set(['copyreg.__newobj__', 'copyreg.__newobj_ex__', 'copy_reg.__newobj__']);
 
 const CHUNK = 64 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -154,19 +171,37 @@ function malformed(offset: number, message: string): MregError {
 
 /** Sequential reads over a ByteSource through a small window, with every length checked first. */
 class Cursor {
+  /** Next byte the unpickler reads (inside the buffered frame, when one is active). */
   pos: number;
   private chunk: Uint8Array = new Uint8Array(0);
   private chunkStart = 0;
+  /**
+   * Python's pure unpickler (the one joblib subclasses) reads each FRAME into memory; direct file
+   * reads then start after the frame (`resume`), while opcodes keep coming from the frame until
+   * `end`. CPython's C unpickler treats frames as a mere length check, which is the default here.
+   */
+  private frame: { end: number; resume: number } | null = null;
 
   constructor(
-    private readonly src: ByteSource,
+    readonly src: ByteSource,
     pos: number,
+    private readonly framing: boolean,
   ) {
     this.pos = pos;
   }
 
   get remaining(): number {
     return this.src.size - this.pos;
+  }
+
+  /** Where a direct read of the file (joblib's array data) happens. */
+  get filePos(): number {
+    return this.frame ? this.frame.resume : this.pos;
+  }
+
+  set filePos(p: number) {
+    if (this.frame) this.frame.resume = p;
+    else this.pos = p;
   }
 
   private inChunk(at: number, n: number): boolean {
@@ -178,6 +213,17 @@ class Cursor {
     this.chunkStart = at;
   }
 
+  /** Before a read of n bytes: leave an exhausted frame, refuse a read straddling its end. */
+  private enter(n: number, at: number, what: string): void {
+    if (this.frame === null || n === 0) return;
+    if (this.pos === this.frame.end) {
+      this.pos = this.frame.resume;
+      this.frame = null;
+    } else if (this.pos + n > this.frame.end) {
+      throw malformed(at, `${what}: pickle exhausted before end of frame`);
+    }
+  }
+
   /** Fails (as truncated) unless n more bytes exist; never allocates for n itself. */
   need(n: number, at: number, what: string): void {
     if (!(n <= this.remaining)) {
@@ -186,6 +232,7 @@ class Cursor {
   }
 
   u8(at: number, what: string): number {
+    this.enter(1, at, what);
     this.need(1, at, what);
     if (!this.inChunk(this.pos, 1)) this.fill(this.pos);
     return this.chunk[this.pos++ - this.chunkStart] as number;
@@ -193,6 +240,7 @@ class Cursor {
 
   /** Only for small n (bounded by maxKeptString or a fixed-size field). */
   take(n: number, at: number, what: string): Uint8Array {
+    this.enter(n, at, what);
     this.need(n, at, what);
     let out: Uint8Array;
     if (n <= CHUNK) {
@@ -206,6 +254,7 @@ class Cursor {
   }
 
   skip(n: number, at: number, what: string): void {
+    this.enter(n, at, what);
     this.need(n, at, what);
     this.pos += n;
   }
@@ -228,12 +277,16 @@ class Cursor {
    * skipped and returned as null so a huge protocol-0 string never becomes a huge JS string.
    */
   line(keep: number, at: number, what: string): Uint8Array | null {
+    this.enter(1, at, what);
+    const limit = this.frame ? this.frame.end : this.src.size;
     let p = this.pos;
     for (;;) {
-      if (p >= this.src.size) throw malformed(at, `${what}: no newline before the end of the data`);
+      if (p >= limit) {
+        throw malformed(at, this.frame ? `${what}: pickle exhausted before end of frame` : `${what}: no newline before the end of the data`);
+      }
       if (!this.inChunk(p, 1)) this.fill(p);
       const rel = this.chunk.indexOf(0x0a, p - this.chunkStart);
-      if (rel >= 0) {
+      if (rel >= 0 && this.chunkStart + rel < limit) {
         const nl = this.chunkStart + rel;
         const len = nl - this.pos;
         const out = len <= keep ? this.take(len, at, what) : null;
@@ -242,6 +295,31 @@ class Cursor {
       }
       p = this.chunkStart + this.chunk.length;
     }
+  }
+
+  /** FRAME: its bytes must exist; with framing, it also starts a buffered frame. */
+  beginFrame(n: number, at: number): void {
+    if (this.framing && this.frame !== null) {
+      if (this.pos !== this.frame.end) throw malformed(at, 'beginning of a new frame before end of current frame');
+      this.pos = this.frame.resume;
+      this.frame = null;
+    }
+    this.need(n, at, 'FRAME');
+    if (this.framing) this.frame = { end: this.pos + n, resume: this.pos + n };
+  }
+
+  /** A direct file read of n bytes (skipped), past any buffered frame. */
+  rawSkip(n: number, at: number, what: string): void {
+    const p = this.filePos;
+    if (!(n <= this.src.size - p)) throw malformed(at, `${what} needs ${n} bytes but only ${this.src.size - p} remain`);
+    this.filePos = p + n;
+  }
+
+  rawU8(at: number, what: string): number {
+    const p = this.filePos;
+    if (p >= this.src.size) throw malformed(at, `${what}: no data left`);
+    this.filePos = p + 1;
+    return this.src.read(p, 1)[0] as number;
   }
 }
 
@@ -344,7 +422,7 @@ class Machine {
   private memoOverflow = false;
   private op = 0; // offset of the opcode being decoded
   /** Set when joblib array data could not be sized: the stream is well-formed but unfollowable. */
-  incompleteAt: { offset: number; message: string } | null = null;
+  incompleteAt: PickleIssue | null = null;
 
   constructor(
     private readonly cur: Cursor,
@@ -444,14 +522,21 @@ class Machine {
     return text;
   }
 
-  private instance(cls: Value, args: Value | null): Value {
-    if (cls.k !== 'global') return { k: 'obj', cls: null, args, state: null };
+  private instance(cls: Value, args: Value | null, newobj = false): Value {
+    const make = (name: string | null, fresh: boolean): Value => ({ k: 'obj', cls: name, args, fresh, state: null, builds: 0 });
+    if (cls.k !== 'global') return make(null, false);
     if (cls.name !== null && COPYREG_RECONSTRUCTOR.has(cls.name) && args?.k === 'tuple') {
       // copyreg._reconstructor(cls, base, state) builds a cls: protocol 0/1's spelling of NEWOBJ.
-      const real = args.items?.[0];
-      return { k: 'obj', cls: real?.k === 'global' ? real.name : null, args, state: null };
+      const [real, base, state] = args.items ?? [];
+      const fresh = args.items?.length === 3 && base?.k === 'global' && /^(builtins|__builtin__)\.object$/.test(base.name ?? '') && state?.k === 'none';
+      return make(real?.k === 'global' ? real.name : null, fresh);
     }
-    return { k: 'obj', cls: cls.name, args, state: null };
+    if (cls.name !== null && COPYREG_NEWOBJ.has(cls.name) && args?.k === 'tuple') {
+      // copyreg.__newobj__(cls, *args) is cls.__new__(cls, *args): an instance of its first argument.
+      const real = args.items?.[0];
+      return make(real?.k === 'global' ? real.name : null, cls.name.endsWith('__newobj__') && args.items?.length === 1);
+    }
+    return make(cls.name, newobj && args?.k === 'tuple' && args.items?.length === 0);
   }
 
   private tuple(items: Value[]): Value {
@@ -487,7 +572,7 @@ class Machine {
         case 0x2e: // STOP
           this.pop('STOP');
           this.emit(code, null);
-          return cur.pos;
+          return cur.filePos; // a buffered frame's unread rest is consumed from the file too
         case 0x30: // POP: pops a MARK if one sits on top, as CPython's load_pop does
           if (this.marks.length > 0 && this.marks[this.marks.length - 1] === this.stack.length) this.marks.pop();
           else this.pop('POP');
@@ -657,15 +742,27 @@ class Machine {
           const state = this.pop('BUILD');
           const inst = this.top('BUILD');
           this.shared.counts.BUILD++;
-          if (inst.k === 'obj' && inst.state === null) inst.state = state;
-          if (inst.k === 'obj' && inst.cls === JOBLIB_WRAPPER) {
-            this.shared.joblibArrays++;
-            if (this.joblib) {
-              this.emit(code, null);
-              if (!this.skipJoblibArray(state)) return null;
-              this.stack[this.stack.length - 1] = OTHER; // joblib swaps the wrapper for the array
-              continue;
+          if (inst.k !== 'obj') break;
+          if (inst.builds++ === 0) inst.state = state;
+          // joblib.load checks isinstance(top, NumpyArrayWrapper) after every BUILD. An object of an
+          // unknown class, or of a look-alike name, might pass that check: the stream can then no
+          // longer be followed, because the two readings would part ways here.
+          const wrapper = inst.cls === JOBLIB_WRAPPER;
+          const lookalike = !wrapper && inst.cls !== null && /NumpyArrayWrapper/.test(inst.cls);
+          if (wrapper || lookalike) this.shared.joblibArrays++;
+          if (this.joblib && (wrapper || lookalike || inst.cls === null)) {
+            this.emit(code, null);
+            if (!wrapper || !this.skipJoblibArray(inst, state)) {
+              this.incompleteAt ??= this.incomplete(
+                this.cur.filePos,
+                wrapper
+                  ? 'it is built in a way the scanner does not model'
+                  : `BUILD of an object whose class (${inst.cls ?? 'unknown'}) might be joblib's NumpyArrayWrapper`,
+              );
+              return null;
             }
+            this.stack[this.stack.length - 1] = OTHER; // joblib swaps the wrapper for the array
+            continue;
           }
           break;
         }
@@ -769,7 +866,7 @@ class Machine {
           const args = this.pop('NEWOBJ');
           const cls = this.pop('NEWOBJ');
           this.shared.counts.NEWOBJ++;
-          this.push(this.instance(cls, args));
+          this.push(this.instance(cls, args, true));
           break;
         }
         case 0x92: {
@@ -831,9 +928,9 @@ class Machine {
           break;
         }
         case 0x95: {
-          // FRAME: CPython only checks that the announced bytes exist
+          // FRAME
           const n = cur.uint(8, this.op, 'FRAME');
-          cur.need(n, this.op, 'FRAME');
+          cur.beginFrame(n, this.op);
           arg = n;
           break;
         }
@@ -850,66 +947,82 @@ class Machine {
     }
   }
 
-  /**
-   * joblib writes each numpy array's bytes right after its NumpyArrayWrapper (see
-   * joblib/numpy_pickle.py, write_array/read_array): an optional alignment-padding byte and padding,
-   * then count×itemsize raw bytes, or, for object arrays, a whole nested pickle. Returns false (and
-   * records why) when the size cannot be worked out, because the rest of the stream is then unknown.
-   */
-  private skipJoblibArray(state: Value): boolean {
-    const at = this.cur.pos;
-    const incomplete = (why: string): false => {
-      this.shared.issues.push({
-        severity: 'unsafe',
-        offset: at,
-        message: `joblib array data at offset ${at} cannot be sized (${why}); the remaining ${this.cur.remaining} bytes were not scanned`,
-      });
-      this.incompleteAt = { offset: at, message: why };
-      return false;
+  private incomplete(at: number, why: string): PickleIssue {
+    return {
+      severity: 'unsafe',
+      offset: at,
+      message: `joblib array data at offset ${at} cannot be sized (${why}); the remaining ${Math.max(0, this.cur.src.size - at)} bytes were not scanned`,
     };
-    const field = (key: string): Value | undefined => {
-      if (state.k !== 'dict' || state.entries === null) return undefined;
-      let found: Value | undefined;
-      for (const [k, v] of state.entries) if (k.k === 'str' && k.v === key) found = v;
-      return found;
-    };
-    if (state.k !== 'dict' || state.entries === null) return incomplete('its state is not a small constant dict');
-    const shape = field('shape');
-    const dtype = field('dtype');
-    if (shape?.k !== 'tuple' || shape.items === null) return incomplete('shape is not a constant tuple');
-    let count = 1;
-    for (const d of shape.items) {
-      if (d.k !== 'int' || d.v === null || d.v < 0) return incomplete('shape holds a non-constant dimension');
-      count *= d.v;
-    }
-    if (dtype?.k !== 'obj' || dtype.cls === null || !/^numpy\.(dtype|dtypes\.\w+)$/.test(dtype.cls)) {
-      return incomplete('dtype is not a constant numpy.dtype');
-    }
-    const descr = dtype.args?.k === 'tuple' ? dtype.args.items?.[0] : undefined;
-    const m = descr?.k === 'str' && descr.v !== null ? /^([a-zA-Z])(\d+)$/.exec(descr.v) : null;
-    if (!m) return incomplete('dtype has no plain kind+size code');
-    const kind = m[1] as string;
-    const size = Number(m[2]) * (kind === 'U' ? 4 : 1); // numpy names unicode dtypes in characters
-    // The dtype's pickled state carries its flags; bit 0 (NPY_ITEM_REFCOUNT) marks object content.
-    const flags = dtype.state?.k === 'tuple' ? dtype.state.items?.[7] : undefined;
-    const hasObject = kind === 'O' || (flags?.k === 'int' && flags.v !== null && (flags.v & 1) === 1);
-    if (hasObject) {
-      // read_array calls plain pickle.load on the file here: a standard, separate pickle stream.
-      const nested = new Machine(this.cur, this.shared, false);
-      return nested.run() !== null;
-    }
-    const align = field('numpy_array_alignment_bytes');
-    if (align !== undefined && align.k !== 'none') {
-      if (align.k !== 'int') return incomplete('numpy_array_alignment_bytes is not a constant');
-      const pad = this.cur.u8(at, 'joblib alignment padding length');
-      this.cur.skip(pad, at, 'joblib alignment padding');
-    }
-    const bytes = count * size;
-    if (!Number.isSafeInteger(bytes)) return incomplete('its size overflows');
-    this.cur.skip(bytes, at, `joblib array data (${bytes} bytes)`);
-    return true;
   }
 
+  /**
+   * joblib writes each numpy array's bytes right after its NumpyArrayWrapper (joblib/numpy_pickle.py,
+   * write_array/read_array): for plain dtypes an optional padding-length byte, that much padding,
+   * then count×itemsize bytes; for object dtypes a whole nested pickle. This mirrors read_array for
+   * the way joblib itself pickles a wrapper; anything else returns false (with incompleteAt set).
+   */
+  private skipJoblibArray(inst: Value & { k: 'obj' }, state: Value): boolean {
+    const at = this.cur.filePos;
+    const stop = (why: string): false => {
+      this.incompleteAt = this.incomplete(at, why);
+      return false;
+    };
+    // A wrapper made by NEWOBJ with no arguments has an empty __dict__; the BUILD state fills it.
+    if (!inst.fresh || inst.builds !== 1) return stop('the wrapper is not built the way joblib writes it');
+    if (state.k !== 'dict' || state.entries === null) return stop('its state is not a small constant dict');
+    const attrs = new Map<string, Value>();
+    for (const [k, v] of state.entries) {
+      if (k.k !== 'str' || k.v === null) return stop('its state has a non-constant key');
+      attrs.set(k.v, v);
+    }
+    const dtype = attrs.get('dtype');
+    if (dtype?.k !== 'obj' || dtype.cls === null || !/^numpy\.(dtype|dtypes\.\w+)$/.test(dtype.cls) || dtype.builds > 1) {
+      return stop('dtype is not a constant numpy.dtype');
+    }
+    const descr = dtype.args?.k === 'tuple' ? dtype.args.items?.[0] : undefined;
+    const code = descr?.k === 'str' && descr.v !== null ? /^([a-zA-Z])(\d+)$/.exec(descr.v) : null;
+    if (!code) return stop('dtype has no plain kind+size code');
+    const kind = code[1] as string;
+    let itemsize = Number(code[2]) * (kind === 'U' ? 4 : 1); // numpy names unicode dtypes in characters
+    let flags = 0;
+    if (dtype.builds === 1) {
+      // numpy's dtype state: (version, byteorder, subarray, names, fields, elsize, alignment, flags[, metadata])
+      const st = dtype.state?.k === 'tuple' ? dtype.state.items : null;
+      const elsize = st?.[5];
+      const f = st?.[7];
+      if (!st || (st.length !== 8 && st.length !== 9) || elsize?.k !== 'int' || elsize.v === null || f?.k !== 'int' || f.v === null) {
+        return stop('dtype state is not a constant tuple');
+      }
+      flags = f.v;
+      if ('VSUa'.includes(kind) && elsize.v >= 0) itemsize = elsize.v; // flexible dtypes take their size from the state
+    }
+    // NPY_ITEM_REFCOUNT (bit 0) is what dtype.hasobject reports.
+    if (kind === 'O' || (flags & 1) === 1) {
+      // read_array calls plain pickle.load on the file here: a separate, standard pickle stream.
+      const nested = new Cursor(this.cur.src, at, false);
+      new Machine(nested, this.shared, false).run();
+      this.cur.filePos = nested.pos;
+      return true;
+    }
+    const shape = attrs.get('shape');
+    if (shape?.k !== 'tuple' || shape.items === null) return stop('shape is not a constant tuple');
+    let count = 1;
+    for (const d of shape.items) {
+      if (d.k !== 'int' || d.v === null || d.v < 0) return stop('shape holds a non-constant dimension');
+      count *= d.v;
+    }
+    // getattr(wrapper, 'numpy_array_alignment_bytes', None) is not None → a padding-length byte.
+    const align = attrs.get('numpy_array_alignment_bytes');
+    if (align !== undefined && align.k !== 'none') {
+      if (align.k !== 'int') return stop('numpy_array_alignment_bytes is not a constant');
+      const pad = this.cur.rawU8(at, 'joblib alignment padding length');
+      this.cur.rawSkip(pad, at, 'joblib alignment padding');
+    }
+    const bytes = count * itemsize;
+    if (!Number.isSafeInteger(bytes)) return stop('its size overflows');
+    this.cur.rawSkip(bytes, at, `joblib array data (${bytes} bytes)`);
+    return true;
+  }
 }
 
 /**
@@ -927,7 +1040,7 @@ export function disassemblePickle(src: ByteSource, options: DisassembleOptions =
     protocol: null,
     onOp: options.onOp,
   };
-  const machine = new Machine(new Cursor(src, start), shared, options.joblib === true);
+  const machine = new Machine(new Cursor(src, start, options.joblib === true), shared, options.joblib === true);
   let end: number | null = null;
   let bad: PickleDisassembly['malformed'] = null;
   try {
@@ -936,8 +1049,7 @@ export function disassemblePickle(src: ByteSource, options: DisassembleOptions =
     // Only our own malformation errors are expected here; anything else (an I/O failure) is real.
     if (!(err instanceof MregError && err.code === 'INVALID_INPUT')) throw err;
     const offset = typeof err.data?.offset === 'number' ? err.data.offset : start;
-    bad = { offset, message: err.message };
-    shared.issues.push({ severity: 'unsafe', offset, message: `malformed pickle at offset ${offset}: ${err.message}` });
+    bad = { severity: 'unsafe', offset, message: `malformed pickle at offset ${offset}: ${err.message}` };
   }
   return {
     start,

@@ -107,7 +107,9 @@ export function readZipDirectory(src: ByteSource): ZipDirectory {
     }
   }
   if (disk !== 0 || cdDisk !== 0) throw bad('multi-disk archives are not supported');
-  if (cdSize > ZIP_LIMITS.maxCentralDirectory) throw bad(`central directory of ${cdSize} bytes is larger than the ${ZIP_LIMITS.maxCentralDirectory}-byte limit`);
+  if (cdSize > ZIP_LIMITS.maxCentralDirectory) {
+    throw bad(`central directory of ${cdSize} bytes is larger than the ${ZIP_LIMITS.maxCentralDirectory}-byte limit`);
+  }
   if (cdOffset + cdSize > directoryEnd) {
     throw bad(`central directory (offset ${cdOffset}, ${cdSize} bytes) runs past the end-of-central-directory record at ${directoryEnd}`);
   }
@@ -202,14 +204,16 @@ export function openZipMember(src: ByteSource, entry: ZipEntry, maxBytes = ZIP_L
   const declared = entry.uncompressedSize;
   if (declared > maxBytes) throw bad(`member ${JSON.stringify(entry.name)} would inflate to ${declared} bytes, past the ${maxBytes}-byte limit`);
   if (declared > ZIP_LIMITS.bombThreshold && declared > ZIP_LIMITS.maxRatio * Math.max(1, entry.compressedSize)) {
-    throw bad(`member ${JSON.stringify(entry.name)} claims a ${Math.round(declared / Math.max(1, entry.compressedSize))}:1 compression ratio (decompression bomb?)`);
+    const ratio = Math.round(declared / Math.max(1, entry.compressedSize));
+    throw bad(`member ${JSON.stringify(entry.name)} claims a ${ratio}:1 compression ratio (decompression bomb?)`);
   }
   let out: Buffer;
   try {
     // The cap is the declared size: a stream that inflates to more is lying, and stops right there.
     out = inflateRawSync(src.read(start, entry.compressedSize), { maxOutputLength: Math.max(1, declared) });
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'inflates past its declared size' : `does not inflate (${(err as Error).message})`;
+    const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    const why = tooBig ? 'inflates past its declared size' : `does not inflate (${(err as Error).message})`;
     throw bad(`member ${JSON.stringify(entry.name)} ${why}`);
   }
   if (out.length !== declared) throw bad(`member ${JSON.stringify(entry.name)} inflates to ${out.length} bytes, not the declared ${declared}`);
