@@ -155,6 +155,18 @@ report('mreg ls vs mreg --version', ls, version, 3);
 report('mreg ls <model> (100 versions) vs mreg --version', lsModel, version);
 report('mreg show <model> vs mreg --version', show, version);
 
+// The pre-commit hook on that store: committed, then one new version staged.
+const gitEnv = { ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com' };
+const git = (...args) => execFileSync('git', args, { cwd: many, env: gitEnv, stdio: 'ignore' });
+git('init', '-q');
+git('add', '-A');
+git('commit', '-qm', 'store');
+writeFileSync(join(many, 'w.bin'), 'one more');
+execFileSync(process.execPath, [MREG, 'register', 'model-0', 'w.bin', '--change', 'minor'], { cwd: many, env });
+git('add', '-A');
+const hook = measure(11, () => mreg(['verify', '--staged'], { cwd: many }));
+report('mreg verify --staged (pre-commit hook) vs mreg --version', hook, version, 2);
+
 const peak = peakStore;
 console.log(`\nPeak memory of mreg while storing, re-storing and exporting the file: ${(peak / 2 ** 20).toFixed(0)} MB (target < 100 MB: ${peak < 100 * 2 ** 20 ? 'met' : 'MISSED'})`);
 rmSync(work, { recursive: true, force: true });

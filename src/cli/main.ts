@@ -18,7 +18,13 @@ export interface RunOptions extends Streams {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function addCommand(program: Command, spec: CommandSpec, state: { code: number; ctx?: Context }, makeContext: (globals: GlobalOptions) => Promise<Context>): void {
-  const cmd = program.command(`${spec.name}${spec.args ? ` ${spec.args}` : ''}`).description(spec.summary);
+  // 'change add' is the subcommand 'add' of a command group 'change', created with its first subcommand.
+  const [group, sub] = spec.name.split(' ');
+  let parent = program;
+  if (sub !== undefined) {
+    parent = program.commands.find((c) => c.name() === group) ?? program.command(group!).description(spec.group ?? group!);
+  }
+  const cmd = parent.command(`${sub ?? spec.name}${spec.args ? ` ${spec.args}` : ''}`).description(spec.summary);
   for (const o of spec.options) {
     const option = new Option(o.flags, o.description);
     if (o.choices) option.choices(o.choices);

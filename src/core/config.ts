@@ -1,21 +1,138 @@
-// .modelreg/config.yaml: validated on every read (it may come from any git commit).
+// .modelreg/config.yaml: stages and their rules, named checks, metric directions. Validated on
+// every read (it may come from any git commit); every error names the key's path.
+import { parseDuration } from './duration.js';
 import { readDocumentFile } from './documents.js';
 import { Checker } from './manifest/validate.js';
+import { nameProblem } from './names.js';
 import { STORE_FORMAT } from './store/layout.js';
+
+export interface StageConfig {
+  /** at most one version at a time */
+  exclusive: boolean;
+  /** a version must be in one of these stages to enter this one, and leaves it on entering */
+  from: string[];
+  /** where the version an exclusive stage replaces goes (undefined: it just leaves the stage) */
+  replacedTo?: string;
+  /** entering this stage takes the version out of every other stage */
+  retire: boolean;
+  /** checks a version must have passed (its latest result) to enter */
+  checks: string[];
+}
+
+export interface CheckConfig {
+  command: string[];
+  timeoutMs: number;
+}
+
+export type MetricDirection = 'higher' | 'lower';
 
 export interface Config {
   format: number;
+  stages: Record<string, StageConfig>;
+  checks: Record<string, CheckConfig>;
+  metrics: Record<string, MetricDirection>;
 }
 
 export const DEFAULT_CONFIG_YAML = `# mreg store configuration (see the README's "Configuration" section)
 format: ${STORE_FORMAT}
+
+# Stages a version moves through. exclusive: one version at a time; from: the stages a version
+# must come from (it leaves them on entering); replaced_to: where an exclusive stage's previous
+# version goes; retire: entering takes the version out of every other stage; checks: checks it
+# must have passed.
+stages:
+  staging: {}
+  production:
+    exclusive: true
+    from: [staging]
+    replaced_to: archived
+  archived:
+    retire: true
+
+# Named checks run by 'mreg check <ref>' with the version's files in $MREG_PATH, e.g.
+# checks:
+#   smoke:
+#     command: [sh, -c, 'test -s "$MREG_PATH/model.onnx"']
+#     timeout: 60s
+checks: {}
 `;
 
-export async function readConfig(path: string): Promise<Config> {
-  const raw = await readDocumentFile(path, 'config.yaml', 'STORE_UNREADABLE');
-  const c: Checker = new Checker('config.yaml', 'STORE_UNREADABLE');
+const DEFAULT_CHECK_TIMEOUT_MS = 10 * 60_000;
+const RESERVED_STAGE_NAMES = new Set(['latest']);
+
+export function stageNameProblem(name: string): string | undefined {
+  const problem = nameProblem(name);
+  if (problem) return problem;
+  if (!/^[a-z]/.test(name)) return 'must start with a letter (so it is never mistaken for a version)';
+  if (RESERVED_STAGE_NAMES.has(name)) return 'is reserved';
+  return undefined;
+}
+
+function stringList(c: Checker, value: unknown, path: string, max = 100): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) c.fail(path, 'expected a list');
+  return value.map((v, i) => c.string(v, `${path}[${i}]`, max));
+}
+
+export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
+  const c: Checker = new Checker(label, 'STORE_UNREADABLE');
   const map = c.map(raw ?? {}, '');
-  c.keys(map, '', ['format']);
+  c.keys(map, '', ['format', 'stages', 'checks', 'metrics']);
   if (map.format !== STORE_FORMAT) c.fail('format', `expected ${STORE_FORMAT} (a store made by a newer mreg?)`);
-  return { format: STORE_FORMAT };
+
+  const checks: Record<string, CheckConfig> = {};
+  for (const [name, value] of Object.entries(c.map(map.checks ?? {}, 'checks'))) {
+    const path = `checks.${name}`;
+    const problem = nameProblem(name);
+    if (problem) c.fail(path, `invalid check name: it ${problem}`);
+    const m = c.map(value, path);
+    c.keys(m, path, ['command', 'timeout']);
+    const command = stringList(c, m.command, `${path}.command`, 10_000);
+    if (command.length === 0) c.fail(`${path}.command`, 'expected a non-empty list (argv: program, then arguments)');
+    const timeoutMs = m.timeout === undefined ? DEFAULT_CHECK_TIMEOUT_MS : parseDuration(m.timeout);
+    if (timeoutMs === undefined || timeoutMs <= 0) c.fail(`${path}.timeout`, 'expected a duration like 30s');
+    checks[name] = { command, timeoutMs };
+  }
+
+  const stagesRaw = map.stages === undefined ? { staging: {}, production: { exclusive: true, from: ['staging'], replaced_to: 'archived' }, archived: { retire: true } } : map.stages;
+  const stageMap = c.map(stagesRaw, 'stages');
+  const names = Object.keys(stageMap);
+  const stages: Record<string, StageConfig> = {};
+  for (const name of names) {
+    const path = `stages.${name}`;
+    const problem = stageNameProblem(name);
+    if (problem) c.fail(path, `invalid stage name: it ${problem}`);
+    const m = c.map(stageMap[name] ?? {}, path);
+    c.keys(m, path, ['exclusive', 'from', 'replaced_to', 'retire', 'checks']);
+    for (const flag of ['exclusive', 'retire'] as const) {
+      if (m[flag] !== undefined && typeof m[flag] !== 'boolean') c.fail(`${path}.${flag}`, 'expected true or false');
+    }
+    const from = stringList(c, m.from, `${path}.from`);
+    for (const [i, f] of from.entries()) if (!names.includes(f) || f === name) c.fail(`${path}.from[${i}]`, `unknown stage ${JSON.stringify(f)}`);
+    let replacedTo: string | undefined;
+    if (m.replaced_to !== undefined) {
+      replacedTo = c.string(m.replaced_to, `${path}.replaced_to`, 100);
+      if (!names.includes(replacedTo) || replacedTo === name) c.fail(`${path}.replaced_to`, `unknown stage ${JSON.stringify(replacedTo)}`);
+    }
+    const stageChecks = stringList(c, m.checks, `${path}.checks`);
+    for (const [i, k] of stageChecks.entries()) if (!checks[k]) c.fail(`${path}.checks[${i}]`, `no check named ${JSON.stringify(k)} under checks:`);
+    stages[name] = {
+      exclusive: m.exclusive === true,
+      from,
+      ...(replacedTo ? { replacedTo } : {}),
+      retire: m.retire === true,
+      checks: stageChecks,
+    };
+  }
+
+  const metrics: Record<string, MetricDirection> = {};
+  for (const [name, value] of Object.entries(c.map(map.metrics ?? {}, 'metrics'))) {
+    if (value !== 'higher' && value !== 'lower') c.fail(`metrics.${name}`, "expected 'higher' or 'lower' (which way is better)");
+    metrics[name] = value;
+  }
+  return { format: STORE_FORMAT, stages, checks, metrics };
+}
+
+export async function readConfig(path: string): Promise<Config> {
+  return parseConfig(await readDocumentFile(path, 'config.yaml', 'STORE_UNREADABLE'));
 }

@@ -8,7 +8,8 @@ import type { Artifact } from './manifest/types.js';
 import { removeQuietly } from './store/atomic.js';
 import { copyBlobVerified, type ProgressFn } from './store/blobs.js';
 import type { Store } from './store/store.js';
-import { readManifest, resolveRef } from './versions.js';
+import { resolveRef } from './lifecycle/refs.js';
+import { readManifest } from './versions.js';
 
 export interface ExportResult {
   model: string;
@@ -36,7 +37,7 @@ async function prepareParents(root: string, file: string): Promise<void> {
 }
 
 export async function exportVersion(store: Store, refText: string, targetDir: string, options: ExportOptions = {}): Promise<ExportResult> {
-  const { model, version } = await resolveRef(store.layout, refText);
+  const { model, version } = await resolveRef(store, refText);
   const manifest = await readManifest(store.layout, model, version);
   await mkdir(resolve(targetDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
     throw new MregError('CONFLICT', `${targetDir}: cannot create the directory (${err.code})`);

@@ -1,23 +1,33 @@
-// Registering a version: store the files as blobs (no lock held: that is the slow part), then,
-// under the model's lock, allocate the version and write the manifest create-only.
-import inc from 'semver/functions/inc.js';
+// Registering a version: read the model files' interfaces and check the declared change against them
+// (headers only, before any byte is stored), store the files as blobs (no lock held: that is the slow
+// part), then, under the model's lock, allocate the version and write the manifest create-only. The
+// manifest lists the pending changes it consumes, so its link is the one step that both creates the
+// version and consumes them; the change files are deleted after it, as tidying up.
+import { stat } from 'node:fs/promises';
+import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
+import { MAX_DOCUMENT_BYTES } from './documents.js';
 import { MregError } from './errors.js';
 import { expandInputs, type InputFile } from './inputs.js';
+import type { Finding } from './interface/compare.js';
 import { checkName } from './names.js';
 import { manifestChecksum, shortHash, versionDigest } from './manifest/hash.js';
 import type { Artifact, Manifest, Metadata } from './manifest/types.js';
 import { manifestToYaml } from './manifest/yaml.js';
 import { gitState, resolveActor } from './provenance.js';
+import { appendEvents } from './lifecycle/history.js';
 import { writeCreateOnly } from './store/atomic.js';
 import { hashFile, ingestFile, type BlobRef } from './store/blobs.js';
 import { manifestPath } from './store/layout.js';
 import { withLock } from './store/lock.js';
 import type { Store } from './store/store.js';
+import { checkPreTag, highestType, impliedType, nextVersion, preReleaseLevel, type ChangeType } from './versioning/bump.js';
+import { ConsumedIndex, pendingFor, readChanges, removeConsumed, type PendingChange } from './versioning/changes.js';
+import { checkDeclared, readSchema, versionFindings, type VersionInterface } from './versioning/findings.js';
+import { decideNext, noDeclarationMessage } from './versioning/plan.js';
 import { listVersions, readManifest } from './versions.js';
 
-export type ChangeType = 'major' | 'minor' | 'patch';
-export const CHANGE_TYPES: readonly ChangeType[] = ['major', 'minor', 'patch'];
+export { CHANGE_TYPES, type ChangeType } from './versioning/bump.js';
 
 export interface RegisterProgress {
   file: string;
@@ -34,6 +44,8 @@ export interface RegisterRequest {
   env: NodeJS.ProcessEnv;
   version?: string | undefined;
   change?: ChangeType | undefined;
+  /** pre-release tag: the next version is a pre-release (1.3.0-rc.0) */
+  pre?: string | undefined;
   meta: Metadata;
   actor?: string | undefined;
   now?: () => Date;
@@ -47,6 +59,10 @@ export interface RegisterResult {
   unchanged: boolean;
   artifacts: Artifact[];
   bytes_stored: number;
+  /** the pending changes this version consumed */
+  changes: PendingChange[];
+  /** how the files' interfaces differ from the previous version's */
+  findings: Finding[];
 }
 
 export function checkVersion(text: string): string {
@@ -57,7 +73,12 @@ export function checkVersion(text: string): string {
 }
 
 export function bumpVersion(current: string | undefined, change: ChangeType): string {
-  return inc(current ?? '0.0.0', change)!;
+  return nextVersion(current, change);
+}
+
+/** The highest of `versions` (sorted lowest first) below `version`: what an explicit version follows. */
+function versionBelow(versions: readonly string[], version: string): string | undefined {
+  return versions.filter((v) => compare(v, version) < 0).pop();
 }
 
 async function artifactsOf(store: Store, model: string, version: string | undefined): Promise<Map<string, BlobRef>> {
@@ -66,19 +87,53 @@ async function artifactsOf(store: Store, model: string, version: string | undefi
   return new Map(manifest.artifacts.map((a) => [a.path, a]));
 }
 
+const FLAGS = '--change major|minor|patch or --version X.Y.Z';
+
 export async function register(store: Store, req: RegisterRequest): Promise<RegisterResult> {
   const model = checkName(req.model);
   if (req.version !== undefined && req.change !== undefined) throw new MregError('USAGE', 'give either --version or --change, not both');
-  if (req.version === undefined && req.change === undefined) {
-    throw new MregError('USAGE', 'no version declared: pass --version X.Y.Z, or --change major|minor|patch to bump the latest version');
-  }
+  if (req.version !== undefined && req.pre !== undefined) throw new MregError('USAGE', 'give either --version or --pre, not both (--version takes a pre-release: 1.3.0-rc.0)');
+  if (req.pre !== undefined) checkPreTag(req.pre);
   const explicit = req.version === undefined ? undefined : checkVersion(req.version);
   const files = await expandInputs(req.inputs, req.cwd);
   const { layout } = store;
 
+  // Interfaces come from the headers, which is cheap: a hostile header or an understated change fails here,
+  // before a single byte is stored. The stat lets us notice a file rewritten between this read and storing it.
+  const seen = await Promise.all(files.map((f) => stat(f.source)));
+  const schema = await readSchema(files, req.cwd);
+  const signature = req.meta.signature;
+  const candidate = (artifacts: VersionInterface['artifacts']): VersionInterface => ({ schema, signature, artifacts });
+
   const versions = await listVersions(layout, model);
   const latest = versions[versions.length - 1];
   const explicitExists = explicit !== undefined && versions.includes(explicit);
+  // --version is the manual way: it neither needs nor consumes change files.
+  const pending = explicit === undefined ? await pendingFor(layout, model, await readChanges(layout)) : [];
+  const declared = highestType([req.change, ...pending.map((p) => p.type)]);
+  const undeclared = explicit === undefined && declared === undefined && (latest === undefined || preReleaseLevel(latest) === undefined);
+
+  if (!explicitExists && !undeclared) {
+    const previousVersion = explicit === undefined ? latest : versionBelow(versions, explicit);
+    const previous = previousVersion === undefined ? undefined : await readManifest(layout, model, previousVersion);
+    // Without the hashes yet, every file counts as changed: that adds at most a patch finding, which any
+    // declaration covers, so this early check refuses exactly what the final one would.
+    const early = candidate(files.map((f) => ({ path: f.path })));
+    if (explicit !== undefined) checkExplicit(model, previousVersion, explicit, versionFindings(previous, early));
+    else decideNext({ model, current: latest, previous, candidate: early, declared, pre: req.pre, flag: FLAGS });
+  }
+
+  if (undeclared) {
+    // Nothing declared: only a re-run with nothing new can succeed, so hash without storing anything.
+    const artifacts: Artifact[] = [];
+    for (const file of files) artifacts.push({ path: file.path, ...(await hashFile(file.source)) });
+    const digest = versionDigest(artifacts, req.meta);
+    if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
+      return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, changes: [], findings: [] };
+    }
+    throw new MregError('USAGE', noDeclarationMessage(model, FLAGS));
+  }
+
   // Compare against the version being re-declared, else the latest: unchanged bytes are then read, not copied.
   const candidates = await artifactsOf(store, model, explicitExists ? explicit : latest);
 
@@ -95,15 +150,21 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     const blob = explicitExists ? { ...(await hashFile(file.source, onProgress)), written: false } : await ingest(store, file, candidates.get(file.path), onProgress);
     if (blob.written) stored += blob.size;
     artifacts.push({ path: file.path, sha256: blob.sha256, size: blob.size });
+    const now = await stat(file.source);
+    if (now.size !== seen[index]!.size || now.mtimeMs !== seen[index]!.mtimeMs) {
+      throw new MregError('CHANGED_WHILE_READING', `${file.source}: the file changed while it was being stored; try again once it is complete`);
+    }
   }
   const digest = versionDigest(artifacts, req.meta);
-  const result = (version: string, unchanged: boolean): RegisterResult => ({
+  const result = (version: string, unchanged: boolean, changes: PendingChange[] = [], findings: Finding[] = []): RegisterResult => ({
     model,
     version,
     hash: shortHash(digest),
     unchanged,
     artifacts,
     bytes_stored: stored,
+    changes,
+    findings,
   });
 
   if (explicitExists) {
@@ -119,13 +180,39 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
   const now = (req.now ?? (() => new Date()))();
 
   return withLock(layout, `model-${model}`, async () => {
+    // Everything is decided again under the lock: another register may have added a version or consumed
+    // the pending changes since the early check.
     const current = await listVersions(layout, model);
     const top = current[current.length - 1];
-    if (top !== undefined) {
-      const latestManifest = await readManifest(layout, model, top);
-      if (latestManifest.digest === digest) return result(top, true);
+    const topManifest = top === undefined ? undefined : await readManifest(layout, model, top);
+    // Identical files and metadata are `unchanged` whatever is pending: a re-run consumes nothing.
+    if (topManifest && topManifest.digest === digest) return result(top!, true);
+
+    const changes = explicit === undefined ? await readChanges(layout) : [];
+    const index = new ConsumedIndex(layout);
+    let version: string;
+    let findings: Finding[];
+    let consumed: PendingChange[] = [];
+    if (explicit !== undefined) {
+      const previousVersion = versionBelow(current, explicit);
+      const previous = previousVersion === undefined ? undefined : previousVersion === top ? topManifest : await readManifest(layout, model, previousVersion);
+      findings = versionFindings(previous, candidate(artifacts));
+      checkExplicit(model, previousVersion, explicit, findings);
+      version = explicit;
+    } else {
+      consumed = await pendingFor(layout, model, changes, index);
+      const decision = decideNext({
+        model,
+        current: top,
+        previous: topManifest,
+        candidate: candidate(artifacts),
+        declared: highestType([req.change, ...consumed.map((p) => p.type)]),
+        pre: req.pre,
+        flag: FLAGS,
+      });
+      version = decision.next;
+      findings = decision.findings;
     }
-    const version = explicit ?? bumpVersion(top, req.change!);
     if (current.includes(version)) throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
     const fields: Omit<Manifest, 'checksum'> = {
       format: 1,
@@ -138,14 +225,32 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
       actor,
       ...(git ? { git } : {}),
       artifacts,
+      ...(consumed.length > 0 ? { changes: consumed.map(({ id, type, summary }) => ({ id, type, summary })) } : {}),
       ...req.meta,
+      ...(Object.keys(schema).length > 0 ? { schema } : {}),
     };
     const manifest: Manifest = { ...fields, checksum: manifestChecksum(fields) };
-    if (!(await writeCreateOnly(layout, manifestPath(layout, model, version), manifestToYaml(manifest)))) {
+    const yaml = manifestToYaml(manifest);
+    // Never write a manifest that mreg would refuse to read back.
+    if (Buffer.byteLength(yaml) > MAX_DOCUMENT_BYTES) {
+      throw new MregError('INVALID_INPUT', `the manifest of ${model}@${version} would take ${Buffer.byteLength(yaml)} bytes, more than the ${MAX_DOCUMENT_BYTES} mreg reads back: record less metadata`);
+    }
+    // The commit point: from this link on, the version exists and has consumed its changes.
+    if (!(await writeCreateOnly(layout, manifestPath(layout, model, version), yaml))) {
       throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
     }
-    return result(version, false);
+    await appendEvents(layout, model, [{ event: 'register', model, version, actor, hash: manifest.hash }], now);
+    // Tidying up: a file left behind by a crash here is still consumed (its id is in the manifest).
+    index.add(model, consumed.map((c) => c.id));
+    await removeConsumed(changes.filter((c) => Object.hasOwn(c.models, model)), index).catch(() => undefined);
+    return result(version, false, consumed, findings);
   });
+}
+
+/** An explicit --version declares the step from the version below it: 1.2.0 → 1.2.1 is a patch. */
+function checkExplicit(model: string, previous: string | undefined, version: string, findings: Finding[]): void {
+  const implied = impliedType(previous, version);
+  if (implied !== undefined) checkDeclared(model, implied, findings, { previous, version }, `--version ${version} after ${previous}`);
 }
 
 function ingest(store: Store, file: InputFile, candidate: BlobRef | undefined, onProgress: ((bytes: number) => void) | undefined) {

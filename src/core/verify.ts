@@ -4,6 +4,8 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import valid from 'semver/functions/valid.js';
 import { MregError } from './errors.js';
+import { readHistory } from './lifecycle/history.js';
+import { replay } from './lifecycle/state.js';
 import { nameProblem } from './names.js';
 import { hashFile } from './store/blobs.js';
 import { blobPath, type Layout } from './store/layout.js';
@@ -110,6 +112,8 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
     onBlob?.(index + 1, total);
   }
 
+  await verifyHistories(store, problems, warnings);
+
   for (const name of await entries(layout.tmp)) {
     warnings.push({ code: 'TEMP_FILE', message: `tmp/${name}: left by an interrupted write (removed by mreg gc)` });
   }
@@ -122,4 +126,41 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
     }
   }
   return { ok: problems.length === 0, problems, warnings, checked };
+}
+
+/** History lines intact, and the stage state they give consistent with the config and the manifests. */
+async function verifyHistories(store: Store, problems: Finding[], warnings: Finding[]): Promise<void> {
+  const { layout, config } = store;
+  for (const file of await entries(layout.history)) {
+    const model = file.endsWith('.jsonl') ? file.slice(0, -'.jsonl'.length) : '';
+    if (!model || nameProblem(model)) {
+      warnings.push({ code: 'UNEXPECTED_FILE', message: `history/${file}: not a model history; ignored` });
+      continue;
+    }
+    const { events, warnings: lines } = await readHistory(layout, model);
+    for (const w of lines) {
+      const torn = w.message.startsWith('torn last line');
+      (torn ? warnings : problems).push({ code: torn ? 'HISTORY_TORN' : 'HISTORY_DAMAGED', message: `history/${file}:${w.line}: ${w.message}` });
+    }
+    const state = replay(events.filter((e) => e.model === model));
+    const versions = new Set(await listVersionsSafe(layout, model));
+    for (const [stage, held] of state.stages) {
+      for (const version of held) {
+        if (!versions.has(version)) problems.push({ code: 'STAGE_DANGLING', message: `${model}: ${stage} holds ${version}, which has no manifest` });
+      }
+      if (config.stages[stage]?.exclusive && held.length > 1) {
+        const how = held.map((v) => {
+          const e = state.entered.get(`${stage}\0${v}`);
+          return `${v} (promoted ${e ? `at ${e.time} by ${e.actor}, event ${e.id}` : 'by an unknown event'})`;
+        });
+        problems.push({ code: 'STAGE_CONFLICT', message: `${model}: exclusive stage ${stage} holds ${held.length} versions: ${how.join(' and ')}; promote the right one again to settle it` });
+      }
+      if (!config.stages[stage]) warnings.push({ code: 'STAGE_UNKNOWN', message: `${model}: stage ${stage} (from the history) is not in config.yaml` });
+    }
+  }
+}
+
+async function listVersionsSafe(layout: Layout, model: string): Promise<string[]> {
+  const files = await entries(join(layout.models, model));
+  return files.filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5));
 }

@@ -1,12 +1,12 @@
-// Reading versions back: which models and versions exist (from file names alone, which is fast),
-// reading one manifest (validated, never trusted), and resolving a reference like fraud@latest.
+// Reading versions back: which models and versions exist (from file names alone, which is fast)
+// and reading one manifest (validated, never trusted).
 import { readdir } from 'node:fs/promises';
 // Single functions, not the whole package: start-up time is felt in every git hook.
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import { readDocumentFile } from './documents.js';
 import { MregError } from './errors.js';
-import { checkName, nameProblem } from './names.js';
+import { nameProblem } from './names.js';
 import type { Manifest } from './manifest/types.js';
 import { validateManifest } from './manifest/validate.js';
 import { manifestPath, modelDir, type Layout } from './store/layout.js';
@@ -50,29 +50,4 @@ export async function readManifest(layout: Layout, model: string, version: strin
     throw err;
   }
   return validateManifest(raw, label, { name: model, version });
-}
-
-export interface Ref {
-  model: string;
-  /** an exact version, or 'latest' */
-  selector: string;
-}
-
-/** Parses `model`, `model@latest` or `model@1.2.3`. */
-export function parseRef(text: string): Ref {
-  const at = text.indexOf('@');
-  const model = checkName(at === -1 ? text : text.slice(0, at));
-  const selector = at === -1 ? 'latest' : text.slice(at + 1);
-  if (selector !== 'latest' && valid(selector) !== selector) {
-    throw new MregError('INVALID_VERSION', `invalid version ${JSON.stringify(selector)} in ${JSON.stringify(text)} (expected X.Y.Z or latest)`);
-  }
-  return { model, selector };
-}
-
-export async function resolveRef(layout: Layout, text: string): Promise<{ model: string; version: string }> {
-  const ref = parseRef(text);
-  if (ref.selector !== 'latest') return { model: ref.model, version: ref.selector };
-  const version = await latestVersion(layout, ref.model);
-  if (!version) throw new MregError('NOT_FOUND', `model ${ref.model} has no versions`);
-  return { model: ref.model, version };
 }

@@ -195,7 +195,14 @@ requirements: {python: ">=3.10", memory: 2Gi, packages: [xgboost==2.0.3]}
     // .modelreg/.gitignore keeps blobs out: only YAML is left to commit
     git('add', '-A');
     const tracked = git('ls-files', '.modelreg').split('\n');
-    expect(tracked.sort()).toStrictEqual(['.modelreg/.gitignore', '.modelreg/config.yaml', '.modelreg/models/m/0.0.1.yaml', '.modelreg/models/m/0.0.2.yaml']);
+    expect(tracked.sort()).toStrictEqual([
+      '.modelreg/.gitattributes',
+      '.modelreg/.gitignore',
+      '.modelreg/config.yaml',
+      '.modelreg/history/m.jsonl',
+      '.modelreg/models/m/0.0.1.yaml',
+      '.modelreg/models/m/0.0.2.yaml',
+    ]);
   });
 });
 
@@ -214,7 +221,7 @@ describe('reading back', () => {
     expect(human.stdout).toMatch(/m\.bin\s+5 B/);
     await cliFails(p.dir, ['show', 'm@3.0.0'], 1, /m@3\.0\.0 is not registered/);
     await cliFails(p.dir, ['show', 'nope'], 1, /model nope has no versions/);
-    await cliFails(p.dir, ['show', 'm@one'], 2, /invalid version "one"/);
+    await cliFails(p.dir, ['show', 'm@one'], 2, /invalid reference "m@one"/);
     await cliFails(p.dir, ['show', '../etc@1.0.0'], 2, /invalid model name/);
   });
 
@@ -226,15 +233,15 @@ describe('reading back', () => {
       await cliPasses(p.dir, ['register', model!, 'm.bin', '--version', v!, '-m', `msg ${v}`]);
     }
     expect((await cliPasses(p.dir, ['ls', '--json'])).json).toStrictEqual([
-      { model: 'a', version: '0.2.0', versions: 2 },
-      { model: 'b', version: '1.0.0', versions: 1 },
+      { model: 'a', version: '0.2.0', versions: 2, stages: [], by_stage: {} },
+      { model: 'b', version: '1.0.0', versions: 1, stages: [], by_stage: {} },
     ]);
     const one = (await cliPasses(p.dir, ['ls', 'a', '--json'])).json;
     expect(one.map((r: { version: string }) => r.version)).toStrictEqual(['0.1.0', '0.2.0']);
     expect(one[0]).toMatchObject({ model: 'a', message: 'msg 0.1.0' });
     const human = (await cliPasses(p.dir, ['ls'])).stdout.split('\n');
-    expect(human[0]).toMatch(/^MODEL\s+LATEST\s+VERSIONS$/);
-    expect(human[1]).toMatch(/^a\s+0\.2\.0\s+2 versions$/);
+    expect(human[0]).toMatch(/^MODEL\s+LATEST\s+VERSIONS\s+STAGES$/);
+    expect(human[1]).toMatch(/^a\s+0\.2\.0\s+2 versions\s*$/);
     await cliFails(p.dir, ['ls', 'zzz'], 1, /model zzz has no versions/);
   });
 

@@ -10,7 +10,10 @@ export interface OptionSpec {
 }
 
 export interface CommandSpec {
+  /** 'register', or 'change add' for a subcommand of a command group */
   name: string;
+  /** a command group's summary, given on its first subcommand */
+  group?: string;
   /** commander argument syntax: '<model> <path...>' */
   args: string;
   summary: string;
@@ -34,27 +37,77 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'store files, directories or globs as a new version of a model',
     options: [
       { flags: '--version <semver>', description: 'the version to register (any valid semver not yet registered)' },
-      { flags: '--change <type>', description: 'bump the highest version: major, minor or patch', choices: ['major', 'minor', 'patch'] },
+      { flags: '--change <type>', description: 'bump the highest version: major, minor or patch (the highest of this and the pending change files wins)', choices: ['major', 'minor', 'patch'] },
+      { flags: '--pre <tag>', description: 'register a pre-release: 1.3.0-rc.0, then 1.3.0-rc.1, ...' },
       { flags: '-m, --message <text>', description: 'what this version is' },
       { flags: '--param <key=value>', description: 'a hyperparameter or config value (repeatable)', repeatable: true },
       { flags: '--metric <key=value>', description: 'a metric or validation score (repeatable)', repeatable: true },
       { flags: '--tag <key=value>', description: 'a tag (repeatable)', repeatable: true },
-      { flags: '--meta <file>', description: 'YAML or JSON file with metadata: params, metrics, tags, data, pipeline, architecture, framework, training, requirements, message' },
+      { flags: '--meta <file>', description: 'YAML or JSON file with metadata: params, metrics, tags, data, pipeline, architecture, framework, training, requirements, signature, message' },
       { flags: '--actor <name>', description: 'who registers (default: MREG_ACTOR, git user.email, $USER)' },
     ],
     examples: [
       'mreg register fraud model.onnx --change minor -m "retrained on March data" --metric auc=0.91',
       'mreg register fraud ./out --version 2.0.0 --meta training/meta.yaml',
       "mreg register fraud 'build/**/*.safetensors' --change patch --json",
+      'mreg register fraud model.onnx                     # the version comes from the pending change files',
     ],
     load: () => import('./register.js'),
   },
   {
+    name: 'change add',
+    group: 'declared changes: add, ls, status (consumed by register)',
+    args: '<models...>',
+    summary: 'declare a change of one or more models in a pending change file under .modelreg/changes/',
+    options: [
+      { flags: '--type <type>', description: 'major, minor or patch (required)', choices: ['major', 'minor', 'patch'] },
+      { flags: '-m, --message <summary>', description: 'what changed, for the changelog (required)' },
+    ],
+    examples: ['mreg change add fraud --type minor -m "Add the customer-age input"', 'mreg change add fraud churn --type patch -m "Retrained on March data" --json'],
+    load: () => import('./change-add.js'),
+  },
+  {
+    name: 'change ls',
+    args: '',
+    summary: 'list the pending changes',
+    options: [],
+    examples: ['mreg change ls', 'mreg change ls --json'],
+    load: () => import('./change-ls.js'),
+  },
+  {
+    name: 'change status',
+    args: '',
+    summary: 'the pending changes and the next version each model would get; with --require, a CI gate',
+    options: [{ flags: '--require <model>', description: 'exit 1 unless this model has a pending change (repeatable)', repeatable: true }],
+    examples: ['mreg change status', 'mreg change status --require fraud --json'],
+    load: () => import('./change-status.js'),
+  },
+  {
+    name: 'bump',
+    args: '<model> [paths...]',
+    summary: "compute a model's next version without writing anything; with files, check the declared change against them",
+    options: [
+      { flags: '--type <type>', description: 'declare a change on the command line: major, minor or patch (the highest of this and the pending changes wins)', choices: ['major', 'minor', 'patch'] },
+      { flags: '--pre <tag>', description: 'a pre-release: 1.3.0-rc.0, then 1.3.0-rc.1, ...' },
+      { flags: '--meta <file>', description: 'the metadata file register will get (its declared signature is checked)' },
+    ],
+    examples: ['V=$(mreg bump fraud)', 'mreg bump fraud model.onnx --json', 'mreg bump fraud --pre rc'],
+    load: () => import('./bump.js'),
+  },
+  {
+    name: 'changelog',
+    args: '<model>',
+    summary: "a model's changelog in Markdown, newest version first, with migration guides for breaking versions",
+    options: [],
+    examples: ['mreg changelog fraud > CHANGELOG.md', 'mreg changelog fraud --json'],
+    load: () => import('./changelog.js'),
+  },
+  {
     name: 'show',
     args: '<ref>',
-    summary: 'show one version: model@1.2.3, model@latest or model',
-    options: [],
-    examples: ['mreg show fraud', 'mreg show fraud@1.2.0 --json'],
+    summary: 'show one version: model, model@latest, model@1.2.3, model@<stage> or model@<range>',
+    options: [{ flags: '--at <time>', description: 'resolve a stage as it was at this moment (ISO 8601, e.g. 2026-03-02T14:00:00Z)' }],
+    examples: ['mreg show fraud', 'mreg show fraud@1.2.0 --json', 'mreg show fraud@production --at 2026-03-02T14:00:00Z', "mreg show 'fraud@^1.2'"],
     load: () => import('./show.js'),
   },
   {
@@ -68,9 +121,9 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'verify',
     args: '',
-    summary: 're-hash every blob and check every manifest; exit 1 on any problem',
-    options: [],
-    examples: ['mreg verify', 'mreg verify --json'],
+    summary: 're-hash every blob and check every manifest and history; exit 1 on any problem',
+    options: [{ flags: '--staged', description: 'check only what the git index changes in the store (the pre-commit hook)' }],
+    examples: ['mreg verify', 'mreg verify --json', 'mreg verify --staged'],
     load: () => import('./verify.js'),
   },
   {
@@ -80,5 +133,63 @@ export const COMMANDS: CommandSpec[] = [
     options: [{ flags: '--force', description: 'overwrite files that already exist in <dir>' }],
     examples: ['mreg export fraud@1.2.0 ./serving/model', 'mreg export fraud ./out --force --json'],
     load: () => import('./export.js'),
+  },
+  {
+    name: 'promote',
+    args: '<ref> <stage>',
+    summary: 'move a version into a stage, applying the stage rules from config.yaml',
+    options: [
+      { flags: '--reason <text>', description: 'why (recorded in the history)' },
+      { flags: '--force', description: 'override the stage rules (recorded as forced)' },
+      { flags: '--actor <name>', description: 'who promotes (default: MREG_ACTOR, git user.email, $USER)' },
+    ],
+    examples: ['mreg promote fraud@1.2.0 staging', 'mreg promote fraud@staging production --reason "beat 1.1.0 on March data"'],
+    load: () => import('./promote.js'),
+  },
+  {
+    name: 'demote',
+    args: '<ref> <stage>',
+    summary: 'take a version out of a stage',
+    options: [
+      { flags: '--reason <text>', description: 'why (recorded in the history)' },
+      { flags: '--actor <name>', description: 'who demotes' },
+    ],
+    examples: ['mreg demote fraud@1.3.0 staging --reason "data leak found"'],
+    load: () => import('./demote.js'),
+  },
+  {
+    name: 'check',
+    args: '<ref>',
+    summary: "run the configured checks on a version's files and record the results",
+    options: [
+      { flags: '--only <name>', description: 'run only this check (repeatable)', repeatable: true },
+      { flags: '--actor <name>', description: 'who ran the checks' },
+    ],
+    examples: ['mreg check fraud@1.3.0', 'mreg check fraud@staging --only smoke --json'],
+    load: () => import('./check.js'),
+  },
+  {
+    name: 'history',
+    args: '<model>',
+    summary: "a model's events, oldest first: register, promote, demote, check, ...",
+    options: [{ flags: '--stage <stage>', description: 'only events that moved a version into or out of this stage' }],
+    examples: ['mreg history fraud', 'mreg history fraud --stage production --json'],
+    load: () => import('./history.js'),
+  },
+  {
+    name: 'diff',
+    args: '<refA> <refB>',
+    summary: 'compare two versions: metrics, params, artifacts, data and pipeline',
+    options: [],
+    examples: ['mreg diff fraud@production fraud@staging', 'mreg diff fraud@1.2.0 fraud@1.3.0 --json'],
+    load: () => import('./diff.js'),
+  },
+  {
+    name: 'hook',
+    args: '<action>',
+    summary: "install or uninstall the pre-commit hook that runs 'mreg verify --staged'",
+    options: [{ flags: '--force', description: 'install: replace an existing pre-commit hook instead of chaining it' }],
+    examples: ['mreg hook install', 'mreg hook uninstall'],
+    load: () => import('./hook.js'),
   },
 ];

@@ -11,6 +11,7 @@ import { formatBytes, throughput } from '../render.js';
 interface Options {
   version?: string;
   change?: ChangeType;
+  pre?: string;
   message?: string;
   param?: string[];
   metric?: string[];
@@ -42,6 +43,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
       env: ctx.env,
       version: opts.version,
       change: opts.change,
+      pre: opts.pre,
       meta,
       actor: opts.actor,
       onProgress: (p) => progress.update(`hashing ${p.file} (${p.fileIndex + 1}/${p.fileCount}): ${throughput(p.bytes, started)}`),
@@ -53,6 +55,9 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   const text = result.unchanged
     ? `unchanged: ${result.model}@${result.version} already holds these files and metadata (hash ${result.hash})`
     : `registered ${ctx.render.out.bold(`${result.model}@${result.version}`)} (hash ${result.hash}, ${result.artifacts.length} file${result.artifacts.length === 1 ? '' : 's'}, ${formatBytes(total)}; ${formatBytes(result.bytes_stored)} new)`;
+  if (result.changes.length > 0) {
+    ctx.render.note(`consumed ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}: ${result.changes.map((c) => `${c.id} (${c.type})`).join(', ')}`);
+  }
   ctx.render.result(result, text);
   return EXIT_OK;
 }

@@ -1,6 +1,10 @@
 // mreg show <ref>
+import { MregError } from '../../core/errors.js';
+import { readHistory } from '../../core/lifecycle/history.js';
+import { resolveRef } from '../../core/lifecycle/refs.js';
+import { replay, stagesOf } from '../../core/lifecycle/state.js';
 import type { Json, Manifest } from '../../core/manifest/types.js';
-import { readManifest, resolveRef } from '../../core/versions.js';
+import { readManifest } from '../../core/versions.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes, table } from '../render.js';
@@ -14,9 +18,9 @@ function section(title: string, map: Record<string, Json> | undefined): string[]
   return [`${title}:`, ...table(Object.entries(map).map(([k, v]) => [`  ${k}`, flat(v)])).split('\n')];
 }
 
-export function describe(m: Manifest, bold: (s: string) => string): string {
+export function describe(m: Manifest, stages: string[], bold: (s: string) => string): string {
   const lines = [
-    `${bold(`${m.name}@${m.version}`)}  hash ${m.hash}`,
+    `${bold(`${m.name}@${m.version}`)}  hash ${m.hash}${stages.length ? `  [${stages.join(', ')}]` : ''}`,
     `created ${m.created_at} by ${m.actor}`,
   ];
   if (m.git) lines.push(`git ${m.git.commit.slice(0, 12)}${m.git.branch ? ` (${m.git.branch})` : ''}${m.git.dirty ? ' with uncommitted changes' : ''}`);
@@ -27,10 +31,16 @@ export function describe(m: Manifest, bold: (s: string) => string): string {
   return lines.join('\n');
 }
 
-export async function run(ctx: Context, args: unknown[]): Promise<number> {
+export async function run(ctx: Context, args: unknown[], opts: { at?: string }): Promise<number> {
   const store = await openContextStore(ctx);
-  const { model, version } = await resolveRef(store.layout, args[0] as string);
+  let at: Date | undefined;
+  if (opts.at !== undefined) {
+    at = new Date(opts.at);
+    if (Number.isNaN(at.getTime())) throw new MregError('USAGE', `--at ${JSON.stringify(opts.at)}: expected an ISO 8601 time like 2026-03-02T14:00:00Z`);
+  }
+  const { model, version } = await resolveRef(store, args[0] as string, at ? { at } : {});
   const manifest = await readManifest(store.layout, model, version);
-  ctx.render.result(manifest, describe(manifest, ctx.render.out.bold));
+  const stages = stagesOf(replay((await readHistory(store.layout, model)).events, at), version);
+  ctx.render.result({ ...manifest, stages }, describe(manifest, stages, ctx.render.out.bold));
   return EXIT_OK;
 }

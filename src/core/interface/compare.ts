@@ -32,6 +32,9 @@ export const RULES = {
   'output-dim-now-fixed': 'minor',
   'output-dim-renamed': 'patch',
   'weights-changed': 'patch',
+  // Between versions with several model files (src/core/versioning/findings.ts pairs them up).
+  'model-removed': 'major',
+  'model-added': 'minor',
 } as const satisfies Record<string, Bump>;
 
 export type RuleId = keyof typeof RULES;
@@ -41,6 +44,8 @@ export interface Finding {
   bump: Bump;
   /** The tensor (or metadata key) the finding is about. */
   subject: string;
+  /** The model file the finding is about, when a version holds several. */
+  file?: string;
   message: string;
   before?: unknown;
   after?: unknown;
@@ -93,11 +98,14 @@ export function requiredBump(findings: readonly Finding[]): Bump | undefined {
 /** What a caller has to change to move to the new major version: one sentence per thing, no duplicates. */
 export function migrationGuide(findings: readonly Finding[]): string[] {
   const lines: string[] = [];
+  let file: string | undefined;
   const add = (line: string): void => {
-    if (!lines.includes(line)) lines.push(line);
+    const full = file === undefined ? line : `${file}: ${line}`;
+    if (!lines.includes(full)) lines.push(full);
   };
   for (const f of findings) {
     if (f.bump !== 'major') continue;
+    file = f.rule === 'model-removed' ? undefined : f.file;
     const s = f.subject;
     switch (f.rule) {
       case 'format-changed':
@@ -142,6 +150,9 @@ export function migrationGuide(findings: readonly Finding[]): string[] {
       case 'output-dim-now-variable':
         add(`Expect output '${s}' with shape ${formatShape(f.after as Dim[])} instead of ${formatShape(f.before as Dim[])}.`);
         break;
+      case 'model-removed':
+        add(`Stop loading model file '${s}': the version no longer has it.`);
+        break;
       default:
         break;
     }
@@ -158,7 +169,7 @@ function describe(t: Tensor): string {
   return `${t.dtype} ${formatShape(t.shape)}`;
 }
 
-function finding(rule: RuleId, subject: string, message: string, before?: unknown, after?: unknown): Finding {
+export function finding(rule: RuleId, subject: string, message: string, before?: unknown, after?: unknown): Finding {
   return {
     rule,
     bump: RULES[rule],

@@ -1,6 +1,6 @@
 // The version hash: sha256 over a canonical JSON form (sorted keys) of the artifact list and the
-// declared metadata. Time, actor, git state and message are left out, so the same inputs give the
-// same hash on every run and machine.
+// declared metadata. Time, actor, git state, message, consumed changes and the interface read from
+// the files are left out, so the same inputs give the same hash on every run and machine.
 import { createHash } from 'node:crypto';
 import type { Artifact, Json, Manifest, Metadata } from './types.js';
 import { METADATA_SECTIONS } from './types.js';
@@ -28,6 +28,9 @@ export function versionDigest(artifacts: Artifact[], meta: Metadata): string {
     const value = meta[section];
     if (value !== undefined) identity[section] = value;
   }
+  // A declared signature is a claim about the model, like params: it is part of what the version is.
+  // (The interface read from the files, `schema`, is not: the artifact hashes already pin it down.)
+  if (meta.signature !== undefined) identity.signature = meta.signature as unknown as Json;
   return `sha256:${createHash('sha256').update('mreg-version-1\n').update(canonicalJson(identity)).digest('hex')}`;
 }
 

@@ -1,4 +1,6 @@
 // The version manifest: what a version is made of and what made it. Written once, never rewritten.
+import type { InputTensor, ModelInterface, Tensor } from '../interface/types.js';
+import type { ChangeType } from '../versioning/bump.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonMap = Record<string, Json>;
@@ -23,6 +25,20 @@ export interface Metadata {
   framework?: Record<string, Scalar>; // framework and library versions: {pytorch: "2.3.1", python: "3.11"}
   training?: JsonMap; // duration_s, started_at, finished_at, compute, cost
   requirements?: JsonMap; // deployment environment requirements
+  signature?: DeclaredSignature; // the interface, declared for formats mreg cannot read (pickle, SavedModel, ...)
+}
+
+/** A `signature:` block of a --meta file, normalised (dtype aliases resolved, -1 dimensions as '?'). */
+export interface DeclaredSignature {
+  inputs: InputTensor[];
+  outputs: Tensor[];
+}
+
+/** A pending change file consumed by this version: its id, its type for this model, and its summary. */
+export interface ConsumedChange {
+  id: string;
+  type: ChangeType;
+  summary: string;
 }
 
 export interface GitState {
@@ -42,6 +58,14 @@ export interface Manifest extends Metadata {
   actor: string;
   git?: GitState;
   artifacts: Artifact[];
+  /** the change files this version consumed; descriptive, like `message`, so not part of the digest */
+  changes?: ConsumedChange[];
+  /**
+   * The interface read from each model file's header, keyed by artifact path. Derived from the artifacts
+   * (already hashed), so not part of the digest: a newer mreg that reads more from a header must not turn
+   * identical files into a new version. The checksum covers it.
+   */
+  schema?: Record<string, ModelInterface>;
   checksum: string; // sha256:<64 hex> over all the other fields, to catch any edit
 }
 

@@ -2,9 +2,13 @@
 // of the offending key ("meta.yaml: training.duration_s: expected a number >= 0").
 import valid from 'semver/functions/valid.js';
 import { MregError, type ErrorCode } from '../errors.js';
+import { parseSignature } from '../interface/signature.js';
+import type { Dim, InputTensor, InterfaceFormat, ModelInterface, Tensor } from '../interface/types.js';
 import { nameProblem } from '../names.js';
+import { CHANGE_ID_PATTERN, MAX_SUMMARY_LENGTH } from '../versioning/change-file.js';
+import { isChangeType } from '../versioning/bump.js';
 import { manifestChecksum, shortHash, versionDigest } from './hash.js';
-import type { Artifact, GitState, Json, JsonMap, Manifest, Metadata, Scalar } from './types.js';
+import type { Artifact, ConsumedChange, DeclaredSignature, GitState, Json, JsonMap, Manifest, Metadata, Scalar } from './types.js';
 
 const MAX_DEPTH = 32;
 const MAX_KEY_LENGTH = 200;
@@ -93,7 +97,7 @@ function defineKey<T>(target: Record<string, T>, key: string, value: T): void {
 
 const DATA_KEYS = ['name', 'version', 'hash', 'uri', 'description'] as const;
 const TRAINING_KEYS = ['duration_s', 'started_at', 'finished_at', 'compute', 'cost'] as const;
-export const META_KEYS = ['message', 'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements'] as const;
+export const META_KEYS = ['message', 'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements', 'signature'] as const;
 
 function reference(c: Checker, value: unknown, path: string): JsonMap {
   const map = c.map(value, path);
@@ -127,7 +131,91 @@ function metadataFields(c: Checker, map: Record<string, unknown>): Metadata {
   if (map.framework !== undefined) meta.framework = c.scalarMap(map.framework, 'framework');
   if (map.training !== undefined) meta.training = training(c, map.training, 'training');
   if (map.requirements !== undefined) meta.requirements = c.jsonMap(map.requirements, 'requirements');
+  if (map.signature !== undefined) meta.signature = signature(c, map.signature);
   return meta;
+}
+
+function signature(c: Checker, value: unknown): DeclaredSignature {
+  try {
+    const { inputs, outputs } = parseSignature(value, 'signature');
+    return { inputs, outputs };
+  } catch (err) {
+    if (err instanceof MregError) c.fail('', err.message);
+    throw err;
+  }
+}
+
+const INTERFACE_FORMATS: readonly InterfaceFormat[] = ['onnx', 'safetensors', 'gguf'];
+const MAX_TENSOR_NAME = 4096;
+const MAX_RANK = 256;
+
+/**
+ * The `schema` of a stored manifest: for each model file (an artifact path of this version), the interface read
+ * from its header. Checked for shape only; its content was derived from the artifacts when they were stored.
+ */
+function schema(c: Checker, value: unknown, artifacts: readonly Artifact[]): Record<string, ModelInterface> {
+  const paths = new Set(artifacts.map((a) => a.path));
+  const out: Record<string, ModelInterface> = {};
+  for (const [path, raw] of Object.entries(c.map(value, 'schema'))) {
+    const where = `schema.${path}`;
+    if (!paths.has(path)) c.fail(where, 'is not an artifact of this version');
+    const m = c.map(raw, where);
+    c.keys(m, where, ['format', 'inputs', 'outputs', 'weights', 'metadata']);
+    if (!INTERFACE_FORMATS.includes(m.format as InterfaceFormat)) c.fail(`${where}.format`, `expected one of: ${INTERFACE_FORMATS.join(', ')}`);
+    const iface: ModelInterface = {
+      format: m.format as InterfaceFormat,
+      inputs: tensors(c, m.inputs, `${where}.inputs`, true),
+      outputs: tensors(c, m.outputs, `${where}.outputs`, false),
+    };
+    if (m.weights !== undefined) iface.weights = tensors(c, m.weights, `${where}.weights`, false);
+    if (m.metadata !== undefined) {
+      const meta: Record<string, string> = {};
+      for (const [k, v] of Object.entries(c.map(m.metadata, `${where}.metadata`))) {
+        defineKey(meta, k, c.string(v, `${where}.metadata.${k}`));
+      }
+      iface.metadata = meta;
+    }
+    defineKey(out, path, iface);
+  }
+  return out;
+}
+
+function tensors(c: Checker, value: unknown, path: string, inputs: boolean): InputTensor[] {
+  if (!Array.isArray(value)) c.fail(path, 'expected a list');
+  return value.map((raw, i) => {
+    const where = `${path}[${i}]`;
+    const m = c.map(raw, where);
+    c.keys(m, where, inputs ? ['name', 'dtype', 'shape', 'optional'] : ['name', 'dtype', 'shape']);
+    const shape = m.shape;
+    if (!Array.isArray(shape) || shape.length > MAX_RANK) c.fail(`${where}.shape`, `expected a list of at most ${MAX_RANK} dimensions`);
+    const dims: Dim[] = shape.map((d, j) => {
+      if (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0) return d;
+      if (typeof d === 'string' && d.length > 0 && d.length <= MAX_TENSOR_NAME) return d;
+      return c.fail(`${where}.shape[${j}]`, 'expected a whole number >= 0 or a dimension name');
+    });
+    const tensor: Tensor = { name: c.string(m.name, `${where}.name`, MAX_TENSOR_NAME), dtype: c.string(m.dtype, `${where}.dtype`, 64), shape: dims };
+    if (m.optional !== undefined && m.optional !== true) c.fail(`${where}.optional`, 'expected true (or no key)');
+    return m.optional === true ? { ...tensor, optional: true } : tensor;
+  });
+}
+
+const MAX_CHANGES = 10_000;
+
+function changes(c: Checker, value: unknown): ConsumedChange[] {
+  if (!Array.isArray(value)) c.fail('changes', 'expected a list');
+  if (value.length > MAX_CHANGES) c.fail('changes', `more than ${MAX_CHANGES} entries`);
+  const seen = new Set<string>();
+  return value.map((raw, i) => {
+    const where = `changes[${i}]`;
+    const m = c.map(raw, where);
+    c.keys(m, where, ['id', 'type', 'summary']);
+    const id = c.string(m.id, `${where}.id`, 100);
+    if (!CHANGE_ID_PATTERN.test(id)) c.fail(`${where}.id`, `invalid change id ${JSON.stringify(id)}`);
+    if (seen.has(id)) c.fail(`${where}.id`, `change ${id} appears twice`);
+    seen.add(id);
+    if (!isChangeType(m.type)) c.fail(`${where}.type`, 'expected major, minor or patch');
+    return { id, type: m.type, summary: c.string(m.summary, `${where}.summary`, MAX_SUMMARY_LENGTH) };
+  });
 }
 
 /** A --meta file (YAML or JSON) as the user wrote it. */
@@ -151,7 +239,7 @@ export function artifactPathProblem(path: string): string | undefined {
   return undefined;
 }
 
-const MANIFEST_KEYS = ['format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'git', 'artifacts', 'checksum', ...META_KEYS] as const;
+const MANIFEST_KEYS = ['format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'git', 'artifacts', 'changes', 'schema', 'checksum', ...META_KEYS] as const;
 
 /** A stored manifest, checked against the place it was found (model directory and file name). */
 export function validateManifest(raw: unknown, label: string, expected?: { name: string; version: string }): Manifest {
@@ -202,6 +290,8 @@ export function validateManifest(raw: unknown, label: string, expected?: { name:
     if (g.branch !== undefined) git = { ...git, branch: c.string(g.branch, 'git.branch', 1000) };
   }
   const meta = metadataFields(c, map);
+  const consumed = map.changes === undefined ? undefined : changes(c, map.changes);
+  const interfaces = map.schema === undefined ? undefined : schema(c, map.schema, artifacts);
   const recomputed = versionDigest(artifacts, meta);
   if (recomputed !== digest) c.fail('digest', `does not match the manifest's content (${recomputed}): the manifest was edited`);
   if (hash !== shortHash(digest)) c.fail('hash', 'does not match digest');
@@ -216,7 +306,9 @@ export function validateManifest(raw: unknown, label: string, expected?: { name:
     actor,
     ...(git ? { git } : {}),
     artifacts,
+    ...(consumed ? { changes: consumed } : {}),
     ...meta,
+    ...(interfaces ? { schema: interfaces } : {}),
     checksum: c.string(map.checksum, 'checksum', 100),
   };
   if (manifestChecksum(manifest) !== manifest.checksum) c.fail('checksum', 'does not match the manifest: the manifest was edited');

@@ -1,15 +1,27 @@
 // Manifests on disk: YAML with a fixed key order so diffs in pull requests read well.
-import { stringify } from 'yaml';
+import { Document, visit, type Node } from 'yaml';
 import type { Manifest } from './types.js';
 
 const ORDER: (keyof Manifest)[] = [
-  'format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'message', 'git', 'artifacts',
-  'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements', 'checksum',
+  'format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'message', 'changes', 'git', 'artifacts',
+  'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements',
+  'signature', 'schema', 'checksum',
 ];
 
 export function manifestToYaml(manifest: Manifest): string {
   const ordered: Record<string, unknown> = {};
   for (const key of ORDER) if (manifest[key] !== undefined) ordered[key] = manifest[key];
-  const body = stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false });
-  return `# mreg version manifest: immutable, written once by 'mreg register'\n${body}`;
+  const doc = new Document(ordered, { aliasDuplicateObjects: false });
+  // One line per tensor ({name: ids, dtype: int64, shape: [batch, 128]}): a model with hundreds of weight
+  // tensors stays readable, and a pull request's diff shows one changed line per changed tensor.
+  for (const key of ['signature', 'schema'] as const) {
+    const node = doc.get(key, true) as Node | undefined;
+    if (!node) continue;
+    visit(node, {
+      Map(_, map) {
+        if (map.has('name') && map.has('dtype') && map.has('shape')) map.flow = true;
+      },
+    });
+  }
+  return `# mreg version manifest: immutable, written once by 'mreg register'\n${doc.toString({ lineWidth: 0 })}`;
 }

@@ -14,6 +14,9 @@ export interface Layout {
   tmp: string;
   locks: string;
   cache: string;
+  changes: string; // pending change files (committed to git, consumed by register)
+  history: string;
+  gitattributes: string;
 }
 
 export function layoutOf(root: string): Layout {
@@ -26,6 +29,9 @@ export function layoutOf(root: string): Layout {
     tmp: join(root, 'tmp'),
     locks: join(root, 'locks'),
     cache: join(root, 'cache'),
+    changes: join(root, 'changes'),
+    history: join(root, 'history'),
+    gitattributes: join(root, '.gitattributes'),
   };
 }
 
@@ -42,6 +48,15 @@ export function manifestPath(layout: Layout, model: string, version: string): st
   return join(layout.models, model, `${version}.yaml`);
 }
 
+export function historyPath(layout: Layout, model: string): string {
+  return join(layout.history, `${model}.jsonl`);
+}
+
+/** `id` must have passed the change-id check in versioning/changes.ts. */
+export function changePath(layout: Layout, id: string): string {
+  return join(layout.changes, `${id}.md`);
+}
+
 export function lockPath(layout: Layout, name: string): string {
   return join(layout.locks, `${name}.lock`);
 }
@@ -52,4 +67,12 @@ export const STORE_GITIGNORE = `# Written by mreg: blobs and scratch files stay 
 /tmp/
 /locks/
 /cache/
+`;
+
+/**
+ * History files only ever grow by whole lines, so git's union merge keeps both sides' events when
+ * two branches promote in parallel; mreg verify then reports any stage conflict that results.
+ */
+export const STORE_GITATTRIBUTES = `# Written by mreg: history is append-only; merging keeps every event from both sides.
+/history/*.jsonl merge=union
 `;

@@ -2,10 +2,10 @@
 // unless --store / MREG_STORE names the store directory.
 import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { readConfig, DEFAULT_CONFIG_YAML, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { MregError } from '../errors.js';
 import { writeReplace } from './atomic.js';
-import { layoutOf, STORE_DIRNAME, STORE_GITIGNORE, type Layout } from './layout.js';
+import { layoutOf, STORE_DIRNAME, STORE_GITATTRIBUTES, STORE_GITIGNORE, type Layout } from './layout.js';
 
 export interface Store {
   layout: Layout;
@@ -49,6 +49,8 @@ export async function openStore(options: LocateOptions): Promise<Store> {
     throw new MregError('NO_STORE', options.store ? `no .modelreg store at ${resolve(options.cwd, options.store)} (run mreg init)` : 'no .modelreg store found (run mreg init)');
   }
   const layout = layoutOf(root);
+  // Loaded here rather than at the top: finding a store (the pre-commit hook) needs no YAML parser.
+  const { readConfig } = await import('../config.js');
   const config = await readConfig(layout.config);
   return { layout, config };
 }
@@ -62,13 +64,15 @@ export interface InitResult {
 export async function initStore(options: LocateOptions): Promise<InitResult> {
   const root = options.store ? resolve(options.cwd, options.store) : join(resolve(options.cwd), STORE_DIRNAME);
   const layout = layoutOf(root);
+  const { readConfig, DEFAULT_CONFIG_YAML } = await import('../config.js');
   if (await exists(layout.config)) {
     await readConfig(layout.config); // an existing store must be a readable one
     return { root, created: false };
   }
   await mkdir(root, { recursive: true });
-  for (const dir of [layout.objects, layout.models, layout.tmp]) await mkdir(dir, { recursive: true });
+  for (const dir of [layout.objects, layout.models, layout.history, layout.tmp]) await mkdir(dir, { recursive: true });
   if (!(await exists(layout.gitignore))) await writeFile(layout.gitignore, STORE_GITIGNORE);
+  if (!(await exists(layout.gitattributes))) await writeFile(layout.gitattributes, STORE_GITATTRIBUTES);
   // config.yaml last: its presence is what marks a finished store.
   await writeReplace(layout, layout.config, DEFAULT_CONFIG_YAML);
   return { root, created: true };

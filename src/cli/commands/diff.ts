@@ -1,0 +1,36 @@
+// mreg diff <refA> <refB>
+import { diffVersions } from '../../core/diff.js';
+import { resolveRef } from '../../core/lifecycle/refs.js';
+import type { Json } from '../../core/manifest/types.js';
+import { readManifest } from '../../core/versions.js';
+import { openContextStore, type Context } from '../context.js';
+import { EXIT_OK } from '../exit.js';
+import { formatBytes, table } from '../render.js';
+
+const show = (v: Json | null) => (v === null ? '-' : typeof v === 'string' ? v : JSON.stringify(v));
+
+export async function run(ctx: Context, args: unknown[]): Promise<number> {
+  const store = await openContextStore(ctx);
+  const [ra, rb] = await Promise.all((args as string[]).map((ref) => resolveRef(store, ref)));
+  const [a, b] = await Promise.all([readManifest(store.layout, ra!.model, ra!.version), readManifest(store.layout, rb!.model, rb!.version)]);
+  const diff = diffVersions(store.config, a, b);
+  const { out } = ctx.render;
+  const lines = [`${a.name}@${a.version} (${a.hash})  ->  ${b.name}@${b.version} (${b.hash})`];
+  const metricRows = Object.entries(diff.metrics).map(([name, m]) => {
+    const delta = m.delta === null ? '' : `${m.delta > 0 ? '+' : ''}${+m.delta.toPrecision(6)}${m.relative === null ? '' : ` (${m.relative > 0 ? '+' : ''}${(m.relative * 100).toFixed(1)}%)`}`;
+    const painted = m.improved === true ? out.green(delta) : m.improved === false ? out.red(delta) : delta;
+    return [`  ${name}`, show(m.a), show(m.b), painted];
+  });
+  if (metricRows.length) lines.push('', 'metrics:', table(metricRows, ['  NAME', 'A', 'B', 'CHANGE']));
+  const paramRows = Object.entries(diff.params).map(([k, p]) => [`  ${k}`, show(p.a), show(p.b)]);
+  if (paramRows.length) lines.push('', 'params changed:', table(paramRows, ['  NAME', 'A', 'B']));
+  const { added, removed, changed, unchanged } = diff.artifacts;
+  lines.push('', `artifacts: ${added.length} added, ${removed.length} removed, ${changed.length} changed, ${unchanged} unchanged`);
+  for (const x of added) lines.push(out.green(`  + ${x.path} (${formatBytes(x.size)})`));
+  for (const x of removed) lines.push(out.red(`  - ${x.path}`));
+  for (const x of changed) lines.push(`  ~ ${x.path} (${formatBytes(x.a.size)} -> ${formatBytes(x.b.size)})`);
+  if (diff.data) lines.push('', `data: ${show(diff.data.a)} -> ${show(diff.data.b)}`);
+  if (diff.pipeline) lines.push('', `pipeline: ${show(diff.pipeline.a)} -> ${show(diff.pipeline.b)}`);
+  ctx.render.result(diff, lines.join('\n'));
+  return EXIT_OK;
+}

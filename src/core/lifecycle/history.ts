@@ -1,0 +1,169 @@
+// The per-model history: append-only JSON lines in .modelreg/history/<model>.jsonl, one event per
+// line, each carrying a checksum of its own content. A torn or edited line is reported and skipped,
+// never trusted; appends after a torn line start on a fresh line.
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MregError } from '../errors.js';
+import { canonicalJson } from '../manifest/hash.js';
+import type { Json } from '../manifest/types.js';
+import { fsyncDir } from '../store/atomic.js';
+import { historyPath, type Layout } from '../store/layout.js';
+
+export const MAX_HISTORY_BYTES = 256 * 1024 * 1024;
+
+/** One event. Later kinds add fields; readers ignore what they do not know. */
+export interface HistoryEvent {
+  id: string;
+  time: string;
+  event: string;
+  model: string;
+  version: string;
+  actor: string;
+  stage?: string;
+  reason?: string;
+  forced?: boolean;
+  /** rules a forced event overrode */
+  overridden?: string[];
+  /** stages the version left by this event */
+  left?: string[];
+  /** versions an exclusive stage displaced, and where they went */
+  displaced?: { version: string; left: string[]; to?: string }[];
+  check?: string;
+  passed?: boolean;
+  exit_code?: number | null;
+  duration_ms?: number;
+  [key: string]: Json | undefined;
+}
+
+export interface HistoryWarning {
+  line: number;
+  message: string;
+}
+
+export interface History {
+  events: HistoryEvent[];
+  warnings: HistoryWarning[];
+}
+
+export type NewEvent = Omit<HistoryEvent, 'id' | 'time'> & { time?: string };
+
+function checksum(event: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson(event as Json)).digest('hex').slice(0, 16);
+}
+
+export function serializeEvent(event: HistoryEvent): string {
+  const clean = JSON.parse(JSON.stringify(event)) as Record<string, Json>; // drops undefined members
+  return canonicalJson({ ...clean, sum: checksum(clean) });
+}
+
+function isEvent(value: unknown): value is HistoryEvent {
+  const e = value as Record<string, unknown>;
+  return (
+    e !== null &&
+    typeof e === 'object' &&
+    !Array.isArray(e) &&
+    typeof e.id === 'string' &&
+    typeof e.time === 'string' &&
+    !Number.isNaN(Date.parse(e.time)) &&
+    typeof e.event === 'string' &&
+    typeof e.model === 'string' &&
+    typeof e.version === 'string' &&
+    typeof e.actor === 'string' &&
+    (e.stage === undefined || typeof e.stage === 'string') &&
+    (e.left === undefined || (Array.isArray(e.left) && e.left.every((s) => typeof s === 'string'))) &&
+    (e.displaced === undefined ||
+      (Array.isArray(e.displaced) &&
+        e.displaced.every(
+          (d: unknown) =>
+            typeof (d as Record<string, unknown>)?.version === 'string' &&
+            Array.isArray((d as Record<string, unknown>).left) &&
+            ((d as Record<string, unknown>).to === undefined || typeof (d as Record<string, unknown>).to === 'string'),
+        )))
+  );
+}
+
+/** Parses history text: good events in file order, a warning for each line that is not one. */
+export function parseHistory(text: string): History {
+  const events: HistoryEvent[] = [];
+  const warnings: HistoryWarning[] = [];
+  const seen = new Set<string>();
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    const number = index + 1;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      warnings.push({ line: number, message: index === lines.length - 1 ? 'torn last line (an interrupted append); skipped' : 'not a JSON event; skipped' });
+      continue;
+    }
+    const { sum, ...rest } = (parsed ?? {}) as Record<string, unknown>;
+    if (typeof sum !== 'string' || checksum(rest) !== sum) {
+      warnings.push({ line: number, message: 'checksum does not match (the line was edited); skipped' });
+      continue;
+    }
+    if (!isEvent(rest)) {
+      warnings.push({ line: number, message: 'not a valid event; skipped' });
+      continue;
+    }
+    if (seen.has(rest.id)) continue; // the same event twice (merged from two places): keep one
+    seen.add(rest.id);
+    events.push(rest);
+  }
+  return { events, warnings };
+}
+
+export async function readHistory(layout: Layout, model: string): Promise<History> {
+  const path = historyPath(layout, model);
+  let text: string;
+  try {
+    const st = await stat(path);
+    if (st.size > MAX_HISTORY_BYTES) throw new MregError('CORRUPT_MANIFEST', `history/${model}.jsonl: larger than ${MAX_HISTORY_BYTES} bytes`);
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], warnings: [] };
+    throw err;
+  }
+  return parseHistory(text);
+}
+
+export function newEventId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * Appends events durably. The caller holds the model's lock, so the file order is the order in
+ * which events took effect.
+ */
+export async function appendEvents(layout: Layout, model: string, events: NewEvent[], now: Date = new Date()): Promise<HistoryEvent[]> {
+  const path = historyPath(layout, model);
+  const full: HistoryEvent[] = events.map((e) => ({ ...e, id: newEventId(), time: e.time ?? now.toISOString() }) as HistoryEvent);
+  let created = false;
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDWR | constants.O_APPEND);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    handle = await open(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o644);
+    created = true;
+  }
+  try {
+    const { size } = await handle.stat();
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n'; // a torn last line stays alone on its line
+    }
+    await handle.write(prefix + full.map((e) => `${serializeEvent(e)}\n`).join(''));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  if (created) await fsyncDir(dirname(path));
+  return full;
+}

@@ -1,0 +1,57 @@
+// Version references, everywhere a command takes <ref>: model, model@latest, model@1.2.3,
+// model@<stage> (the version in it; the highest for a non-exclusive stage), model@^1.2 (any semver
+// range: the highest match), optionally as things stood at a past moment.
+import maxSatisfying from 'semver/ranges/max-satisfying.js';
+import valid from 'semver/functions/valid.js';
+import validRange from 'semver/ranges/valid.js';
+import { MregError } from '../errors.js';
+import { checkName } from '../names.js';
+import type { Store } from '../store/store.js';
+import { listVersions, readManifest } from '../versions.js';
+import { readHistory } from './history.js';
+import { replay, versionInStage } from './state.js';
+
+export interface ResolvedRef {
+  model: string;
+  version: string;
+  /** how the reference was read: 'version', 'latest', 'stage' or 'range' */
+  via: 'version' | 'latest' | 'stage' | 'range';
+}
+
+export function splitRef(text: string): { model: string; selector: string } {
+  const at = text.indexOf('@');
+  const model = checkName(at === -1 ? text : text.slice(0, at));
+  return { model, selector: at === -1 ? 'latest' : text.slice(at + 1) };
+}
+
+export async function resolveRef(store: Store, text: string, options: { at?: Date } = {}): Promise<ResolvedRef> {
+  const { layout, config } = store;
+  const { model, selector } = splitRef(text);
+  if (selector !== 'latest' && valid(selector) === selector) return { model, version: selector, via: 'version' };
+
+  let versions = await listVersions(layout, model);
+  if (selector === 'latest' || (!config.stages[selector] && validRange(selector))) {
+    if (options.at) {
+      // Only versions that existed then.
+      const limit = options.at.getTime();
+      const kept: string[] = [];
+      for (const v of versions) if (Date.parse((await readManifest(layout, model, v)).created_at) <= limit) kept.push(v);
+      versions = kept;
+    }
+    if (versions.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions${options.at ? ` at ${options.at.toISOString()}` : ''}`);
+    if (selector === 'latest') return { model, version: versions[versions.length - 1]!, via: 'latest' };
+    const match = maxSatisfying(versions, selector);
+    if (!match) throw new MregError('NOT_FOUND', `no version of ${model} matches ${selector} (versions: ${versions.slice(-5).join(', ')}${versions.length > 5 ? ', ...' : ''})`);
+    return { model, version: match, via: 'range' };
+  }
+  if (config.stages[selector]) {
+    const { events } = await readHistory(layout, model);
+    const version = versionInStage(replay(events, options.at), selector);
+    if (!version) throw new MregError('NOT_FOUND', `no version of ${model} is in ${selector}${options.at ? ` at ${options.at.toISOString()}` : ''}`);
+    return { model, version, via: 'stage' };
+  }
+  throw new MregError(
+    'INVALID_VERSION',
+    `invalid reference ${JSON.stringify(text)}: after @ comes a version (1.2.3), latest, a stage (${Object.keys(config.stages).join(', ')}) or a semver range (^1.2)`,
+  );
+}

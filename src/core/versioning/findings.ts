@@ -1,0 +1,159 @@
+// The interface side of a version: reading it from the model files about to be stored (headers only, before
+// any byte is stored), comparing one version's interfaces with another's, and refusing a declared change type
+// lower than the comparison requires.
+import { isAbsolute, relative } from 'node:path';
+import { MregError } from '../errors.js';
+import type { InputFile } from '../inputs.js';
+import { compareInterfaces, finding, requiredBump, type Finding } from '../interface/compare.js';
+import { readInterface } from '../interface/read.js';
+import type { ModelInterface } from '../interface/types.js';
+import type { Artifact, DeclaredSignature } from '../manifest/types.js';
+import { compareTypes, type ChangeType } from './bump.js';
+
+/** What a version says about its interface: read from its model files, declared, and its artifact hashes. */
+export interface VersionInterface {
+  schema?: Record<string, ModelInterface> | undefined;
+  signature?: DeclaredSignature | undefined;
+  artifacts: readonly Artifact[] | readonly { path: string; sha256?: string }[];
+}
+
+/**
+ * The manifest must stay readable (documents are capped at 4 MiB): an interface bigger than this is refused
+ * before anything is stored. Real models need a few hundred KiB at most (a few thousand tensors).
+ */
+export const MAX_SCHEMA_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Reads the interface of every model file among `files` from its header, keyed by its path in the version.
+ * Files of formats mreg does not read are left out. A damaged or hostile header fails with INVALID_HEADER,
+ * naming the file as the user gave it.
+ */
+export async function readSchema(files: readonly InputFile[], cwd: string): Promise<Record<string, ModelInterface>> {
+  const schema: Record<string, ModelInterface> = {};
+  for (const file of files) {
+    let iface: ModelInterface | undefined;
+    try {
+      iface = await readInterface(file.source);
+    } catch (err) {
+      if (err instanceof MregError && err.code === 'INVALID_HEADER') {
+        // The readers name the file by its base name; two files in one version may share it.
+        const detail = err.message.replace(/^[^:]*: /, '');
+        throw new MregError('INVALID_HEADER', `${shown(file.source, cwd)}: ${detail}`, { data: { path: file.source, artifact: file.path }, cause: err });
+      }
+      throw err;
+    }
+    if (iface) Object.defineProperty(schema, file.path, { value: iface, enumerable: true, writable: true, configurable: true });
+  }
+  const size = Buffer.byteLength(JSON.stringify(schema));
+  if (size > MAX_SCHEMA_BYTES) {
+    throw new MregError('INVALID_INPUT', `the interfaces read from these model files take ${size} bytes, more than a manifest can hold (${MAX_SCHEMA_BYTES}); split the version or ask for a higher limit`);
+  }
+  return schema;
+}
+
+function shown(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
+/** One thing a caller loads: an ONNX file, all safetensors (or GGUF) shards together, or the declared signature. */
+interface Unit {
+  key: string;
+  label: string;
+  iface: ModelInterface;
+  /** the artifacts it is made of, for telling whether its bytes changed */
+  paths: string[];
+}
+
+function units(side: VersionInterface): Map<string, Unit> {
+  const out = new Map<string, Unit>();
+  const schema = side.schema ?? {};
+  for (const path of Object.keys(schema).sort()) {
+    const iface = schema[path]!;
+    if (iface.format === 'onnx' || iface.format === 'signature') {
+      out.set(`file:${path}`, { key: `file:${path}`, label: path, iface, paths: [path] });
+      continue;
+    }
+    // Weight-only formats are often sharded (model-00001-of-00003.safetensors): a caller loads the shards as
+    // one model, and moving a tensor from one shard to another changes nothing for them.
+    const key = iface.format;
+    const unit = out.get(key);
+    if (!unit) {
+      out.set(key, { key, label: path, iface: { ...iface, weights: [...(iface.weights ?? [])] }, paths: [path] });
+      continue;
+    }
+    unit.paths.push(path);
+    unit.label = `${unit.paths.length} ${key} files`;
+    const names = new Set(unit.iface.weights!.map((w) => w.name));
+    for (const w of iface.weights ?? []) if (!names.has(w.name)) unit.iface.weights!.push(w);
+    if (iface.metadata) unit.iface.metadata = { ...iface.metadata, ...unit.iface.metadata };
+  }
+  if (side.signature) {
+    const iface: ModelInterface = { format: 'signature', inputs: side.signature.inputs, outputs: side.signature.outputs };
+    out.set('signature', { key: 'signature', label: 'the declared signature', iface, paths: side.artifacts.map((a) => a.path) });
+  }
+  return out;
+}
+
+function hashesOf(side: VersionInterface, paths: readonly string[]): string {
+  const byPath = new Map(side.artifacts.map((a) => [a.path, a.sha256]));
+  return paths.map((p) => byPath.get(p) ?? '').sort().join(',');
+}
+
+function inFile(findings: Finding[], file: string): Finding[] {
+  return findings.map((f) => ({ ...f, file, message: `${file}: ${f.message}` }));
+}
+
+/**
+ * Findings that take the interfaces of `prev` to those of `next`, per src/core/interface/compare.ts. Versions
+ * with one model each compare those two (so a renamed file is not a removed model); with several, model files
+ * pair up by path (and shards by format), and a model file gone or new is a finding of its own. A previous
+ * version without any known interface (registered before mreg read interfaces, or with no model file mreg
+ * can read) gives nothing to compare.
+ */
+export function versionFindings(prev: VersionInterface | undefined, next: VersionInterface): Finding[] {
+  if (!prev) return [];
+  const before = units(prev);
+  const after = units(next);
+  if (before.size === 0) return [];
+  const changed = (a: Unit, b: Unit): boolean => hashesOf(prev, a.paths) !== hashesOf(next, b.paths);
+  if (before.size === 1 && after.size <= 1) {
+    const a = [...before.values()][0]!;
+    const b = [...after.values()][0];
+    // A signature declared before and not now is a forgotten --meta more often than a new format.
+    if (a.key === 'signature' && b === undefined) return [];
+    return compareInterfaces(a.iface, b?.iface, { weightsChanged: b !== undefined && changed(a, b) });
+  }
+  const findings: Finding[] = [];
+  for (const a of before.values()) {
+    const b = after.get(a.key);
+    if (b) findings.push(...inFile(compareInterfaces(a.iface, b.iface, { weightsChanged: changed(a, b) }), a.label));
+    // A signature declared on one side only says nothing about a change of the model.
+    else if (a.key !== 'signature') findings.push(finding('model-removed', a.label, `model file '${a.label}' was removed`));
+  }
+  for (const b of after.values()) {
+    if (!before.has(b.key) && b.key !== 'signature') findings.push(finding('model-added', b.label, `model file '${b.label}' was added (${b.iface.format})`));
+  }
+  return findings;
+}
+
+/** The findings that a declared change of `declared` does not cover. */
+export function uncovered(findings: readonly Finding[], declared: ChangeType): Finding[] {
+  return findings.filter((f) => compareTypes(f.bump, declared) > 0);
+}
+
+/**
+ * Throws BUMP_TOO_LOW when the findings require more than the declared type, naming each finding it misses:
+ * "fraud: declared minor, but output 'hn' was removed: major". `how` says where the type came from when it
+ * was not declared as such ("--version 1.2.1", "continuing 1.3.0-rc.0").
+ */
+export function checkDeclared(model: string, declared: ChangeType, findings: readonly Finding[], data: Record<string, unknown> = {}, how?: string): void {
+  const missed = uncovered(findings, declared);
+  if (missed.length === 0) return;
+  const required = requiredBump(findings)!;
+  const said = how ? `${declared} (${how})` : declared;
+  throw new MregError('BUMP_TOO_LOW', `${model}: declared ${said}, but ${missed.map((f) => `${f.message}: ${f.bump}`).join('; ')}`, {
+    hint: `declare the change as ${required} (mreg change add ${model} --type ${required} -m "..."), or undo the interface change`,
+    data: { model, declared, required, findings, ...data },
+  });
+}
