@@ -17,7 +17,6 @@ export type ErrorCode =
   | 'VERIFY_FAILED' // verify found problems
   | 'CONFLICT' // the target already holds something else
   | 'REFUSED' // a rule forbids the operation (stage order, missing checks, immutability)
-  | 'CHECK_FAILED' // a check command failed
   | 'BUMP_TOO_LOW' // the declared change type is lower than the model's interface changes require
   | 'LOCKED' // could not take a store lock in time
   | 'CHANGED_WHILE_READING' // an input file changed while being stored
