@@ -20,3 +20,7 @@ export { buildChangelog, changelogMarkdown, type ChangelogEntry } from './core/v
 export { readInterface } from './core/interface/read.js';
 export { compareInterfaces, requiredBump, migrationGuide, RULES, type Finding as InterfaceFinding } from './core/interface/compare.js';
 export type { ModelInterface, Tensor, InputTensor } from './core/interface/types.js';
+export type { DeployAdapter, AdapterExport, AdapterContext, Release, HealthReport } from './core/deploy/adapter.js';
+export { deploy, rollback, status, type DeployResult, type RollbackResult, type StatusResult } from './core/deploy/runner.js';
+export { bucket, pick, routeFor, type Split, type Routing } from './core/routing/route.js';
+export { promote, demote } from './core/lifecycle/promote.js';

@@ -2,8 +2,10 @@
 // every read (it may come from any git commit); every error names the key's path.
 import { parseDuration } from './duration.js';
 import { readDocumentFile } from './documents.js';
-import { Checker } from './manifest/validate.js';
+import type { JsonMap } from './manifest/types.js';
+import { artifactPathProblem, Checker } from './manifest/validate.js';
 import { nameProblem } from './names.js';
+import { parseRemotes, type RemoteConfig } from './remote/url.js';
 import { STORE_FORMAT } from './store/layout.js';
 
 export interface StageConfig {
@@ -26,11 +28,24 @@ export interface CheckConfig {
 
 export type MetricDirection = 'higher' | 'lower';
 
+export interface TargetConfig {
+  /** 'local', 'command', 'kubernetes', a path to a module (./deploy/x.mjs) or an npm package name */
+  adapter: string;
+  options: JsonMap;
+  /** a file under .modelreg/playbooks/ */
+  playbook: string;
+  /** the stage a successful deploy promotes into */
+  stage?: string;
+}
+
 export interface Config {
   format: number;
   stages: Record<string, StageConfig>;
   checks: Record<string, CheckConfig>;
   metrics: Record<string, MetricDirection>;
+  targets: Record<string, TargetConfig>;
+  /** where push, pull and on-demand fetches go (remote/url.ts) */
+  remotes: Record<string, RemoteConfig>;
 }
 
 export const DEFAULT_CONFIG_YAML = `# mreg store configuration (see the README's "Configuration" section)
@@ -77,7 +92,7 @@ function stringList(c: Checker, value: unknown, path: string, max = 100): string
 export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
   const c: Checker = new Checker(label, 'STORE_UNREADABLE');
   const map = c.map(raw ?? {}, '');
-  c.keys(map, '', ['format', 'stages', 'checks', 'metrics']);
+  c.keys(map, '', ['format', 'stages', 'checks', 'metrics', 'targets', 'remotes']);
   if (map.format !== STORE_FORMAT) c.fail('format', `expected ${STORE_FORMAT} (a store made by a newer mreg?)`);
 
   const checks: Record<string, CheckConfig> = {};
@@ -130,7 +145,28 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
     if (value !== 'higher' && value !== 'lower') c.fail(`metrics.${name}`, "expected 'higher' or 'lower' (which way is better)");
     metrics[name] = value;
   }
-  return { format: STORE_FORMAT, stages, checks, metrics };
+  const targets: Record<string, TargetConfig> = {};
+  for (const [name, value] of Object.entries(c.map(map.targets ?? {}, 'targets'))) {
+    const path = `targets.${name}`;
+    const problem = nameProblem(name);
+    if (problem) c.fail(path, `invalid target name: it ${problem}`);
+    const m = c.map(value, path);
+    c.keys(m, path, ['adapter', 'options', 'playbook', 'stage']);
+    const adapter = c.string(m.adapter, `${path}.adapter`, 1000);
+    if (adapter.trim() === '') c.fail(`${path}.adapter`, 'expected local, command, kubernetes, a module path or a package name');
+    const playbook = c.string(m.playbook, `${path}.playbook`, 1000);
+    const playbookProblem = artifactPathProblem(playbook);
+    if (playbookProblem) c.fail(`${path}.playbook`, `expected a file under .modelreg/playbooks/: the path ${playbookProblem}`);
+    const target: TargetConfig = { adapter, options: m.options === undefined ? {} : c.jsonMap(m.options, `${path}.options`), playbook };
+    if (m.stage !== undefined) {
+      const stage = c.string(m.stage, `${path}.stage`, 100);
+      if (!stages[stage]) c.fail(`${path}.stage`, `unknown stage ${JSON.stringify(stage)} (stages: ${Object.keys(stages).join(', ')})`);
+      target.stage = stage;
+    }
+    targets[name] = target;
+  }
+  const remotes = parseRemotes(c, map.remotes);
+  return { format: STORE_FORMAT, stages, checks, metrics, targets, remotes };
 }
 
 export async function readConfig(path: string): Promise<Config> {

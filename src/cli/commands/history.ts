@@ -19,6 +19,11 @@ function describe(e: HistoryEvent): string {
       return `out of ${e.stage}`;
     case 'check':
       return `${e.check}: ${e.passed ? 'pass' : 'FAIL'}`;
+    case 'deploy':
+    case 'rollback':
+      return `${e.phase} on ${e.target}${e.phase === 'failed' && typeof e.error === 'string' ? `: ${e.error}` : ''}`;
+    case 'route':
+      return Array.isArray(e.split) ? (e.split as { version: string; weight: number }[]).map((x) => `${x.version}=${x.weight}`).join(' ') : '';
     default:
       return e.stage ? `${e.stage}` : '';
   }

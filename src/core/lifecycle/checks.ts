@@ -1,10 +1,10 @@
 // Named checks (config.yaml `checks:`): each runs as a command (argv, never through a shell) with
 // the version's files exported to a temp directory, and its result is recorded in the history.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MregError } from '../errors.js';
+import { runCommand } from '../process.js';
 import { exportVersion } from '../export.js';
 import { resolveActor } from '../provenance.js';
 import { withLock } from '../store/lock.js';
@@ -12,8 +12,6 @@ import type { Store } from '../store/store.js';
 import { readManifest } from '../versions.js';
 import { appendEvents } from './history.js';
 import { resolveRef } from './refs.js';
-
-const OUTPUT_TAIL = 4096;
 
 export interface CheckRun {
   check: string;
@@ -31,37 +29,6 @@ export interface ChecksResult {
   version: string;
   ok: boolean;
   results: CheckRun[];
-}
-
-function runCommand(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Omit<CheckRun, 'check' | 'passed'>> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    let output = '';
-    let timedOut = false;
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL);
-    };
-    // Its own process group, so a timeout ends whatever the check started too.
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, options.timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ exit_code: null, timed_out: false, duration_ms: Date.now() - started, output: `cannot run ${argv[0]}: ${err.message}` });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ exit_code: code, ...(signal ? { signal } : {}), timed_out: timedOut, duration_ms: Date.now() - started, output });
-    });
-  });
 }
 
 export interface RunChecksRequest {
@@ -92,7 +59,8 @@ export async function runChecks(store: Store, req: RunChecksRequest): Promise<Ch
         env: { ...req.env, MREG_MODEL: model, MREG_VERSION: version, MREG_HASH: manifest.hash, MREG_PATH: dir },
         timeoutMs: check.timeoutMs,
       });
-      results.push({ check: name, passed: run.exit_code === 0 && !run.timed_out, ...run });
+      const { stdout: _stdout, ...outcome } = run;
+      results.push({ check: name, passed: run.exit_code === 0 && !run.timed_out, ...outcome });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,0 +1,115 @@
+// The `local` adapter: each release is materialised (re-hashed) in <dir>/releases/<model>@<version>/
+// and <dir>/current is switched to it atomically (a new symlink renamed over the old one), so a
+// reader that resolves `current` once never sees a half-written or mixed release. The last few
+// releases are kept; one still intact is reused as it is.
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { MregError } from '../../errors.js';
+import type { JsonMap } from '../../manifest/types.js';
+import { fsyncDir } from '../../store/atomic.js';
+import { hashFile } from '../../store/blobs.js';
+import type { AdapterContext, DeployAdapter, Release } from '../adapter.js';
+
+interface LocalOptions {
+  dir: string;
+  keep: number;
+}
+
+function options(raw: JsonMap): LocalOptions {
+  if (typeof raw.dir !== 'string' || raw.dir === '') throw new MregError('INVALID_INPUT', 'adapter local: options.dir: expected the deploy directory');
+  const keep = raw.keep === undefined ? 5 : raw.keep;
+  if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 1) throw new MregError('INVALID_INPUT', 'adapter local: options.keep: expected a whole number >= 1');
+  return { dir: raw.dir, keep };
+}
+
+const exists = (path: string) => lstat(path).then(() => true, () => false);
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(join(dir, entry.name), rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/** A release directory that holds exactly the version's files, each with the right hash. */
+async function isIntact(dir: string, release: Release): Promise<boolean> {
+  try {
+    const present = (await listFiles(dir)).sort();
+    const expected = release.files.map((f) => f.path).sort();
+    if (present.length !== expected.length || present.some((p, i) => p !== expected[i])) return false;
+    for (const f of release.files) if ((await hashFile(join(dir, f.path))).sha256 !== f.sha256) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function currentTarget(dir: string): Promise<string | undefined> {
+  return readlink(join(dir, 'current')).catch(() => undefined);
+}
+
+/** Points <dir>/current at `target` (relative to dir) in one rename. */
+async function switchCurrent(dir: string, target: string): Promise<void> {
+  const temp = join(dir, `.current-${randomBytes(6).toString('hex')}`);
+  await symlink(target, temp);
+  await rename(temp, join(dir, 'current'));
+  await fsyncDir(dir);
+}
+
+async function prune(dir: string, model: string, keep: number): Promise<void> {
+  const releases = join(dir, 'releases');
+  const live = await currentTarget(dir);
+  const mine: { name: string; mtime: number }[] = [];
+  for (const name of await readdir(releases)) {
+    if (name.startsWith(`${model}@`)) mine.push({ name, mtime: (await stat(join(releases, name))).mtimeMs });
+    else if (name.startsWith('.incoming-') || name.startsWith('.trash-')) await rm(join(releases, name), { recursive: true, force: true });
+  }
+  mine.sort((a, b) => b.mtime - a.mtime);
+  for (const { name } of mine.slice(keep)) {
+    if (live !== `releases/${name}`) await rm(join(releases, name), { recursive: true, force: true });
+  }
+}
+
+export function createAdapter(raw: JsonMap): DeployAdapter {
+  const opts = options(raw);
+  const dirOf = (ctx: AdapterContext) => resolve(ctx.projectDir, opts.dir);
+  return {
+    async deploy(release: Release, ctx: AdapterContext): Promise<void> {
+      const dir = dirOf(ctx);
+      const releases = join(dir, 'releases');
+      await mkdir(releases, { recursive: true });
+      const name = `${release.model}@${release.version}`;
+      const final = join(releases, name);
+      // A rollback usually finds its release still there: re-hash it and switch, copying nothing.
+      if (await isIntact(final, release)) {
+        await switchCurrent(dir, `releases/${name}`);
+        await prune(dir, release.model, opts.keep);
+        return;
+      }
+      const incoming = join(releases, `.incoming-${randomBytes(6).toString('hex')}`);
+      await release.exportTo(incoming);
+      if (ctx.signal.aborted) throw new Error('deploy aborted');
+      let trash: string | undefined;
+      if (await exists(final)) {
+        // Redeploying a release that exists (a rollback, a repair): never let current dangle.
+        if ((await currentTarget(dir)) === `releases/${name}`) await switchCurrent(dir, `releases/${incoming.slice(releases.length + 1)}`);
+        trash = join(releases, `.trash-${randomBytes(6).toString('hex')}`);
+        await rename(final, trash);
+      }
+      await rename(incoming, final);
+      await fsyncDir(releases);
+      await switchCurrent(dir, `releases/${name}`);
+      if (trash) await rm(trash, { recursive: true, force: true });
+      await prune(dir, release.model, opts.keep);
+    },
+    async live(model: string, ctx: AdapterContext): Promise<string | undefined> {
+      const target = await currentTarget(dirOf(ctx));
+      const prefix = `releases/${model}@`;
+      return target?.startsWith(prefix) ? target.slice(prefix.length) : undefined;
+    },
+  };
+}

@@ -1,0 +1,467 @@
+// Deploy and rollback. A deploy runs the playbook's deploy steps; if any fails it rolls back to the
+// version that was live before (from the deploy history, not "the previous semver"), through the
+// rollback steps. Every start and outcome is recorded, so an interrupted rollback is finished by
+// the next one. Only one deploy or rollback runs on a target at a time.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { TargetConfig } from '../config.js';
+import { formatDuration } from '../duration.js';
+import { MregError } from '../errors.js';
+import { checkName } from '../names.js';
+import { exportVersion } from '../export.js';
+import { appendEvents, newEventId, readHistory, type HistoryEvent, type NewEvent } from '../lifecycle/history.js';
+import { planPromotion, promote } from '../lifecycle/promote.js';
+import { resolveRef } from '../lifecycle/refs.js';
+import { replay } from '../lifecycle/state.js';
+import type { Manifest } from '../manifest/types.js';
+import { describeOutcome, runCommand } from '../process.js';
+import { resolveActor } from '../provenance.js';
+import { currentRouting, type Split } from '../routing/route.js';
+import { hashFile } from '../store/blobs.js';
+import { blobPath } from '../store/layout.js';
+import { acquireLock, withLock } from '../store/lock.js';
+import type { Store } from '../store/store.js';
+import { readManifest } from '../versions.js';
+import { loadAdapter, type AdapterContext, type DeployAdapter, type Release } from './adapter.js';
+import { readPlaybook, type Playbook, type Probe, type Step } from './playbook.js';
+import { liveVersion, replayTarget, type TargetState } from './state.js';
+import { health, monitor, sleep, StepFailure, withTimeout } from './steps.js';
+
+export type Phase = 'deploy' | 'rollback';
+
+export interface StepReport {
+  phase: Phase;
+  index: number;
+  step: string;
+  ok: boolean;
+  detail: string;
+  duration_ms: number;
+}
+
+export interface PlanLine {
+  phase: Phase;
+  index: number;
+  step: string;
+  detail: string;
+}
+
+export interface DeployResult {
+  ok: boolean;
+  model: string;
+  version: string;
+  target: string;
+  /** what was live before */
+  previous: string | null;
+  /** what is live now, as far as mreg knows */
+  live: string | null;
+  steps: StepReport[];
+  failed_step?: { phase: Phase; index: number; step: string; error: string };
+  rolled_back_to?: string;
+  rollback_ok?: boolean;
+  promoted?: { stage: string; displaced: string[] };
+  dry_run?: boolean;
+  plan?: PlanLine[];
+}
+
+export interface DeployRequest {
+  ref: string;
+  target: string;
+  dryRun?: boolean | undefined;
+  force?: boolean | undefined;
+  actor?: string | undefined;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  onStep?: (report: StepReport) => void;
+}
+
+export interface RollbackRequest {
+  model: string;
+  target: string;
+  to?: string | undefined;
+  dryRun?: boolean | undefined;
+  actor?: string | undefined;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  onStep?: (report: StepReport) => void;
+}
+
+interface Setup {
+  store: Store;
+  name: string;
+  target: TargetConfig;
+  playbook: Playbook;
+  adapter: DeployAdapter;
+  projectDir: string;
+}
+
+async function setUp(store: Store, name: string): Promise<Setup> {
+  const target = store.config.targets[name];
+  if (!target) {
+    const known = Object.keys(store.config.targets);
+    throw new MregError('INVALID_INPUT', `unknown target ${JSON.stringify(name)} (${known.length ? `targets in config.yaml: ${known.join(', ')}` : 'no targets: add them under targets: in .modelreg/config.yaml'})`);
+  }
+  const projectDir = dirname(store.layout.root);
+  const playbook = await readPlaybook(store.layout, target.playbook, Object.keys(store.config.stages));
+  const adapter = await loadAdapter(target.adapter, target.options, projectDir);
+  return { store, name, target, playbook, adapter, projectDir };
+}
+
+async function targetState(store: Store, model: string, target: string): Promise<{ events: HistoryEvent[]; state: TargetState }> {
+  const { events } = await readHistory(store.layout, model);
+  return { events, state: replayTarget(events, target) };
+}
+
+async function record(store: Store, model: string, events: NewEvent[]): Promise<HistoryEvent[]> {
+  return withLock(store.layout, `model-${model}`, () => appendEvents(store.layout, model, events));
+}
+
+async function lockTarget(store: Store, name: string) {
+  try {
+    return await acquireLock(store.layout, `target-${name}`, { timeoutMs: 0 });
+  } catch (err) {
+    if (err instanceof MregError && err.code === 'LOCKED') {
+      throw new MregError('LOCKED', `target ${name} is busy: another deploy or rollback is running on it (${err.message.replace(/^the store is locked by /, '')})`, {
+        hint: 'wait for it to finish; deploys to one target never interleave',
+      });
+    }
+    throw err;
+  }
+}
+
+/** Re-hashes every blob of a version: a rollback must know its way back is sound before it starts. */
+async function checkBlobs(store: Store, manifest: Manifest): Promise<void> {
+  for (const a of manifest.artifacts) {
+    const actual = await hashFile(blobPath(store.layout, a.sha256)).catch(() => undefined);
+    if (!actual || actual.sha256 !== a.sha256) {
+      throw new MregError('CORRUPT_BLOB', `cannot roll back to ${manifest.name}@${manifest.version}: its blob for ${a.path} (${a.sha256}) is ${actual ? 'corrupt' : 'missing'}; nothing was changed`);
+    }
+  }
+}
+
+class Run {
+  readonly reports: StepReport[] = [];
+  private readonly temps: string[] = [];
+  routed = false;
+
+  constructor(
+    readonly setup: Setup,
+    readonly model: string,
+    readonly actor: string,
+    readonly env: NodeJS.ProcessEnv,
+    readonly onStep?: (r: StepReport) => void,
+  ) {}
+
+  release(manifest: Manifest): Release {
+    const { store } = this.setup;
+    let dir: Promise<string> | undefined;
+    const exportTo = async (target: string) => {
+      await exportVersion(store, `${manifest.name}@${manifest.version}`, target);
+    };
+    return {
+      model: manifest.name,
+      version: manifest.version,
+      hash: manifest.hash,
+      target: this.setup.name,
+      files: manifest.artifacts,
+      exportTo,
+      artifacts: () => {
+        dir ??= mkdtemp(join(tmpdir(), 'mreg-release-')).then(async (d) => {
+          this.temps.push(d);
+          await exportTo(d);
+          return d;
+        });
+        return dir;
+      },
+    };
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.temps.map((d) => rm(d, { recursive: true, force: true })));
+  }
+
+  async route(split: Split[]): Promise<void> {
+    const current = currentRouting((await readHistory(this.setup.store.layout, this.model)).events);
+    if (current && JSON.stringify(current.split) === JSON.stringify(split)) return; // already so: nothing to record
+    await record(this.setup.store, this.model, [{ event: 'route', model: this.model, version: split[0]!.version, actor: this.actor, target: this.setup.name, split: split as unknown as HistoryEvent['split'], salt: '' }]);
+  }
+
+  stepEnv(phase: Phase, version: string, previous: string | null): NodeJS.ProcessEnv {
+    return { ...this.env, MREG_MODEL: this.model, MREG_VERSION: version, MREG_TARGET: this.setup.name, MREG_EVENT: phase, MREG_PREVIOUS: previous ?? '' };
+  }
+
+  async step(phase: Phase, step: Step, manifest: Manifest, previous: string | null): Promise<string> {
+    const { adapter, target, projectDir, store, name } = this.setup;
+    const where = { cwd: projectDir, env: this.stepEnv(phase, manifest.version, previous) };
+    switch (step.kind) {
+      case 'deploy': {
+        const release = this.release(manifest);
+        await withTimeout(step.timeoutMs, 'deploy', (signal) => {
+          const ctx: AdapterContext = { target: name, options: target.options, projectDir, env: this.env, signal };
+          return adapter.deploy(release, ctx);
+        });
+        return `${manifest.name}@${manifest.version} deployed through ${target.adapter}`;
+      }
+      case 'health':
+        await health(step.probe, step.retries, step.intervalMs, where);
+        return `healthy (${probeText(step.probe)})`;
+      case 'monitor':
+        await monitor(step.checks, step.windowMs, step.intervalMs, step.failureThreshold, where);
+        return `healthy for ${formatDuration(step.windowMs)}`;
+      case 'wait':
+        await sleep(step.ms);
+        return `waited ${formatDuration(step.ms)}`;
+      case 'notify':
+        return this.notify(step, phase, manifest.version, previous, where);
+      case 'promote': {
+        const r = await promote(store, { ref: `${manifest.name}@${manifest.version}`, stage: step.stage, reason: `${phase} to ${name}`, actor: this.actor, cwd: projectDir, env: this.env });
+        return r.unchanged ? `already in ${step.stage}` : `promoted to ${step.stage}`;
+      }
+      case 'route': {
+        if (phase === 'rollback' || previous === null || previous === manifest.version) {
+          await this.route([{ version: manifest.version, weight: 1 }]);
+          return `all traffic to ${manifest.version}`;
+        }
+        await this.route([
+          { version: manifest.version, weight: step.weight },
+          { version: previous, weight: +(1 - step.weight).toFixed(6) },
+        ]);
+        this.routed = true;
+        return `${+(step.weight * 100).toFixed(2)}% of traffic to ${manifest.version}, the rest to ${previous}`;
+      }
+    }
+  }
+
+  async notify(step: Extract<Step, { kind: 'notify' }>, phase: Phase, version: string, previous: string | null, where: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string> {
+    // A notification that cannot be delivered is reported, but never fails a deploy or a rollback.
+    if (step.command) {
+      const outcome = await runCommand(step.command, { cwd: where.cwd, env: where.env, timeoutMs: step.timeoutMs });
+      return outcome.exit_code === 0 ? `ran ${step.command[0]}` : `notification failed (ignored): ${describeOutcome(step.command, outcome)}`;
+    }
+    try {
+      const response = await fetch(step.http!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ event: phase, model: this.model, version, previous, target: this.setup.name, time: new Date().toISOString() }),
+        signal: AbortSignal.timeout(step.timeoutMs),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      return response.ok ? `posted to ${step.http}` : `notification failed (ignored): ${step.http} answered ${response.status}`;
+    } catch (err) {
+      return `notification failed (ignored): ${step.http}: ${(err as Error).message}`;
+    }
+  }
+
+  /** Runs steps in order; returns the first failure, if any. */
+  async steps(phase: Phase, steps: Step[], manifest: Manifest, previous: string | null): Promise<DeployResult['failed_step']> {
+    for (const [index, step] of steps.entries()) {
+      const started = Date.now();
+      try {
+        const detail = await this.step(phase, step, manifest, previous);
+        this.report({ phase, index, step: step.kind, ok: true, detail, duration_ms: Date.now() - started });
+      } catch (err) {
+        const error = err instanceof StepFailure || err instanceof MregError ? err.message : `${step.kind} failed: ${(err as Error).message ?? String(err)}`;
+        this.report({ phase, index, step: step.kind, ok: false, detail: error, duration_ms: Date.now() - started });
+        return { phase, index, step: step.kind, error };
+      }
+    }
+    return undefined;
+  }
+
+  private report(r: StepReport): void {
+    this.reports.push(r);
+    this.onStep?.(r);
+  }
+}
+
+function probeText(p: Probe): string {
+  return p.kind === 'http' ? `GET ${p.url} expects ${p.expectStatus}${p.expectBody ? ` and ${JSON.stringify(p.expectBody)}` : ''}` : `runs ${p.command.join(' ')}`;
+}
+
+export function describeStep(step: Step, version: string, previous: string | null, adapter: string): string {
+  switch (step.kind) {
+    case 'deploy':
+      return `deploy ${version} through the ${adapter} adapter (timeout ${formatDuration(step.timeoutMs)})`;
+    case 'health':
+      return `health: ${probeText(step.probe)}, up to ${step.retries} tries ${formatDuration(step.intervalMs)} apart, ${formatDuration(step.probe.timeoutMs)} each`;
+    case 'monitor':
+      return `monitor for ${formatDuration(step.windowMs)} every ${formatDuration(step.intervalMs)}, failing after ${step.failureThreshold} failed round(s): ${step.checks.map(probeText).join('; ')}`;
+    case 'wait':
+      return `wait ${formatDuration(step.ms)}`;
+    case 'notify':
+      return step.command ? `notify: run ${JSON.stringify(step.command)}` : `notify: POST ${step.http}`;
+    case 'promote':
+      return `promote ${version} to ${step.stage}`;
+    case 'route':
+      return previous && previous !== version ? `route ${+(step.weight * 100).toFixed(2)}% of traffic to ${version}, the rest to ${previous}` : `route all traffic to ${version}`;
+  }
+}
+
+function plan(setup: Setup, phase: Phase, steps: Step[], version: string, previous: string | null): PlanLine[] {
+  return steps.map((step, index) => ({ phase, index, step: step.kind, detail: describeStep(step, version, previous, setup.target.adapter) }));
+}
+
+/** The rollback part: verify the way back, route all traffic there, run the rollback steps, record. */
+async function rollBack(run: Run, to: Manifest, from: string | null, reason: string): Promise<{ ok: boolean; failure?: DeployResult['failed_step'] }> {
+  const { store, target, name } = run.setup;
+  await checkBlobs(store, to);
+  const op = newEventId();
+  await record(store, run.model, [{ event: 'rollback', model: run.model, version: to.version, actor: run.actor, target: name, phase: 'started', op, ...(from ? { from } : {}), reason }]);
+  if (currentRouting((await readHistory(store.layout, run.model)).events)) await run.route([{ version: to.version, weight: 1 }]);
+  const failure = await run.steps('rollback', run.setup.playbook.rollback, to, from);
+  await record(store, run.model, [
+    { event: 'rollback', model: run.model, version: to.version, actor: run.actor, target: name, phase: failure ? 'failed' : 'succeeded', op, ...(from ? { from } : {}), ...(failure ? { failed_step: failure.step, error: failure.error } : {}) },
+  ]);
+  if (!failure && target.stage) {
+    await promote(store, { ref: `${to.name}@${to.version}`, stage: target.stage, reason: `rollback of ${name}`, force: true, actor: run.actor, cwd: run.setup.projectDir, env: run.env });
+  }
+  return failure ? { ok: false, failure } : { ok: true };
+}
+
+export async function deploy(store: Store, req: DeployRequest): Promise<DeployResult> {
+  const setup = await setUp(store, req.target);
+  const { model, version } = await resolveRef(store, req.ref);
+  const manifest = await readManifest(store.layout, model, version);
+  const actor = await resolveActor(req.cwd, req.env, req.actor);
+  const { events, state } = await targetState(store, model, req.target);
+  const previous = liveVersion(state) ?? null;
+  if (setup.target.stage) {
+    // Refuse before touching anything if the stage rules would refuse the promotion at the end.
+    planPromotion(store.config, replay(events), model, version, setup.target.stage, { force: req.force, actor });
+  }
+  const base = { model, version, target: req.target, previous };
+  if (req.dryRun) {
+    const lines = plan(setup, 'deploy', setup.playbook.deploy, version, previous);
+    if (previous && previous !== version) lines.push(...plan(setup, 'rollback', setup.playbook.rollback, previous, version));
+    return { ...base, ok: true, live: previous, steps: [], dry_run: true, plan: lines };
+  }
+
+  const lock = await lockTarget(store, req.target);
+  const run = new Run(setup, model, actor, req.env, req.onStep);
+  try {
+    const op = newEventId();
+    await record(store, model, [{ event: 'deploy', model, version, actor, target: req.target, phase: 'started', op, ...(previous ? { previous } : {}) }]);
+    const failure = await run.steps('deploy', setup.playbook.deploy, manifest, previous);
+    await record(store, model, [
+      { event: 'deploy', model, version, actor, target: req.target, phase: failure ? 'failed' : 'succeeded', op, ...(previous ? { previous } : {}), ...(failure ? { failed_step: failure.step, error: failure.error } : {}) },
+    ]);
+    if (!failure) {
+      const result: DeployResult = { ...base, ok: true, live: version, steps: run.reports };
+      if (setup.target.stage) {
+        const p = await promote(store, { ref: `${model}@${version}`, stage: setup.target.stage, reason: `deploy to ${req.target}`, force: req.force, actor, cwd: setup.projectDir, env: req.env });
+        result.promoted = { stage: setup.target.stage, displaced: p.displaced.map((d) => d.version) };
+      }
+      return result;
+    }
+    if (!previous || previous === version) {
+      return { ...base, ok: false, live: null, steps: run.reports, failed_step: failure };
+    }
+    const back = await rollBack(run, await readManifest(store.layout, model, previous), version, `deploy of ${version} failed at ${failure.step}`);
+    return { ...base, ok: false, live: back.ok ? previous : null, steps: run.reports, failed_step: failure, rolled_back_to: previous, rollback_ok: back.ok };
+  } finally {
+    await run.cleanup();
+    await lock.release();
+  }
+}
+
+export interface RollbackResult {
+  ok: boolean;
+  model: string;
+  target: string;
+  from: string | null;
+  to: string;
+  /** true when this finished a rollback that an earlier, interrupted run had started */
+  resumed: boolean;
+  steps: StepReport[];
+  failed_step?: DeployResult['failed_step'];
+  dry_run?: boolean;
+  plan?: PlanLine[];
+}
+
+export async function rollback(store: Store, req: RollbackRequest): Promise<RollbackResult> {
+  const setup = await setUp(store, req.target);
+  const model = checkName(req.model);
+  const actor = await resolveActor(req.cwd, req.env, req.actor);
+
+  const decide = async () => {
+    const { state } = await targetState(store, model, req.target);
+    const live = liveVersion(state) ?? null;
+    const interrupted = state.interrupted;
+    if (req.to) return { to: (await resolveRef(store, `${model}@${req.to}`)).version, from: live, resumed: false };
+    if (interrupted?.event === 'rollback') return { to: interrupted.version, from: typeof interrupted.from === 'string' ? interrupted.from : live, resumed: true };
+    if (interrupted?.event === 'deploy' && live) return { to: live, from: interrupted.version, resumed: true }; // restore what was live
+    const before = state.stack[state.stack.length - 2];
+    if (!before) {
+      throw new MregError('NOT_FOUND', `nothing to roll back to: ${req.target} has no earlier healthy deploy of ${model}${live ? ` before ${live}` : ''} (use --to <version>)`);
+    }
+    return { to: before, from: live, resumed: false };
+  };
+
+  if (req.dryRun) {
+    const { to, from, resumed } = await decide();
+    await checkBlobs(store, await readManifest(store.layout, model, to));
+    return { ok: true, model, target: req.target, from, to, resumed, steps: [], dry_run: true, plan: plan(setup, 'rollback', setup.playbook.rollback, to, from) };
+  }
+  const lock = await lockTarget(store, req.target);
+  const run = new Run(setup, model, actor, req.env, req.onStep);
+  try {
+    const { to, from, resumed } = await decide();
+    const back = await rollBack(run, await readManifest(store.layout, model, to), from, resumed ? 'finishing an interrupted operation' : `rollback of ${req.target}`);
+    return { ok: back.ok, model, target: req.target, from, to, resumed, steps: run.reports, ...(back.failure ? { failed_step: back.failure } : {}) };
+  } finally {
+    await run.cleanup();
+    await lock.release();
+  }
+}
+
+export interface StatusResult {
+  model: string;
+  target: string;
+  live: string | null;
+  deployed_at: string | null;
+  deployed_by: string | null;
+  via: string | null;
+  interrupted: { event: string; version: string; time: string; actor: string } | null;
+  last: { event: string; phase: string; version: string; time: string; failed_step?: string; error?: string } | null;
+  adapter_live?: string | null;
+  adapter_error?: string;
+  adapter_health?: { healthy: boolean; detail?: string };
+  routing: { split: Split[]; salt: string } | null;
+}
+
+export async function status(store: Store, model: string, targetName: string, env: NodeJS.ProcessEnv): Promise<StatusResult> {
+  checkName(model);
+  const setup = await setUp(store, targetName);
+  const { events, state } = await targetState(store, model, targetName);
+  const live = liveVersion(state) ?? null;
+  const e = state.liveEvent;
+  const last = state.lastOutcome;
+  const result: StatusResult = {
+    model,
+    target: targetName,
+    live,
+    deployed_at: e?.time ?? null,
+    deployed_by: e?.actor ?? null,
+    via: e?.event ?? null,
+    interrupted: state.interrupted ? { event: state.interrupted.event, version: state.interrupted.version, time: state.interrupted.time, actor: state.interrupted.actor } : null,
+    last: last
+      ? {
+          event: last.event,
+          phase: String(last.phase),
+          version: last.version,
+          time: last.time,
+          ...(typeof last.failed_step === 'string' ? { failed_step: last.failed_step } : {}),
+          ...(typeof last.error === 'string' ? { error: last.error } : {}),
+        }
+      : null,
+    routing: currentRouting(events) ?? null,
+  };
+  const ctx: AdapterContext = { target: targetName, options: setup.target.options, projectDir: setup.projectDir, env, signal: AbortSignal.timeout(30_000) };
+  try {
+    result.adapter_live = (await setup.adapter.live(model, ctx)) ?? null;
+    if (setup.adapter.health) result.adapter_health = await setup.adapter.health(model, ctx);
+  } catch (err) {
+    result.adapter_error = (err as Error).message;
+  }
+  return result;
+}
