@@ -90,7 +90,9 @@ export async function main(run: RunOptions): Promise<number> {
     const render = state.ctx?.render ?? fallback;
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return EXIT_OK; // --help
-      const message = err.message.replace(/^error: /, '');
+      // A command group without its subcommand ('mreg change'): commander has shown the group's help on stderr.
+      if (err.code === 'commander.help' && !wantsJson) return EXIT_USAGE;
+      const message = err.code === 'commander.help' ? 'a subcommand is required' : err.message.replace(/^error: /, '');
       render.error(new MregError('USAGE', message, { hint: "see 'mreg --help' or 'mreg <command> --help'" }));
       return EXIT_USAGE;
     }

@@ -31,7 +31,8 @@ export interface Progress {
 
 export class Renderer {
   readonly json: boolean;
-  private readonly interactive: boolean;
+  /** stderr is a terminal and CI is not set: spinners; otherwise plain lines or nothing */
+  readonly interactive: boolean;
 
   private constructor(
     private readonly streams: Streams,

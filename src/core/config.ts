@@ -19,6 +19,22 @@ export interface StageConfig {
   retire: boolean;
   /** checks a version must have passed (its latest result) to enter */
   checks: string[];
+  /** valid signatures from this many distinct trusted keys needed to enter (0: none) */
+  signatures: number;
+}
+
+export interface RetentionPolicy {
+  keepLast?: number;
+  keepForMs?: number;
+}
+
+export interface RetentionConfig {
+  defaults: RetentionPolicy;
+  models: Record<string, RetentionPolicy>;
+  /** stages whose versions are never pruned (default: every stage that does not retire) */
+  protect: string[];
+  /** unreferenced blobs and temp files younger than this are left alone */
+  graceMs: number;
 }
 
 export interface CheckConfig {
@@ -46,6 +62,9 @@ export interface Config {
   targets: Record<string, TargetConfig>;
   /** where push, pull and on-demand fetches go (remote/url.ts) */
   remotes: Record<string, RemoteConfig>;
+  /** trusted public keys: name -> 'ed25519:<base64 of the 32-byte key>' */
+  keys: Record<string, string>;
+  retention: RetentionConfig;
 }
 
 export const DEFAULT_CONFIG_YAML = `# mreg store configuration (see the README's "Configuration" section)
@@ -92,7 +111,7 @@ function stringList(c: Checker, value: unknown, path: string, max = 100): string
 export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
   const c: Checker = new Checker(label, 'STORE_UNREADABLE');
   const map = c.map(raw ?? {}, '');
-  c.keys(map, '', ['format', 'stages', 'checks', 'metrics', 'targets', 'remotes']);
+  c.keys(map, '', ['format', 'stages', 'checks', 'metrics', 'targets', 'remotes', 'keys', 'retention']);
   if (map.format !== STORE_FORMAT) c.fail('format', `expected ${STORE_FORMAT} (a store made by a newer mreg?)`);
 
   const checks: Record<string, CheckConfig> = {};
@@ -118,7 +137,10 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
     const problem = stageNameProblem(name);
     if (problem) c.fail(path, `invalid stage name: it ${problem}`);
     const m = c.map(stageMap[name] ?? {}, path);
-    c.keys(m, path, ['exclusive', 'from', 'replaced_to', 'retire', 'checks']);
+    c.keys(m, path, ['exclusive', 'from', 'replaced_to', 'retire', 'checks', 'signatures']);
+    if (m.signatures !== undefined && (typeof m.signatures !== 'number' || !Number.isInteger(m.signatures) || m.signatures < 0)) {
+      c.fail(`${path}.signatures`, 'expected how many trusted keys must have signed (a whole number)');
+    }
     for (const flag of ['exclusive', 'retire'] as const) {
       if (m[flag] !== undefined && typeof m[flag] !== 'boolean') c.fail(`${path}.${flag}`, 'expected true or false');
     }
@@ -137,6 +159,7 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
       ...(replacedTo ? { replacedTo } : {}),
       retire: m.retire === true,
       checks: stageChecks,
+      signatures: (m.signatures as number | undefined) ?? 0,
     };
   }
 
@@ -166,9 +189,56 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
     targets[name] = target;
   }
   const remotes = parseRemotes(c, map.remotes);
-  return { format: STORE_FORMAT, stages, checks, metrics, targets, remotes };
+  const keys: Record<string, string> = {};
+  for (const [name, value] of Object.entries(c.map(map.keys ?? {}, 'keys'))) {
+    const problem = nameProblem(name);
+    if (problem) c.fail(`keys.${name}`, `invalid key name: it ${problem}`);
+    const text = c.string(value, `keys.${name}`, 200);
+    if (!/^ed25519:[A-Za-z0-9+/]{43}=$/.test(text)) c.fail(`keys.${name}`, "expected 'ed25519:' and the base64 public key that mreg key generate prints");
+    keys[name] = text;
+  }
+  for (const [name, stage] of Object.entries(stages)) {
+    if (stage.signatures > Object.keys(keys).length) c.fail(`stages.${name}.signatures`, `needs ${stage.signatures} trusted keys, but keys: lists ${Object.keys(keys).length}`);
+  }
+  const retention = parseRetention(c, map.retention, stages);
+  return { format: STORE_FORMAT, stages, checks, metrics, targets, remotes, keys, retention };
 }
 
 export async function readConfig(path: string): Promise<Config> {
   return parseConfig(await readDocumentFile(path, 'config.yaml', 'STORE_UNREADABLE'));
+}
+
+function parsePolicy(c: Checker, value: Record<string, unknown>, path: string): RetentionPolicy {
+  const policy: RetentionPolicy = {};
+  if (value.keep_last !== undefined) {
+    if (typeof value.keep_last !== 'number' || !Number.isInteger(value.keep_last) || value.keep_last < 1) c.fail(`${path}.keep_last`, 'expected a whole number >= 1');
+    policy.keepLast = value.keep_last;
+  }
+  if (value.keep_for !== undefined) {
+    const ms = parseDuration(value.keep_for);
+    if (ms === undefined) c.fail(`${path}.keep_for`, 'expected a duration like 30d');
+    policy.keepForMs = ms;
+  }
+  return policy;
+}
+
+function parseRetention(c: Checker, raw: unknown, stages: Record<string, StageConfig>): RetentionConfig {
+  const m = c.map(raw ?? {}, 'retention');
+  c.keys(m, 'retention', ['keep_last', 'keep_for', 'protect', 'grace', 'models']);
+  const protect = m.protect === undefined ? Object.keys(stages).filter((s) => !stages[s]!.retire) : stringList(c, m.protect, 'retention.protect');
+  protect.forEach((s, i) => {
+    if (!stages[s]) c.fail(`retention.protect[${i}]`, `unknown stage ${JSON.stringify(s)}`);
+  });
+  const graceMs = m.grace === undefined ? 3_600_000 : parseDuration(m.grace);
+  if (graceMs === undefined) c.fail('retention.grace', 'expected a duration like 1h');
+  const models: Record<string, RetentionPolicy> = {};
+  for (const [name, value] of Object.entries(c.map(m.models ?? {}, 'retention.models'))) {
+    const path = `retention.models.${name}`;
+    const problem = nameProblem(name);
+    if (problem) c.fail(path, `invalid model name: it ${problem}`);
+    const v = c.map(value, path);
+    c.keys(v, path, ['keep_last', 'keep_for']);
+    models[name] = parsePolicy(c, v, path);
+  }
+  return { defaults: parsePolicy(c, m, 'retention'), models, protect, graceMs };
 }

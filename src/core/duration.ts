@@ -1,8 +1,8 @@
-// Durations as people write them in config and playbooks: 500ms, 30s, 5m, 2h (or a plain number of seconds).
+// Durations as people write them in config and playbooks: 500ms, 30s, 5m, 2h, 30d, 2w (or a plain number of seconds).
 import { MregError } from './errors.js';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
 
 /** Milliseconds, or undefined when `value` is not a duration. */
 export function parseDuration(value: unknown): number | undefined {
@@ -23,5 +23,6 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
   if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)}m`;
-  return `${+(ms / 3_600_000).toFixed(1)}h`;
+  if (ms < 86_400_000) return `${+(ms / 3_600_000).toFixed(1)}h`;
+  return `${+(ms / 86_400_000).toFixed(1)}d`;
 }

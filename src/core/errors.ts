@@ -16,10 +16,13 @@ export type ErrorCode =
   | 'CORRUPT_MANIFEST' // a stored manifest fails to parse or validate
   | 'VERIFY_FAILED' // verify found problems
   | 'CONFLICT' // the target already holds something else
+  | 'PRUNED' // the version was pruned by gc: its manifest remains, its files are gone
+  | 'UNSAFE_ARTIFACT' // an artifact would run code when loaded (mreg scan)
   | 'REFUSED' // a rule forbids the operation (stage order, missing checks, immutability)
   | 'BUMP_TOO_LOW' // the declared change type is lower than the model's interface changes require
   | 'LOCKED' // could not take a store lock in time
   | 'CHANGED_WHILE_READING' // an input file changed while being stored
+  | 'REMOTE' // a remote could not be reached or refused a request (after retries): network, server error, access denied
   | 'IO' // the operating system refused a read or write
   | 'INTERNAL'; // a bug in mreg
 

@@ -9,6 +9,9 @@ import { removeQuietly } from './store/atomic.js';
 import { copyBlobVerified, type ProgressFn } from './store/blobs.js';
 import type { Store } from './store/store.js';
 import { resolveRef } from './lifecycle/refs.js';
+import { prunedEvent } from './retention/pruned.js';
+import type { TransferListener } from './remote/backend.js';
+import { ensureBlobsLocal } from './remote/fetch.js';
 import { readManifest } from './versions.js';
 
 export interface ExportResult {
@@ -22,6 +25,8 @@ export interface ExportResult {
 export interface ExportOptions {
   force?: boolean;
   onProgress?: (file: string, bytes: number) => void;
+  /** blobs fetched from the default remote first */
+  onTransfer?: TransferListener;
 }
 
 /** Creates the directories leading to `file` below `root`, refusing any that is a symlink. */
@@ -39,6 +44,8 @@ async function prepareParents(root: string, file: string): Promise<void> {
 export async function exportVersion(store: Store, refText: string, targetDir: string, options: ExportOptions = {}): Promise<ExportResult> {
   const { model, version } = await resolveRef(store, refText);
   const manifest = await readManifest(store.layout, model, version);
+  const pruned = await prunedEvent(store.layout, model, version);
+  if (pruned) throw new MregError('PRUNED', `${model}@${version} was pruned at ${pruned.time} by ${pruned.actor}: its manifest remains, its files are gone`);
   await mkdir(resolve(targetDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
     throw new MregError('CONFLICT', `${targetDir}: cannot create the directory (${err.code})`);
   });
@@ -54,6 +61,9 @@ export async function exportVersion(store: Store, refText: string, targetDir: st
     if (existing && !options.force) throw new MregError('CONFLICT', `${dest} already exists (pass --force to overwrite)`);
     if (existing && !existing.isFile()) throw new MregError('CONFLICT', `${dest} exists and is not a file`);
   }
+
+  // Blobs that are only on the default remote (a clone fetches them on demand) come first, verified.
+  await ensureBlobsLocal(store, manifest.artifacts.map((a) => ({ ...a, label: `${model}@${version}:${a.path}` })), options.onTransfer);
 
   const written: string[] = [];
   try {

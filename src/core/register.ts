@@ -87,7 +87,7 @@ async function artifactsOf(store: Store, model: string, version: string | undefi
   return new Map(manifest.artifacts.map((a) => [a.path, a]));
 }
 
-const FLAGS = '--change major|minor|patch or --version X.Y.Z';
+const FLAGS = '--version X.Y.Z, or --change major|minor|patch';
 
 export async function register(store: Store, req: RegisterRequest): Promise<RegisterResult> {
   const model = checkName(req.model);

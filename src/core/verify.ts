@@ -6,6 +6,7 @@ import valid from 'semver/functions/valid.js';
 import { MregError } from './errors.js';
 import { readHistory } from './lifecycle/history.js';
 import { replay } from './lifecycle/state.js';
+import { prunedVersions } from './retention/pruned.js';
 import { nameProblem } from './names.js';
 import { hashFile } from './store/blobs.js';
 import { blobPath, type Layout } from './store/layout.js';
@@ -42,6 +43,8 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
   const warnings: Finding[] = [];
   const checked = { manifests: 0, blobs: 0, bytes: 0 };
   const usedBy = new Map<string, string[]>(); // sha256 -> versions using it
+  // With a remote configured, a blob not here yet (a clone, a teammate's version) is fetched on demand.
+  const remoteOnly: string[] | undefined = Object.keys(store.config.remotes ?? {}).length > 0 ? [] : undefined;
 
   for (const model of await entries(layout.models)) {
     const dir = join(layout.models, model);
@@ -49,6 +52,7 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
       problems.push({ code: 'UNEXPECTED_ENTRY', message: `models/${model}: not a model directory with a valid name` });
       continue;
     }
+    const pruned = prunedVersions((await readHistory(layout, model)).events);
     for (const file of await entries(dir)) {
       const version = file.endsWith('.yaml') ? file.slice(0, -5) : '';
       if (valid(version) !== version || version === '') {
@@ -62,12 +66,14 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
       }
       try {
         const manifest = await readManifest(layout, model, version);
+        if (pruned.has(version)) continue; // its blobs were let go on purpose
         for (const a of manifest.artifacts) {
           const users = usedBy.get(a.sha256) ?? [];
           users.push(`${model}@${version}:${a.path}`);
           usedBy.set(a.sha256, users);
           const st = await lstat(blobPath(layout, a.sha256)).catch(() => undefined);
-          if (!st) problems.push({ code: 'BLOB_MISSING', message: `${model}@${version}: ${a.path}: blob ${a.sha256} is missing` });
+          if (!st && remoteOnly) remoteOnly.push(`${model}@${version}:${a.path}`);
+          else if (!st) problems.push({ code: 'BLOB_MISSING', message: `${model}@${version}: ${a.path}: blob ${a.sha256} is missing` });
           else if (!st.isFile() || st.size !== a.size) {
             problems.push({ code: 'BLOB_CORRUPT', message: `${model}@${version}: ${a.path}: blob ${a.sha256} has ${st.size} bytes, expected ${a.size}` });
           }
@@ -77,6 +83,11 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
         problems.push({ code: 'MANIFEST_INVALID', message: err.message });
       }
     }
+  }
+
+  if (remoteOnly?.length) {
+    const shown = remoteOnly.slice(0, 3).join(', ') + (remoteOnly.length > 3 ? ', ...' : '');
+    warnings.push({ code: 'BLOB_NOT_LOCAL', message: `${remoteOnly.length} artifact${remoteOnly.length === 1 ? '' : 's'} (${shown}) not in the local store yet: fetched from the remote on demand (mreg export, mreg pull <ref>)` });
   }
 
   const blobs: { path: string; name: string; size: number }[] = [];

@@ -57,14 +57,15 @@ describe('mreg init', () => {
 describe('mreg register', () => {
   it('stores files and directories content-addressed, with relative paths and metadata, and prints the documented JSON', async () => {
     const p = await newProject();
-    p.file('model.onnx', 'onnx-bytes');
+    // not a real ONNX model, so not named like one: register reads a .onnx file's header (exit 2 if it cannot)
+    p.file('model.bin', 'onnx-bytes');
     p.file('tok/vocab.txt', 'a b c');
     p.file('tok/sub/merges.txt', 'ab');
-    const r = await cliPasses(p.dir, ['register', 'fraud', 'model.onnx', 'tok', '--change', 'minor', '-m', 'first', '--param', 'lr=0.01', '--param', 'opt=adam', '--metric', 'auc=0.91', '--tag', 'prod=true', '--json']);
+    const r = await cliPasses(p.dir, ['register', 'fraud', 'model.bin', 'tok', '--change', 'minor', '-m', 'first', '--param', 'lr=0.01', '--param', 'opt=adam', '--metric', 'auc=0.91', '--tag', 'prod=true', '--json']);
     expect(r.json).toMatchObject({ model: 'fraud', version: '0.1.0', unchanged: false });
     expect(r.json.hash).toMatch(/^[0-9a-f]{12}$/);
     expect(r.json.artifacts).toStrictEqual([
-      { path: 'model.onnx', sha256: sha256('onnx-bytes'), size: 10 },
+      { path: 'model.bin', sha256: sha256('onnx-bytes'), size: 10 },
       { path: 'sub/merges.txt', sha256: sha256('ab'), size: 2 },
       { path: 'vocab.txt', sha256: sha256('a b c'), size: 5 },
     ]);

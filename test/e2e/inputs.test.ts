@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliFails, cliPasses } from '../helpers/cli.js';
+import { safetensorsPrefix } from '../helpers/model-fixtures.js';
 import { newProject, type Project } from '../helpers/store.js';
 
 const paths = (json: { artifacts: { path: string }[] }) => json.artifacts.map((a) => a.path);
@@ -17,8 +18,9 @@ function nothingWritten(p: Project): void {
 describe('register inputs', () => {
   it('takes globs relative to their fixed prefix, and hidden files in directories', async () => {
     const p = await newProject();
-    p.file('build/a.safetensors', '1');
-    p.file('build/x/b.safetensors', '2');
+    // real (empty) safetensors files: register reads the header of every file named like a model
+    p.file('build/a.safetensors', safetensorsPrefix({ __metadata__: { n: '1' } }));
+    p.file('build/x/b.safetensors', safetensorsPrefix({ __metadata__: { n: '2' } }));
     p.file('build/x/notes.txt', 'n');
     p.file('dir/.config', 'c');
     p.file('dir/w.bin', 'w');

@@ -3,6 +3,7 @@ import { MregError } from '../../core/errors.js';
 import { readHistory } from '../../core/lifecycle/history.js';
 import { resolveRef } from '../../core/lifecycle/refs.js';
 import { replay, stagesOf } from '../../core/lifecycle/state.js';
+import { prunedVersions } from '../../core/retention/pruned.js';
 import type { Json, Manifest } from '../../core/manifest/types.js';
 import { readManifest } from '../../core/versions.js';
 import { openContextStore, type Context } from '../context.js';
@@ -40,7 +41,14 @@ export async function run(ctx: Context, args: unknown[], opts: { at?: string }):
   }
   const { model, version } = await resolveRef(store, args[0] as string, at ? { at } : {});
   const manifest = await readManifest(store.layout, model, version);
-  const stages = stagesOf(replay((await readHistory(store.layout, model)).events, at), version);
-  ctx.render.result({ ...manifest, stages }, describe(manifest, stages, ctx.render.out.bold));
+  const { events } = await readHistory(store.layout, model);
+  const stages = stagesOf(replay(events, at), version);
+  const prune = prunedVersions(events).get(version);
+  const pruned = prune ? { time: prune.time, actor: prune.actor } : undefined;
+  const text = describe(manifest, stages, ctx.render.out.bold);
+  ctx.render.result(
+    { ...manifest, stages, ...(pruned ? { pruned } : {}) },
+    pruned ? `${text}\n\n${ctx.render.out.yellow(`pruned at ${pruned.time} by ${pruned.actor}: the files are gone, this record stays`)}` : text,
+  );
   return EXIT_OK;
 }

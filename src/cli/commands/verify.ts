@@ -14,7 +14,7 @@ async function staged(ctx: Context): Promise<VerifyReport> {
   return verifyStaged(root, ctx.cwd);
 }
 
-export async function run(ctx: Context, _args: unknown[], opts: { staged?: boolean }): Promise<number> {
+export async function run(ctx: Context, _args: unknown[], opts: { staged?: boolean; signatures?: boolean }): Promise<number> {
   let report: VerifyReport;
   if (opts.staged) report = await staged(ctx);
   else {
@@ -23,6 +23,11 @@ export async function run(ctx: Context, _args: unknown[], opts: { staged?: boole
     const progress = await ctx.render.progress('verifying');
     try {
       report = await verifyStore(store, (done, total) => progress.update(`re-hashing blobs ${done}/${total}`));
+      if (opts.signatures) {
+        const { verifyAllSignatures } = await import('../../core/security/signatures.js');
+        report.problems.push(...(await verifyAllSignatures(store)));
+        report.ok = report.problems.length === 0;
+      }
     } finally {
       progress.stop();
     }

@@ -17,6 +17,7 @@ import { replay } from '../lifecycle/state.js';
 import type { Manifest } from '../manifest/types.js';
 import { describeOutcome, runCommand } from '../process.js';
 import { resolveActor } from '../provenance.js';
+import { requireSignatures } from '../security/signatures.js';
 import { currentRouting, type Split } from '../routing/route.js';
 import { hashFile } from '../store/blobs.js';
 import { blobPath } from '../store/layout.js';
@@ -328,6 +329,7 @@ export async function deploy(store: Store, req: DeployRequest): Promise<DeployRe
   if (setup.target.stage) {
     // Refuse before touching anything if the stage rules would refuse the promotion at the end.
     planPromotion(store.config, replay(events), model, version, setup.target.stage, { force: req.force, actor });
+    await requireSignatures(store, model, version, setup.target.stage);
   }
   const base = { model, version, target: req.target, previous };
   if (req.dryRun) {

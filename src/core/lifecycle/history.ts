@@ -139,8 +139,18 @@ export function newEventId(): string {
  * which events took effect.
  */
 export async function appendEvents(layout: Layout, model: string, events: NewEvent[], now: Date = new Date()): Promise<HistoryEvent[]> {
-  const path = historyPath(layout, model);
   const full: HistoryEvent[] = events.map((e) => ({ ...e, id: newEventId(), time: e.time ?? now.toISOString() }) as HistoryEvent);
+  await appendRawEvents(layout, model, full);
+  return full;
+}
+
+/**
+ * Appends events that already have their identity (id, time), such as events pulled from a remote,
+ * exactly as they are. The caller holds the model's lock and has left out ids already present.
+ */
+export async function appendRawEvents(layout: Layout, model: string, full: HistoryEvent[]): Promise<void> {
+  if (full.length === 0) return;
+  const path = historyPath(layout, model);
   let created = false;
   let handle;
   try {
@@ -165,5 +175,4 @@ export async function appendEvents(layout: Layout, model: string, events: NewEve
     await handle.close();
   }
   if (created) await fsyncDir(dirname(path));
-  return full;
 }

@@ -4,6 +4,7 @@
 import type { Config } from '../config.js';
 import { MregError } from '../errors.js';
 import { resolveActor } from '../provenance.js';
+import { requireSignatures } from '../security/signatures.js';
 import { withLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { readManifest } from '../versions.js';
@@ -110,6 +111,8 @@ export async function promote(store: Store, req: StageChangeRequest): Promise<St
   const actor = await resolveActor(req.cwd, req.env, req.actor);
   return underModelLock(store, req.ref, async (model, version, state) => {
     const plan = planPromotion(store.config, state, model, version, req.stage, { force: req.force, reason: req.reason, actor });
+    // A protected stage's signatures are checked even with --force: that is what protects it.
+    if (plan.event) await requireSignatures(store, model, version, req.stage);
     const base = { model, version, stage: req.stage, unchanged: plan.unchanged };
     if (!plan.event) return { ...base, forced: false, left: [], displaced: [], stages: stagesOf(state, version) };
     const [event] = await appendEvents(store.layout, model, [plan.event], (req.now ?? (() => new Date()))());

@@ -754,10 +754,11 @@ export function scanBuffer(name: string, bytes: Uint8Array): FileScan {
 }
 
 /**
- * Scans a file on disk. Reads are synchronous and windowed so the disassembler stays a plain loop
- * and a multi-gigabyte checkpoint costs only the bytes actually inspected.
+ * Scans a file on disk; `name` (default: the path) picks the reader by its extension, for blobs
+ * whose own names have none. Reads are synchronous and windowed so the disassembler stays a plain
+ * loop and a multi-gigabyte checkpoint costs only the bytes actually inspected.
  */
-export async function scanFile(path: string): Promise<FileScan> {
+export async function scanFile(path: string, name: string = path): Promise<FileScan> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -781,7 +782,7 @@ export async function scanFile(path: string): Promise<FileScan> {
         return buf;
       },
     };
-    return scanSource(path, source);
+    return scanSource(name, source);
   } catch (err) {
     throw toMregError(err);
   } finally {

@@ -2,7 +2,7 @@
 // (constant memory), written to a temp file and renamed into objects/<aa>/<sha256>. Reads re-hash.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MregError } from '../errors.js';
 import { fsyncDir, openTemp, removeQuietly } from './atomic.js';
@@ -126,6 +126,15 @@ async function openExistingBlob(layout: Layout, ref: BlobRef): Promise<FileHandl
   return undefined;
 }
 
+/**
+ * Marks a blob as just used, so gc's grace period (which goes by mtime) protects it from being
+ * collected between now and the moment the manifest that uses it is written.
+ */
+async function freshen(path: string): Promise<void> {
+  const now = new Date();
+  await utimes(path, now, now).catch(() => undefined);
+}
+
 /** Moves a finished temp blob into place, unless a sound copy is already there. */
 async function placeBlob(layout: Layout, tempPath: string, ref: BlobRef): Promise<boolean> {
   const finalPath = blobPath(layout, ref.sha256);
@@ -135,6 +144,7 @@ async function placeBlob(layout: Layout, tempPath: string, ref: BlobRef): Promis
     const check = await hashFile(finalPath).catch(() => undefined);
     if (check?.sha256 === ref.sha256) {
       await removeQuietly(tempPath);
+      await freshen(finalPath);
       return false;
     }
   }
@@ -201,7 +211,10 @@ export async function ingestFile(layout: Layout, source: string, options: Ingest
     const sha256 = hash.digest('hex');
 
     if (!writer) {
-      if (sha256 === options.candidate?.sha256) return { sha256, size, written: false };
+      if (sha256 === options.candidate?.sha256) {
+        await freshen(blobPath(layout, sha256));
+        return { sha256, size, written: false };
+      }
       // Same bytes as the candidate blob, yet another hash: that blob is damaged. Store afresh.
       await startWriting(size);
     }
@@ -225,10 +238,17 @@ export async function ingestFile(layout: Layout, source: string, options: Ingest
 }
 
 /**
- * Copies a blob to `dest` (a new file), re-hashing on the way; bad bytes are removed again and
- * reported, so a corrupt blob never reaches its destination under a usable name.
+ * Reads a stored blob from start to end, handing each chunk to `onChunk` while re-hashing it, and
+ * throws CORRUPT_BLOB after the last chunk if the bytes do not match the blob's name: a caller
+ * commits what it built from the chunks (a file, an upload) only once this returns. A chunk's
+ * buffer is reused after the second following call, so keep a copy of what must outlive that.
  */
-export async function copyBlobVerified(layout: Layout, ref: BlobRef, dest: string, onProgress?: ProgressFn): Promise<void> {
+export async function readBlobVerified(
+  layout: Layout,
+  ref: BlobRef,
+  onChunk: (chunk: Buffer, position: number) => Promise<void> | void,
+  onProgress?: ProgressFn,
+): Promise<void> {
   const path = blobPath(layout, ref.sha256);
   let src: FileHandle;
   try {
@@ -240,29 +260,97 @@ export async function copyBlobVerified(layout: Layout, ref: BlobRef, dest: strin
       cause: err,
     });
   }
-  const out = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
     const hash = createHash('sha256');
-    const writer = sequentialWriter(out);
     const size = await streamChunks(src, async (chunk, position) => {
       hash.update(chunk);
-      await writer.write(chunk, position);
+      await onChunk(chunk, position);
       onProgress?.(position + chunk.length);
     });
-    await writer.flush();
     const sha256 = hash.digest('hex');
     if (sha256 !== ref.sha256 || size !== ref.size) {
       throw new MregError('CORRUPT_BLOB', `blob ${ref.sha256} is corrupt: its bytes hash to ${sha256} (${size} bytes, expected ${ref.size})`, {
         data: { sha256: ref.sha256, actual: sha256 },
       });
     }
-    await out.sync();
-  } catch (err) {
-    await out.close().catch(() => undefined);
-    await removeQuietly(dest);
-    throw err;
   } finally {
     await src.close();
   }
+}
+
+/**
+ * Copies a blob to `dest` (a new file), re-hashing on the way; bad bytes are removed again and
+ * reported, so a corrupt blob never reaches its destination under a usable name.
+ */
+export async function copyBlobVerified(layout: Layout, ref: BlobRef, dest: string, onProgress?: ProgressFn): Promise<void> {
+  let out: FileHandle | undefined;
+  try {
+    const writer = { current: undefined as ReturnType<typeof sequentialWriter> | undefined };
+    await readBlobVerified(
+      layout,
+      ref,
+      async (chunk, position) => {
+        // Opened on the first chunk, so a blob missing from the store leaves no empty file behind.
+        if (!out) {
+          out = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+          writer.current = sequentialWriter(out);
+        }
+        await writer.current!.write(chunk, position);
+      },
+      onProgress,
+    );
+    if (!out) out = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644); // an empty blob
+    await writer.current?.flush();
+    await out.sync();
+  } catch (err) {
+    if (out) {
+      await out.close().catch(() => undefined);
+      await removeQuietly(dest);
+    }
+    throw err;
+  }
   await out.close();
+}
+
+/**
+ * Stores bytes that arrive from elsewhere (a remote) as the blob `expected`: written to a temp file
+ * in .modelreg/tmp while they are hashed, and renamed into objects/ only if their size and sha256
+ * match. More bytes than expected stop the transfer at once; bad bytes are deleted, never stored.
+ */
+export async function ingestStream(layout: Layout, expected: BlobRef, source: AsyncIterable<Uint8Array>, onProgress?: ProgressFn): Promise<StoredBlob> {
+  const temp = await openTemp(layout);
+  let closed = false;
+  try {
+    const hash = createHash('sha256');
+    let position = 0;
+    for await (const chunk of source) {
+      if (position + chunk.length > expected.size) {
+        throw new MregError('CORRUPT_BLOB', `blob ${expected.sha256} is corrupt: more than the expected ${expected.size} bytes arrived`, {
+          data: { sha256: expected.sha256 },
+        });
+      }
+      hash.update(chunk);
+      await temp.handle.write(chunk, 0, chunk.length, position);
+      position += chunk.length;
+      onProgress?.(position);
+    }
+    const sha256 = hash.digest('hex');
+    if (position !== expected.size || sha256 !== expected.sha256) {
+      throw new MregError(
+        'CORRUPT_BLOB',
+        `blob ${expected.sha256} is corrupt: its bytes hash to ${sha256} (${position} bytes, expected ${expected.size})`,
+        { data: { sha256: expected.sha256, actual: sha256 } },
+      );
+    }
+    await temp.handle.chmod(0o444);
+    await temp.handle.sync();
+    await temp.handle.close();
+    closed = true;
+    const written = await placeBlob(layout, temp.path, expected);
+    return { ...expected, written };
+  } catch (err) {
+    if (!closed) await temp.handle.close().catch(() => undefined);
+    await removeQuietly(temp.path);
+    throw err;
+  }
 }

@@ -36,7 +36,7 @@ export interface Decision {
 }
 
 export function noDeclarationMessage(model: string, flag: string): string {
-  return `no version declared for ${model}: add a change file (mreg change add ${model} --type major|minor|patch -m "what changed"), or pass ${flag}`;
+  return `no version declared: pass ${flag}, or declare the change in a change file (mreg change add ${model} --type major|minor|patch -m "what changed")`;
 }
 
 /**

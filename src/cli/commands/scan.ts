@@ -1,0 +1,19 @@
+// mreg scan <path|ref>...
+import { scanTargets } from '../../core/security/scan-targets.js';
+import { openContextStore, type Context } from '../context.js';
+import { EXIT_FAILED, EXIT_OK } from '../exit.js';
+
+export async function run(ctx: Context, args: unknown[]): Promise<number> {
+  const files = await scanTargets(args[0] as string[], ctx.cwd, () => openContextStore(ctx));
+  const ok = files.every((f) => f.status !== 'unsafe');
+  const { out } = ctx.render;
+  const paint = { safe: out.green, warning: out.yellow, unsafe: out.red } as const;
+  const lines = files.map((f) => {
+    const notable = f.findings.filter((x) => x.severity !== 'info').map((x) => `    ${x.severity}: ${x.message}`);
+    return [`${paint[f.status](f.status.padEnd(7))} ${f.path}`, ...notable.slice(0, 10), ...(notable.length > 10 ? [`    ... ${notable.length - 10} more`] : [])].join('\n');
+  });
+  const unsafe = files.filter((f) => f.status === 'unsafe').length;
+  lines.push(`${files.length} file${files.length === 1 ? '' : 's'} scanned, ${unsafe} unsafe`);
+  ctx.render.result({ ok, files }, lines.join('\n'));
+  return ok ? EXIT_OK : EXIT_FAILED;
+}

@@ -1,0 +1,116 @@
+// mreg pull: manifests and history of the remote's models (or the named ones), then the blobs of the
+// named versions (every version with --all). Planned before anything is written: a version held with
+// other content on each side stops the pull. Manifests are validated and written create-only, events
+// merged by id under the model's lock, blobs verified while they stream, before they enter the store.
+import compare from 'semver/functions/compare.js';
+import { MregError } from '../errors.js';
+import { resolveRef, splitRef } from '../lifecycle/refs.js';
+import type { Manifest } from '../manifest/types.js';
+import { writeCreateOnly } from '../store/atomic.js';
+import { manifestPath } from '../store/layout.js';
+import type { Store } from '../store/store.js';
+import { listVersions, readManifest } from '../versions.js';
+import type { RemoteBackend, TransferListener } from './backend.js';
+import { checkMarker, readRemoteManifest, remoteModels, remoteVersions, versionConflict, type RemoteManifest } from './catalog.js';
+import { mapLimit } from './concurrency.js';
+import { mergeIntoLocal, readRemoteHistory } from './history.js';
+import { openRemote, selectRemote } from './open.js';
+import { downloadBlobs, localHasBlob, uniqueJobs } from './transfer.js';
+
+export interface PullRequest {
+  remote?: string | undefined;
+  /** versions whose blobs to fetch (their models' manifests and history come too); all models when empty */
+  refs: string[];
+  /** the blobs of every version of the pulled models */
+  all?: boolean;
+  onTransfer?: TransferListener;
+}
+
+export interface PullResult {
+  remote: string;
+  url: string;
+  versions: { model: string; version: string; hash: string; new: boolean }[];
+  blobs: { downloaded: number; present: number; bytes: number };
+  events: number;
+  /** remote history lines that failed their checksum or shape: never merged */
+  skipped_events: number;
+}
+
+export async function pull(store: Store, req: PullRequest): Promise<PullResult> {
+  const remote = selectRemote(store.config, req.remote);
+  const backend = await openRemote(remote);
+  try {
+    return await pullFrom(store, backend, req, { remote: remote.name, url: remote.url });
+  } finally {
+    backend.close();
+  }
+}
+
+export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRequest, names: { remote: string; url: string }): Promise<PullResult> {
+  const { layout } = store;
+  const result: PullResult = { ...names, versions: [], blobs: { downloaded: 0, present: 0, bytes: 0 }, events: 0, skipped_events: 0 };
+  if (!(await checkMarker(backend, false))) {
+    if (req.refs.length > 0) throw new MregError('NOT_FOUND', `remote ${backend.label} holds no registry yet (nothing has been pushed to it)`);
+    return result;
+  }
+  const models = req.refs.length > 0 ? [...new Set(req.refs.map((r) => splitRef(r).model))] : await remoteModels(backend);
+
+  // Plan: every remote manifest of these models, validated, and compared with what is here.
+  const fresh: RemoteManifest[] = [];
+  const conflicts: MregError[] = [];
+  const remoteHeld = new Map<string, Set<string>>();
+  for (const model of models) {
+    const versions = await remoteVersions(backend, model);
+    remoteHeld.set(model, versions);
+    const local = new Set(await listVersions(layout, model));
+    const theirs = await mapLimit([...versions], 8, (v) => readRemoteManifest(backend, model, v));
+    for (const remote of theirs) {
+      if (!remote) continue; // listed, then gone
+      const { manifest } = remote;
+      if (local.has(manifest.version)) {
+        const mine = await readManifest(layout, model, manifest.version);
+        if (mine.digest !== manifest.digest) conflicts.push(versionConflict(model, manifest.version, mine.digest, manifest.digest, backend.label));
+        result.versions.push({ model, version: manifest.version, hash: manifest.hash, new: false });
+      } else {
+        fresh.push(remote);
+      }
+    }
+  }
+  if (conflicts.length > 0) {
+    const first = conflicts[0]!;
+    throw new MregError('CONFLICT', conflicts.map((c) => c.message).join('; '), { ...(first.hint ? { hint: first.hint } : {}), data: { conflicts: conflicts.map((c) => c.data) } });
+  }
+
+  // Apply: manifests (create-only), then history (whose events speak of those versions), then blobs.
+  for (const { manifest, text } of fresh) {
+    const created = await writeCreateOnly(layout, manifestPath(layout, manifest.name, manifest.version), text);
+    if (!created) {
+      const mine = await readManifest(layout, manifest.name, manifest.version); // registered here meanwhile
+      if (mine.digest !== manifest.digest) throw versionConflict(manifest.name, manifest.version, mine.digest, manifest.digest, backend.label);
+    }
+    result.versions.push({ model: manifest.name, version: manifest.version, hash: manifest.hash, new: created });
+  }
+  for (const model of models) {
+    const history = await readRemoteHistory(backend, model);
+    const here = new Set(await listVersions(layout, model));
+    result.events += await mergeIntoLocal(layout, model, history.events, (v) => here.has(v));
+    result.skipped_events += history.skipped;
+  }
+
+  const wanted: Manifest[] = [];
+  if (req.all) {
+    for (const model of models) for (const version of remoteHeld.get(model) ?? []) wanted.push(await readManifest(layout, model, version));
+  } else {
+    for (const ref of req.refs) {
+      const { model, version } = await resolveRef(store, ref);
+      wanted.push(await readManifest(layout, model, version));
+    }
+  }
+  const jobs = uniqueJobs(wanted.flatMap((m) => m.artifacts.map((a) => ({ sha256: a.sha256, size: a.size, label: `${m.name}@${m.version}:${a.path}` }))));
+  const here = await mapLimit(jobs, 16, (job) => localHasBlob(layout, job));
+  const needed = jobs.filter((_, i) => !here[i]);
+  const downloaded = await downloadBlobs(layout, backend, needed, req.onTransfer);
+  result.blobs = { downloaded: downloaded.count, present: jobs.length - needed.length, bytes: downloaded.bytes };
+  result.versions.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : compare(a.version, b.version)));
+  return result;
+}

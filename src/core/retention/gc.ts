@@ -1,0 +1,116 @@
+// Garbage collection: prunes versions outside the retention policy (recorded as history events;
+// manifests stay), then deletes blobs no kept version references and temp files, but only those
+// older than the grace period, so a register running at the same moment is never broken (register
+// freshens every blob it reuses, and checks its blobs again after writing its manifest).
+import { lstat, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import compare from 'semver/functions/compare.js';
+import type { RetentionPolicy } from '../config.js';
+import { replayTarget } from '../deploy/state.js';
+import { MregError } from '../errors.js';
+import { appendEvents, readHistory, type NewEvent } from '../lifecycle/history.js';
+import { replay, stagesOf } from '../lifecycle/state.js';
+import { readModelManifests } from '../manifest-cache.js';
+import { acquireLock, withLock } from '../store/lock.js';
+import type { Store } from '../store/store.js';
+import { listModels } from '../versions.js';
+import { prunedVersions } from './pruned.js';
+
+export interface GcRequest {
+  dryRun?: boolean | undefined;
+  /** keep only the last N versions (and protected ones) this run, instead of the configured policy */
+  keepLast?: number | undefined;
+  actor: string;
+  now?: Date;
+}
+
+export interface PrunedVersion {
+  model: string;
+  version: string;
+  created_at: string;
+}
+
+export interface GcReport {
+  dry_run: boolean;
+  pruned: PrunedVersion[];
+  blobs_deleted: number;
+  bytes_reclaimed: number;
+  temp_files_removed: number;
+  /** unreferenced blobs left alone because they are younger than the grace period */
+  blobs_in_grace: number;
+}
+
+function policyFor(store: Store, model: string, keepLast: number | undefined): RetentionPolicy {
+  if (keepLast !== undefined) return { keepLast };
+  return store.config.retention.models[model] ?? store.config.retention.defaults;
+}
+
+async function entries(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => [] as string[]);
+}
+
+export async function collectGarbage(store: Store, req: GcRequest): Promise<GcReport> {
+  if (req.keepLast !== undefined && (!Number.isInteger(req.keepLast) || req.keepLast < 1)) throw new MregError('USAGE', '--keep-last takes a whole number >= 1');
+  const { layout, config } = store;
+  const now = (req.now ?? new Date()).getTime();
+  const grace = config.retention.graceMs;
+  const dryRun = Boolean(req.dryRun);
+  const lock = await acquireLock(layout, 'gc', { timeoutMs: 0 }).catch((err: unknown) => {
+    if (err instanceof MregError && err.code === 'LOCKED') throw new MregError('LOCKED', 'another mreg gc is running on this store');
+    throw err;
+  });
+  try {
+    const report: GcReport = { dry_run: dryRun, pruned: [], blobs_deleted: 0, bytes_reclaimed: 0, temp_files_removed: 0, blobs_in_grace: 0 };
+    const referenced = new Set<string>();
+    for (const model of await listModels(layout)) {
+      const manifests = await readModelManifests(layout, model);
+      const { events } = await readHistory(layout, model);
+      const pruned = prunedVersions(events);
+      const policy = policyFor(store, model, req.keepLast);
+      const state = replay(events);
+      const keep = new Set<string>();
+      const alive = manifests.filter((m) => !pruned.has(m.version)).sort((a, b) => compare(a.version, b.version));
+      if (policy.keepLast === undefined && policy.keepForMs === undefined) for (const m of alive) keep.add(m.version);
+      if (policy.keepLast !== undefined) for (const m of alive.slice(-policy.keepLast)) keep.add(m.version);
+      if (policy.keepForMs !== undefined) for (const m of alive) if (now - Date.parse(m.created_at) < policy.keepForMs) keep.add(m.version);
+      for (const m of alive) if (stagesOf(state, m.version).some((s) => config.retention.protect.includes(s))) keep.add(m.version);
+      // The live version of every target, and the one a rollback would return to.
+      const targets = new Set(events.filter((e) => e.event === 'deploy' || e.event === 'rollback').map((e) => String(e.target)));
+      for (const t of targets) for (const v of replayTarget(events, t).stack.slice(-2)) keep.add(v);
+
+      const prune = alive.filter((m) => !keep.has(m.version));
+      for (const m of prune) report.pruned.push({ model, version: m.version, created_at: m.created_at });
+      if (!dryRun && prune.length > 0) {
+        const pruneEvents: NewEvent[] = prune.map((m) => ({ event: 'prune', model, version: m.version, actor: req.actor }));
+        await withLock(layout, `model-${model}`, () => appendEvents(layout, model, pruneEvents));
+      }
+      for (const m of alive) if (keep.has(m.version)) for (const a of m.artifacts) referenced.add(a.sha256);
+    }
+
+    for (const fan of await entries(layout.objects)) {
+      for (const name of await entries(join(layout.objects, fan))) {
+        if (referenced.has(name)) continue;
+        const path = join(layout.objects, fan, name);
+        const st = await lstat(path).catch(() => undefined);
+        if (!st?.isFile()) continue;
+        if (now - st.mtimeMs < grace) {
+          report.blobs_in_grace++;
+          continue;
+        }
+        if (!dryRun) await unlink(path).catch(() => undefined);
+        report.blobs_deleted++;
+        report.bytes_reclaimed += st.size;
+      }
+    }
+    for (const name of await entries(layout.tmp)) {
+      const path = join(layout.tmp, name);
+      const st = await lstat(path).catch(() => undefined);
+      if (!st || now - st.mtimeMs < grace) continue;
+      if (!dryRun) await unlink(path).catch(() => undefined);
+      report.temp_files_removed++;
+    }
+    return report;
+  } finally {
+    await lock.release();
+  }
+}

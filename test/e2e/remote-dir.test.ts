@@ -1,0 +1,110 @@
+// Remotes in a plain directory (a network share): the shared scenarios, two processes pushing
+// conflicting versions at once, a push killed mid-blob, and a remote with symlinks planted in it.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { cliFails, cliPasses, runMreg, spawnMreg, tempDir } from '../helpers/cli.js';
+import { remoteScenarios, verifyRemote, withRemote, type RemoteKind } from '../helpers/remote-scenarios.js';
+import { newProject, randomContent, writeLargeFile } from '../helpers/store.js';
+
+function blobsIn(root: string): string[] {
+  const objects = join(root, 'objects');
+  if (!existsSync(objects)) return [];
+  return readdirSync(objects).flatMap((fan) => readdirSync(join(objects, fan))).sort();
+}
+
+const kind: RemoteKind = {
+  fresh: () => ({ url: tempDir('mreg-remote-dir-'), args: [] }),
+  env: { CI: '1' },
+  blobFile: (url, sha) => join(url, 'objects', sha.slice(0, 2), sha),
+  blobs: blobsIn,
+};
+
+describe('directory remote', () => {
+  remoteScenarios(kind);
+
+  it('two processes pushing conflicting versions at once: exactly one wins, the other exits 1 naming both hashes', async () => {
+    for (let round = 0; round < 3; round++) {
+      const remote = tempDir('mreg-remote-race-');
+      const stores = [await newProject(), await newProject()];
+      const digests: string[] = [];
+      for (const [i, p] of stores.entries()) {
+        p.file('model.bin', randomContent(512 * 1024 + i));
+        await cliPasses(p.dir, ['register', 'fraud', 'model.bin', '--version', '1.0.0']);
+        digests.push((await cliPasses(p.dir, ['show', 'fraud@1.0.0', '--json'])).json.digest);
+        // A file:// URL names the same directory.
+        await withRemote(kind, p, { url: i === 0 ? remote : pathToFileURL(remote).href, args: [] });
+      }
+      const results = await Promise.all(stores.map((p) => runMreg(['push'], { cwd: p.dir, env: kind.env })));
+      const winners = results.flatMap((r, i) => (r.code === 0 ? [i] : []));
+      expect(winners, results.map((r) => r.stderr).join('\n')).toHaveLength(1);
+      const loser = results[1 - winners[0]!]!;
+      expect(loser.code).toBe(1);
+      expect(loser.stderr).toMatch(new RegExp(`fraud@1\\.0\\.0 exists on remote origin .* local ${digests[1 - winners[0]!]}, remote ${digests[winners[0]!]}`));
+      const clone = await verifyRemote(kind, { url: remote, args: [] });
+      expect((await cliPasses(clone, ['show', 'fraud@1.0.0', '--json'])).json.digest).toBe(digests[winners[0]!]);
+      expect((await cliPasses(clone, ['history', 'fraud', '--json'])).json).toHaveLength(1);
+    }
+  });
+
+  it('a push killed mid-blob leaves no partial blob visible; pushing again completes it', async () => {
+    const remote = tempDir('mreg-remote-kill-');
+    const p = await newProject();
+    writeLargeFile(join(p.dir, 'big.bin'), 48 * 1024 * 1024);
+    await cliPasses(p.dir, ['register', 'fraud', 'big.bin', '--version', '1.0.0']);
+    await withRemote(kind, p, { url: remote, args: [] });
+    const child = spawnMreg(['push'], { cwd: p.dir, env: kind.env });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    // Killed once the copy into the remote's tmp/ is under way (or when the push has finished).
+    for (let done = false; !done; ) {
+      const tmp = join(remote, 'tmp');
+      done = child.exitCode !== null || (existsSync(tmp) && readdirSync(tmp).length > 0);
+      if (!done) await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    // Whatever is visible under objects/ is complete: its bytes hash to its name.
+    for (const sha of blobsIn(remote)) {
+      expect(createHash('sha256').update(readFileSync(join(remote, 'objects', sha.slice(0, 2), sha))).digest('hex')).toBe(sha);
+    }
+    // A manifest is visible only once its blob is.
+    if (existsSync(join(remote, 'models', 'fraud', '1.0.0.yaml'))) expect(blobsIn(remote)).toHaveLength(1);
+    await cliPasses(p.dir, ['verify']);
+    await cliPasses(p.dir, ['push'], kind.env);
+    await verifyRemote(kind, { url: remote, args: [] });
+  });
+
+  it('refuses to follow a symlink planted in the remote, reading or writing', async () => {
+    const remote = tempDir('mreg-remote-link-');
+    const elsewhere = tempDir('mreg-elsewhere-');
+    const p = await newProject();
+    p.file('model.bin', 'weights');
+    const reg = await cliPasses(p.dir, ['register', 'fraud', 'model.bin', '--version', '1.0.0', '--json']);
+    const sha = reg.json.artifacts[0].sha256 as string;
+    await withRemote(kind, p, { url: remote, args: [] });
+    mkdirSync(join(remote, 'objects'));
+    symlinkSync(elsewhere, join(remote, 'objects', sha.slice(0, 2)));
+    await cliFails(p.dir, ['push'], 1, new RegExp(`objects/${sha.slice(0, 2)} is a symlink; refusing to follow it`), kind.env);
+    expect(readdirSync(elsewhere)).toStrictEqual([]);
+
+    const other = tempDir('mreg-remote-link2-');
+    writeFileSync(join(other, 'mreg-remote.json'), '{"format":1}\n');
+    symlinkSync(elsewhere, join(other, 'models'));
+    const q = await newProject();
+    await withRemote(kind, q, { url: other, args: [] });
+    await cliFails(q.dir, ['pull'], 1, /models is a symlink; refusing to follow it/, kind.env);
+  });
+
+  it('clone refuses a location that holds no registry, and an existing store; writes nothing', async () => {
+    const empty = tempDir('mreg-remote-empty-');
+    const dir = tempDir();
+    await cliFails(dir, ['clone', empty, 'proj'], 1, /no mreg registry at .*nothing has been pushed there/);
+    expect(existsSync(join(dir, 'proj'))).toBe(false);
+    await cliFails(dir, ['clone', join(dir, 'missing')], 1, /is not a directory/);
+    const p = await newProject();
+    await cliFails(p.dir, ['clone', empty], 1, /\.modelreg already exists; clone makes a new store/);
+    await cliFails(dir, ['clone', 'relative-is-fine-but-missing'], 1, /is not a directory/);
+  });
+});

@@ -1,0 +1,121 @@
+// Signed versions and protected stages, and scanning artifacts for code that loading them would run.
+import { readFileSync, statSync, writeFileSync, appendFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { cliFails, cliPasses, ROOT, runMreg } from '../helpers/cli.js';
+import { flipByte, newProject, type Project } from '../helpers/store.js';
+
+const FIXTURES = join(ROOT, 'test/fixtures/pickles');
+
+async function protectedStore(): Promise<Project & { alice: string; bob: string }> {
+  const p = await newProject();
+  const alice = (await cliPasses(p.dir, ['key', 'generate', 'alice', '--out', 'keys', '--json'])).json;
+  const bob = (await cliPasses(p.dir, ['key', 'generate', 'bob', '--out', 'keys', '--json'])).json;
+  const config = readFileSync(join(p.store, 'config.yaml'), 'utf8')
+    .replace('    replaced_to: archived\n', '    replaced_to: archived\n    signatures: 1\n');
+  writeFileSync(join(p.store, 'config.yaml'), `${config}keys:\n  alice: ${alice.key}\n`);
+  for (const v of ['1.0.0', '1.1.0']) {
+    p.file('m.bin', `weights ${v}`);
+    await cliPasses(p.dir, ['register', 'fraud', 'm.bin', '--version', v]);
+    await cliPasses(p.dir, ['promote', `fraud@${v}`, 'staging']);
+  }
+  return { ...p, alice: alice.private_key, bob: bob.private_key };
+}
+
+describe('keys and signatures', () => {
+  it('key generate writes a private key only its owner can read, and never overwrites one', async () => {
+    const p = await newProject();
+    const r = await cliPasses(p.dir, ['key', 'generate', 'alice', '--json']);
+    expect(r.json.key).toMatch(/^ed25519:[A-Za-z0-9+/]{43}=$/);
+    expect(r.json.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(statSync(join(p.dir, 'alice.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(p.dir, 'alice.pub'), 'utf8')).toBe(`${r.json.key}\n`);
+    expect(readFileSync(join(p.dir, 'alice.key'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    await cliFails(p.dir, ['key', 'generate', 'alice'], 1, /alice\.key already exists; refusing to overwrite a key/);
+  });
+
+  it('a protected stage refuses unsigned versions, untrusted keys, and --force does not help', async () => {
+    const p = await protectedStore();
+    await cliFails(p.dir, ['promote', 'fraud@1.0.0', 'production'], 1, /production requires signatures from 1 trusted key, and fraud@1\.0\.0 has no valid signature from a trusted key/);
+    await cliFails(p.dir, ['promote', 'fraud@1.0.0', 'production', '--force'], 1, /requires signatures/);
+    const bobSigned = await cliPasses(p.dir, ['sign', 'fraud@1.0.0', '--key', p.bob, '--json']);
+    expect(bobSigned.json.trusted_as).toBeNull();
+    await cliFails(p.dir, ['promote', 'fraud@1.0.0', 'production'], 1, new RegExp(`signed by key ${bobSigned.json.fingerprint}, which is not among the trusted keys`));
+    const aliceSigned = await cliPasses(p.dir, ['sign', 'fraud@1.0.0', '--key', p.alice, '--actor', 'alice@example.com', '--json']);
+    expect(aliceSigned.json).toMatchObject({ model: 'fraud', version: '1.0.0', trusted_as: 'alice' });
+    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'production']);
+    const events = (await cliPasses(p.dir, ['history', 'fraud', '--json'])).json;
+    expect(events.filter((e: { event: string }) => e.event === 'sign').map((e: { actor: string }) => e.actor)).toStrictEqual(['tester@example.com', 'alice@example.com']);
+    // The manifest itself is untouched by signing.
+    expect((await cliPasses(p.dir, ['verify', '--json'])).json.ok).toBe(true);
+  });
+
+  it('refuses a signed version whose manifest was rewritten or whose blob was changed afterwards', async () => {
+    const p = await protectedStore();
+    await cliPasses(p.dir, ['sign', 'fraud@1.1.0', '--key', p.alice]);
+    // An attacker who can write the store rewrites the manifest and recomputes its unkeyed checksum.
+    const path = join(p.store, 'models/fraud/1.1.0.yaml');
+    const { manifestChecksum } = await import('../../src/core/manifest/hash.js');
+    const doc = parseDocument(readFileSync(path, 'utf8'));
+    const m = doc.toJS();
+    m.actor = 'mallory';
+    m.checksum = manifestChecksum(m);
+    writeFileSync(path, `${JSON.stringify(m, null, 1)}\n`, { mode: 0o644 });
+    expect((await cliPasses(p.dir, ['show', 'fraud@1.1.0', '--json'])).json.actor).toBe('mallory'); // a valid manifest again
+    await cliFails(p.dir, ['promote', 'fraud@1.1.0', 'production'], 1, /the manifest changed after alice signed it/);
+    const verify = await runMreg(['verify', '--signatures', '--json'], { cwd: p.dir });
+    expect(verify.code).toBe(1);
+    expect(JSON.parse(verify.stdout).problems).toStrictEqual([expect.objectContaining({ code: 'SIGNATURE_INVALID', message: expect.stringMatching(/the manifest changed after alice signed it/) })]);
+
+    await cliPasses(p.dir, ['sign', 'fraud@1.0.0', '--key', p.alice]);
+    const sha = (await cliPasses(p.dir, ['show', 'fraud@1.0.0', '--json'])).json.artifacts[0].sha256;
+    flipByte(join(p.store, 'objects', sha.slice(0, 2), sha));
+    await cliFails(p.dir, ['promote', 'fraud@1.0.0', 'production'], 1, /m\.bin: the blob no longer matches what was signed/);
+  });
+
+  it('deploy into a protected stage refuses an unsigned version before touching anything', async () => {
+    const p = await protectedStore();
+    appendFileSync(join(p.store, 'config.yaml'), 'targets:\n  prod:\n    adapter: local\n    options: {dir: ./deploy}\n    playbook: p.yaml\n    stage: production\n');
+    p.file('.modelreg/playbooks/p.yaml', 'deploy: [deploy: {}]\n');
+    await cliFails(p.dir, ['deploy', 'fraud@1.0.0', '--target', 'prod'], 1, /production requires signatures/);
+    await cliPasses(p.dir, ['sign', 'fraud@1.0.0', '--key', p.alice]);
+    expect((await cliPasses(p.dir, ['deploy', 'fraud@1.0.0', '--target', 'prod', '--json'])).json).toMatchObject({ ok: true, promoted: { stage: 'production' } });
+  });
+
+  it('refuses a config whose stage needs more signatures than there are trusted keys', async () => {
+    const p = await newProject();
+    writeFileSync(join(p.store, 'config.yaml'), 'format: 1\nstages:\n  production: {signatures: 2}\nkeys: {}\n');
+    await cliFails(p.dir, ['ls'], 2, /stages\.production\.signatures: needs 2 trusted keys, but keys: lists 0/);
+    writeFileSync(join(p.store, 'config.yaml'), 'format: 1\nkeys:\n  alice: ssh-rsa AAAA\n');
+    await cliFails(p.dir, ['ls'], 2, /keys\.alice: expected 'ed25519:'/);
+  });
+});
+
+describe('mreg scan', () => {
+  it('reports each class of unsafe pickle with the globals it imports, and exits 1', async () => {
+    const p = await newProject();
+    const files = ['benign_dict_p2.pkl', 'os_system_p0.pkl', 'os_system_p4.pkl', 'builtins_eval_p4.pkl', 'subprocess_popen_p4.pkl', 'getattr_chain_p2.pkl'];
+    for (const f of files) copyFileSync(join(FIXTURES, f), join(p.dir, f));
+    const r = await runMreg(['scan', ...files, '--json'], { cwd: p.dir });
+    expect(r.code).toBe(1);
+    const byPath = Object.fromEntries(JSON.parse(r.stdout).files.map((f: { path: string; status: string; globals: string[] }) => [f.path, f]));
+    expect(byPath['benign_dict_p2.pkl'].status).toBe('safe');
+    expect(byPath['os_system_p0.pkl']).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+    expect(byPath['os_system_p4.pkl']).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+    expect(byPath['builtins_eval_p4.pkl'].globals).toContain('builtins.eval');
+    expect(byPath['subprocess_popen_p4.pkl'].globals).toContain('subprocess.Popen');
+    expect(byPath['getattr_chain_p2.pkl'].status).toBe('unsafe');
+    const ok = await cliPasses(p.dir, ['scan', 'benign_dict_p2.pkl']);
+    expect(ok.stdout).toMatch(/^safe {4}benign_dict_p2\.pkl$/m);
+    await cliFails(p.dir, ['scan', 'nope.pkl'], 2, /nope\.pkl: no such file or directory, nor a registered version/);
+  });
+
+  it('scans the artifacts of a registered version by reference', async () => {
+    const p = await newProject();
+    copyFileSync(join(FIXTURES, 'benign_dict_p4.pkl'), join(p.dir, 'model.pkl'));
+    await cliPasses(p.dir, ['register', 'clf', 'model.pkl', '--version', '1.0.0']);
+    const r = await cliPasses(p.dir, ['scan', 'clf@1.0.0', '--json']);
+    expect(r.json.files).toStrictEqual([expect.objectContaining({ path: 'clf@1.0.0:model.pkl', status: 'safe' })]);
+  });
+});
