@@ -3,7 +3,7 @@
 // part), then, under the model's lock, allocate the version and write the manifest create-only. The
 // manifest lists the pending changes it consumes, so its link is the one step that both creates the
 // version and consumes them; the change files are deleted after it, as tidying up.
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import { MAX_DOCUMENT_BYTES } from './documents.js';
@@ -18,7 +18,7 @@ import { gitState, resolveActor } from './provenance.js';
 import { appendEvents } from './lifecycle/history.js';
 import { writeCreateOnly } from './store/atomic.js';
 import { hashFile, ingestFile, type BlobRef } from './store/blobs.js';
-import { manifestPath } from './store/layout.js';
+import { blobPath, manifestPath } from './store/layout.js';
 import { withLock } from './store/lock.js';
 import type { Store } from './store/store.js';
 import { checkPreTag, highestType, impliedType, nextVersion, preReleaseLevel, type ChangeType } from './versioning/bump.js';
@@ -50,6 +50,8 @@ export interface RegisterRequest {
   actor?: string | undefined;
   now?: () => Date;
   onProgress?: (progress: RegisterProgress) => void;
+  /** Fault injection for tests: runs after the files are stored and before the version is written. */
+  beforeCommit?: () => Promise<void>;
 }
 
 export interface RegisterResult {
@@ -177,6 +179,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
   }
 
   const [git, actor] = await provenance;
+  await req.beforeCommit?.();
   const now = (req.now ?? (() => new Date()))();
 
   return withLock(layout, `model-${model}`, async () => {
@@ -240,6 +243,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
       throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
     }
     await appendEvents(layout, model, [{ event: 'register', model, version, actor, hash: manifest.hash }], now);
+    await restoreCollected(store, files, artifacts);
     // Tidying up: a file left behind by a crash here is still consumed (its id is in the manifest).
     index.add(model, consumed.map((c) => c.id));
     await removeConsumed(changes.filter((c) => Object.hasOwn(c.models, model)), index).catch(() => undefined);
@@ -251,6 +255,20 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
 function checkExplicit(model: string, previous: string | undefined, version: string, findings: Finding[]): void {
   const implied = impliedType(previous, version);
   if (implied !== undefined) checkDeclared(model, implied, findings, { previous, version }, `--version ${version} after ${previous}`);
+}
+
+/**
+ * A gc running alongside may have deleted a blob this version reuses between the moment it was
+ * found and the moment the manifest was written (blobs it reuses are freshened, so only within
+ * that instant). Whatever was collected is stored again from the input files.
+ */
+async function restoreCollected(store: Store, files: InputFile[], artifacts: Artifact[]): Promise<void> {
+  for (const [i, a] of artifacts.entries()) {
+    const st = await lstat(blobPath(store.layout, a.sha256)).catch(() => undefined);
+    if (st?.isFile() && st.size === a.size) continue;
+    const again = await ingestFile(store.layout, files[i]!.source);
+    if (again.sha256 !== a.sha256) throw new MregError('CHANGED_WHILE_READING', `${files[i]!.source}: the file changed while it was being registered`);
+  }
 }
 
 function ingest(store: Store, file: InputFile, candidate: BlobRef | undefined, onProgress: ((bytes: number) => void) | undefined) {

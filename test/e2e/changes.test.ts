@@ -1,6 +1,6 @@
 // Declared changes end to end, for each format mreg reads (and a declared signature): declare, bump, check the
 // declaration against the files, register, changelog. The built mreg runs as a user runs it.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 // Remotes in a plain directory (a network share): the shared scenarios, two processes pushing
 // conflicting versions at once, a push killed mid-blob, and a remote with symlinks planted in it.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +95,30 @@ describe('directory remote', () => {
     const q = await newProject();
     await withRemote(kind, q, { url: other, args: [] });
     await cliFails(q.dir, ['pull'], 1, /models is a symlink; refusing to follow it/, kind.env);
+  });
+
+  it('validates what it reads from a remote: an edited manifest is refused, a tampered history line skipped', async () => {
+    const remote = tempDir('mreg-remote-hostile-');
+    const p = await newProject();
+    p.file('model.bin', 'weights');
+    await cliPasses(p.dir, ['register', 'fraud', 'model.bin', '--version', '1.0.0']);
+    await withRemote(kind, p, { url: remote, args: [] });
+    await cliPasses(p.dir, ['push'], kind.env);
+    writeFileSync(join(remote, 'history', 'fraud', '20260101T000000Z-0123456789abcdef.jsonl'), '{"id":"forged","event":"promote","sum":"0"}\n');
+    const q = await newProject();
+    await withRemote(kind, q, { url: remote, args: [] });
+    const pulled = await cliPasses(q.dir, ['pull', '--json'], kind.env);
+    expect(pulled.json).toMatchObject({ events: 1, skipped_events: 1 });
+    expect((await cliPasses(q.dir, ['pull'], kind.env)).stderr).toMatch(/warning: 1 history line on the remote failed its checksum/);
+
+    const manifest = join(remote, 'models', 'fraud', '1.0.0.yaml');
+    chmodSync(manifest, 0o644);
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^actor: .*$/m, 'actor: mallory@example.com'));
+    const r = await newProject();
+    await withRemote(kind, r, { url: remote, args: [] });
+    await cliFails(r.dir, ['pull'], 1, /remote origin .*: models\/fraud\/1\.0\.0\.yaml: checksum: does not match the manifest/, kind.env);
+    expect(existsSync(join(r.store, 'models', 'fraud'))).toBe(false);
+    await cliPasses(r.dir, ['verify']);
   });
 
   it('clone refuses a location that holds no registry, and an existing store; writes nothing', async () => {

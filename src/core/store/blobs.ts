@@ -320,9 +320,21 @@ export async function copyBlobVerified(layout: Layout, ref: BlobRef, dest: strin
 export async function ingestStream(layout: Layout, expected: BlobRef, source: AsyncIterable<Uint8Array>, onProgress?: ProgressFn): Promise<StoredBlob> {
   const temp = await openTemp(layout);
   let closed = false;
+  const writer = sequentialWriter(temp.handle);
   try {
     const hash = createHash('sha256');
+    // Network chunks are small: they are gathered into CHUNK-sized writes, one write in flight
+    // while the next buffer fills (two buffers in turn), so the disk never waits on the network.
+    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    let turn = 0;
+    let filled = 0;
     let position = 0;
+    const flushBuffer = async () => {
+      if (filled === 0) return;
+      await writer.write(buffers[turn]!.subarray(0, filled), position - filled);
+      turn = 1 - turn;
+      filled = 0;
+    };
     for await (const chunk of source) {
       if (position + chunk.length > expected.size) {
         throw new MregError('CORRUPT_BLOB', `blob ${expected.sha256} is corrupt: more than the expected ${expected.size} bytes arrived`, {
@@ -330,10 +342,17 @@ export async function ingestStream(layout: Layout, expected: BlobRef, source: As
         });
       }
       hash.update(chunk);
-      await temp.handle.write(chunk, 0, chunk.length, position);
-      position += chunk.length;
+      for (let offset = 0; offset < chunk.length; ) {
+        const n = Buffer.from(chunk.buffer, chunk.byteOffset + offset, chunk.length - offset).copy(buffers[turn]!, filled);
+        filled += n;
+        offset += n;
+        position += n;
+        if (filled === CHUNK) await flushBuffer();
+      }
       onProgress?.(position);
     }
+    await flushBuffer();
+    await writer.flush();
     const sha256 = hash.digest('hex');
     if (position !== expected.size || sha256 !== expected.sha256) {
       throw new MregError(
@@ -349,6 +368,7 @@ export async function ingestStream(layout: Layout, expected: BlobRef, source: As
     const written = await placeBlob(layout, temp.path, expected);
     return { ...expected, written };
   } catch (err) {
+    await writer.flush().catch(() => undefined);
     if (!closed) await temp.handle.close().catch(() => undefined);
     await removeQuietly(temp.path);
     throw err;
