@@ -12,7 +12,8 @@ import { expandInputs, type InputFile } from './inputs.js';
 import type { Finding } from './interface/compare.js';
 import { checkName } from './names.js';
 import { manifestChecksum, shortHash, versionDigest } from './manifest/hash.js';
-import type { Artifact, Manifest, Metadata } from './manifest/types.js';
+import type { Artifact, Manifest, Metadata, UnsafeAllowed } from './manifest/types.js';
+import { scanFile } from './security/scan.js';
 import { manifestToYaml } from './manifest/yaml.js';
 import { gitState, resolveActor } from './provenance.js';
 import { appendEvents } from './lifecycle/history.js';
@@ -46,6 +47,8 @@ export interface RegisterRequest {
   change?: ChangeType | undefined;
   /** pre-release tag: the next version is a pre-release (1.3.0-rc.0) */
   pre?: string | undefined;
+  /** register artifacts mreg scan finds unsafe anyway (recorded in the manifest) */
+  allowUnsafe?: boolean | undefined;
   meta: Metadata;
   actor?: string | undefined;
   now?: () => Date;
@@ -104,6 +107,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
   // before a single byte is stored. The stat lets us notice a file rewritten between this read and storing it.
   const seen = await Promise.all(files.map((f) => stat(f.source)));
   const schema = await readSchema(files, req.cwd);
+  const unsafe = await unsafeArtifacts(files, Boolean(req.allowUnsafe));
   const signature = req.meta.signature;
   const candidate = (artifacts: VersionInterface['artifacts']): VersionInterface => ({ schema, signature, artifacts });
 
@@ -231,6 +235,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
       ...(consumed.length > 0 ? { changes: consumed.map(({ id, type, summary }) => ({ id, type, summary })) } : {}),
       ...req.meta,
       ...(Object.keys(schema).length > 0 ? { schema } : {}),
+      ...(unsafe.length > 0 ? { unsafe_allowed: unsafe } : {}),
     };
     const manifest: Manifest = { ...fields, checksum: manifestChecksum(fields) };
     const yaml = manifestToYaml(manifest);
@@ -255,6 +260,26 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
 function checkExplicit(model: string, previous: string | undefined, version: string, findings: Finding[]): void {
   const implied = impliedType(previous, version);
   if (implied !== undefined) checkDeclared(model, implied, findings, { previous, version }, `--version ${version} after ${previous}`);
+}
+
+/**
+ * Pickle-based artifacts run code when loaded: refuse any that imports something unsafe (nothing is
+ * stored yet), unless the user allows it, in which case the list goes into the manifest.
+ */
+async function unsafeArtifacts(files: InputFile[], allow: boolean): Promise<UnsafeAllowed[]> {
+  const found: UnsafeAllowed[] = [];
+  for (const file of files) {
+    const scan = await scanFile(file.source, file.path);
+    if (scan.status === 'unsafe') found.push({ path: file.path, globals: scan.globals });
+  }
+  if (found.length > 0 && !allow) {
+    const what = found.map((f) => `${f.path}${f.globals.length ? ` (imports ${f.globals.join(', ')})` : ' (malformed or unscannable)'}`).join('; ');
+    throw new MregError('UNSAFE_ARTIFACT', `refusing to register artifacts that would run code when loaded: ${what}; nothing was stored`, {
+      hint: 'see mreg scan for details; --allow-unsafe registers them anyway and records that in the manifest',
+      data: { unsafe: found as unknown as Record<string, unknown>[] } as Record<string, unknown>,
+    });
+  }
+  return found;
 }
 
 /**

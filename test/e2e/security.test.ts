@@ -1,5 +1,5 @@
 // Signed versions and protected stages, and scanning artifacts for code that loading them would run.
-import { readFileSync, statSync, writeFileSync, appendFileSync, copyFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +89,39 @@ describe('keys and signatures', () => {
     await cliFails(p.dir, ['ls'], 2, /stages\.production\.signatures: needs 2 trusted keys, but keys: lists 0/);
     writeFileSync(join(p.store, 'config.yaml'), 'format: 1\nkeys:\n  alice: ssh-rsa AAAA\n');
     await cliFails(p.dir, ['ls'], 2, /keys\.alice: expected 'ed25519:'/);
+  });
+});
+
+describe('register scans what it stores', () => {
+  it.each([
+    ['os_system_p0.pkl', 'posix.system'],
+    ['os_system_p2.pkl', 'posix.system'],
+    ['os_system_p4.pkl', 'posix.system'],
+    ['builtins_eval_p4.pkl', 'builtins.eval'],
+    ['subprocess_popen_p4.pkl', 'subprocess.Popen'],
+    ['getattr_chain_p2.pkl', '__builtin__.getattr'],
+    ['torch_malicious.pt', 'posix.system'],
+    ['object_malicious.npy', 'posix.system'],
+    ['malicious.npz', 'posix.system'],
+    ['malicious_after_array.joblib', 'posix.system'],
+  ])('refuses %s (exit 1, nothing stored) unless --allow-unsafe, which the manifest records', async (file, global) => {
+    const p = await newProject();
+    copyFileSync(join(FIXTURES, file), join(p.dir, file));
+    p.file('config.json', '{}');
+    await cliFails(p.dir, ['register', 'clf', file, 'config.json', '--version', '1.0.0'], 1, new RegExp(`refusing to register artifacts that would run code when loaded: ${file.replace('.', '\\.')} \\(imports [^)]*${global.replace('.', '\\.')}`));
+    expect(readdirSync(join(p.store, 'objects'))).toStrictEqual([]);
+    expect(readdirSync(join(p.store, 'models'))).toStrictEqual([]);
+    const r = await cliPasses(p.dir, ['register', 'clf', file, 'config.json', '--version', '1.0.0', '--allow-unsafe']);
+    expect(r.stdout).toMatch(/^registered clf@1\.0\.0/);
+    const m = (await cliPasses(p.dir, ['show', 'clf', '--json'])).json;
+    expect(m.unsafe_allowed).toStrictEqual([{ path: file, globals: expect.arrayContaining([global]) }]);
+  });
+
+  it('registers safe pickles, PyTorch state dicts and NumPy arrays without a flag', async () => {
+    const p = await newProject();
+    for (const f of ['benign_dict_p5.pkl', 'torch_state_dict.pt', 'numbers.npy', 'model.joblib']) copyFileSync(join(FIXTURES, f), join(p.dir, f));
+    await cliPasses(p.dir, ['register', 'clf', 'benign_dict_p5.pkl', 'torch_state_dict.pt', 'numbers.npy', 'model.joblib', '--version', '1.0.0']);
+    expect((await cliPasses(p.dir, ['show', 'clf', '--json'])).json.unsafe_allowed).toBeUndefined();
   });
 });
 

@@ -45,6 +45,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--tag <key=value>', description: 'a tag (repeatable)', repeatable: true },
       { flags: '--meta <file>', description: 'YAML or JSON file with metadata: params, metrics, tags, data, pipeline, architecture, framework, training, requirements, signature, message' },
       { flags: '--actor <name>', description: 'who registers (default: MREG_ACTOR, git user.email, $USER)' },
+      { flags: '--allow-unsafe', description: 'register pickle-based files that would run code when loaded (recorded in the manifest)' },
     ],
     examples: [
       'mreg register fraud model.onnx --change minor -m "retrained on March data" --metric auc=0.91',

@@ -18,6 +18,7 @@ interface Options {
   tag?: string[];
   meta?: string;
   actor?: string;
+  allowUnsafe?: boolean;
 }
 
 export async function run(ctx: Context, args: unknown[], opts: Options): Promise<number> {
@@ -46,6 +47,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
       pre: opts.pre,
       meta,
       actor: opts.actor,
+      allowUnsafe: opts.allowUnsafe,
       onProgress: (p) => progress.update(`hashing ${p.file} (${p.fileIndex + 1}/${p.fileCount}): ${throughput(p.bytes, started)}`),
     });
   } finally {

@@ -66,7 +66,15 @@ export interface Manifest extends Metadata {
    * identical files into a new version. The checksum covers it.
    */
   schema?: Record<string, ModelInterface>;
+  /** artifacts that mreg scan found unsafe and that were registered anyway with --allow-unsafe */
+  unsafe_allowed?: UnsafeAllowed[];
   checksum: string; // sha256:<64 hex> over all the other fields, to catch any edit
+}
+
+export interface UnsafeAllowed {
+  path: string;
+  /** the imports that make it unsafe, as module.name */
+  globals: string[];
 }
 
 export const METADATA_SECTIONS = ['data', 'pipeline', 'architecture', 'framework', 'training', 'requirements'] as const;

@@ -8,7 +8,7 @@ import { nameProblem } from '../names.js';
 import { CHANGE_ID_PATTERN, MAX_SUMMARY_LENGTH } from '../versioning/change-file.js';
 import { isChangeType } from '../versioning/bump.js';
 import { manifestChecksum, shortHash, versionDigest } from './hash.js';
-import type { Artifact, ConsumedChange, DeclaredSignature, GitState, Json, JsonMap, Manifest, Metadata, Scalar } from './types.js';
+import type { Artifact, ConsumedChange, DeclaredSignature, GitState, Json, JsonMap, Manifest, Metadata, Scalar, UnsafeAllowed } from './types.js';
 
 const MAX_DEPTH = 32;
 const MAX_KEY_LENGTH = 200;
@@ -239,7 +239,18 @@ export function artifactPathProblem(path: string): string | undefined {
   return undefined;
 }
 
-const MANIFEST_KEYS = ['format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'git', 'artifacts', 'changes', 'schema', 'checksum', ...META_KEYS] as const;
+function unsafeList(c: Checker, value: unknown): UnsafeAllowed[] {
+  if (!Array.isArray(value)) c.fail('unsafe_allowed', 'expected a list');
+  return value.map((item, i) => {
+    const path = `unsafe_allowed[${i}]`;
+    const m = c.map(item, path);
+    c.keys(m, path, ['path', 'globals']);
+    if (!Array.isArray(m.globals)) c.fail(`${path}.globals`, 'expected a list');
+    return { path: c.string(m.path, `${path}.path`, 4096), globals: m.globals.map((g, j) => c.string(g, `${path}.globals[${j}]`, 1000)) };
+  });
+}
+
+const MANIFEST_KEYS = ['format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'git', 'artifacts', 'changes', 'schema', 'unsafe_allowed', 'checksum', ...META_KEYS] as const;
 
 /** A stored manifest, checked against the place it was found (model directory and file name). */
 export function validateManifest(raw: unknown, label: string, expected?: { name: string; version: string }): Manifest {
@@ -292,6 +303,7 @@ export function validateManifest(raw: unknown, label: string, expected?: { name:
   const meta = metadataFields(c, map);
   const consumed = map.changes === undefined ? undefined : changes(c, map.changes);
   const interfaces = map.schema === undefined ? undefined : schema(c, map.schema, artifacts);
+  const unsafeAllowed = map.unsafe_allowed === undefined ? undefined : unsafeList(c, map.unsafe_allowed);
   const recomputed = versionDigest(artifacts, meta);
   if (recomputed !== digest) c.fail('digest', `does not match the manifest's content (${recomputed}): the manifest was edited`);
   if (hash !== shortHash(digest)) c.fail('hash', 'does not match digest');
@@ -309,6 +321,7 @@ export function validateManifest(raw: unknown, label: string, expected?: { name:
     ...(consumed ? { changes: consumed } : {}),
     ...meta,
     ...(interfaces ? { schema: interfaces } : {}),
+    ...(unsafeAllowed ? { unsafe_allowed: unsafeAllowed } : {}),
     checksum: c.string(map.checksum, 'checksum', 100),
   };
   if (manifestChecksum(manifest) !== manifest.checksum) c.fail('checksum', 'does not match the manifest: the manifest was edited');

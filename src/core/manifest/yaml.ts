@@ -5,7 +5,7 @@ import type { Manifest } from './types.js';
 const ORDER: (keyof Manifest)[] = [
   'format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'message', 'changes', 'git', 'artifacts',
   'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements',
-  'signature', 'schema', 'checksum',
+  'signature', 'schema', 'unsafe_allowed', 'checksum',
 ];
 
 export function manifestToYaml(manifest: Manifest): string {
