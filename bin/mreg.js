@@ -3,6 +3,13 @@
 import { readFileSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
+// A reader that stops early (mreg ls | head -1) is not an error: stop writing and leave quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // The most frequent call from hooks and scripts: answer before loading anything else.

@@ -1,10 +1,10 @@
 // The everyday commands, run as a user runs them: init, register, show, ls, verify, export.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMreg, tempDir } from '../helpers/cli.js';
+import { cliFails, cliPasses, MREG, runMreg, tempDir } from '../helpers/cli.js';
 import { newProject } from '../helpers/store.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -304,6 +304,12 @@ describe('conventions', () => {
     expect(j.json.error.code).toBe('USAGE');
     expect(j.stderr).toBe('');
     expect((await runMreg([], { cwd: dir })).code).toBe(2);
+  });
+
+  it('leaves quietly when the reader of its output stops early', () => {
+    const r = spawnSync('sh', ['-c', `'${process.execPath}' '${MREG}' --help | head -1`], { encoding: 'utf8' });
+    expect(r.stdout.split('\n')[0]).toMatch(/^Usage: mreg/);
+    expect(r.stderr).toBe('');
   });
 
   it('never colours piped output, and never when NO_COLOR is set', async () => {
