@@ -1,7 +1,7 @@
 // npm run bench: mreg's performance targets, each measured against a baseline run in the same
 // process on the same machine (cp, openssl dgst, node -e ''), printed as ratios. Not a test:
 // timings on a shared machine are noisy, so nothing here fails the build.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ function time(cmd, args, options = {}) {
   const rssFile = join(work, 'rss');
   rmSync(rssFile, { force: true });
   const started = performance.now();
-  const r = spawnSync(cmd, args, { cwd: options.cwd ?? work, env: { ...env, MREG_BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(cmd, args, { cwd: options.cwd ?? work, env: { ...env, ...options.env, MREG_BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] });
   const seconds = (performance.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   let rss;
@@ -128,6 +128,71 @@ report('mreg register, new file, vs cp', m('registerNew'), cp, 1.3);
 report('mreg register, new file, vs cp + sync', m('registerNew'), cpSync);
 report('mreg register, unchanged file, vs sha256 pass', m('registerSame'), sha, 1.2);
 report('mreg export (re-hash while copying) vs cp + sync', m('export'), cpSync);
+
+// Remotes: push and pull of the same file through a local S3-compatible server (s3rver, in a process
+// of its own), against the same transfer with the AWS SDK alone, each in a process of its own.
+const s3dir = join(work, 's3rver');
+mkdirSync(s3dir);
+const s3logPath = join(work, 's3rver.log');
+const s3log = openSync(s3logPath, 'w');
+const s3 = spawn(process.execPath, [join(ROOT, 'test', 'helpers', 's3rver-process.mjs'), s3dir, '0', 'bench'], { stdio: ['ignore', s3log, 'inherit'] });
+let s3port;
+for (let i = 0; i < 400 && !s3port; i++) {
+  spawnSync('sleep', ['0.05']);
+  s3port = readFileSync(s3logPath, 'utf8').match(/\{"port":(\d+)\}/)?.[1];
+}
+process.on('exit', () => s3.kill());
+if (!s3port) throw new Error('s3rver did not start');
+const endpoint = `http://127.0.0.1:${s3port}`;
+const s3env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CI: '1' };
+const BASELINE = join(ROOT, 'bench', 's3-baseline.mjs');
+const sdk = (mode, key, file) => time(process.execPath, [BASELINE, mode, endpoint, 'bench', key, file], { env: s3env });
+const pushStore = join(work, 'push-store');
+execFileSync(process.execPath, [MREG, 'init', '--store', pushStore], { env });
+const registered = JSON.parse(execFileSync(process.execPath, [MREG, 'register', 'm', big, '--version', '1.0.0', '--store', pushStore, '--json'], { env }));
+const blobSha = registered.artifacts[0].sha256;
+const pulled = join(work, 'pulled.bin');
+const pullDir = join(work, 'pull-project');
+const remoteSamples = { put: [], upload: [], push: [], get: [], getSync: [], pull: [] };
+let peakRemote = 0;
+const takeRemote = (name, r) => {
+  remoteSamples[name].push(r.seconds);
+  if (name === 'push' || name === 'pull') peakRemote = Math.max(peakRemote, r.rss ?? 0);
+};
+const REMOTE_ROUNDS = Math.min(ROUNDS, 3);
+for (let round = 0; round < REMOTE_ROUNDS; round++) {
+  const prefix = `r${round}`;
+  const key = `${prefix}/objects/${blobSha.slice(0, 2)}/${blobSha}`;
+  takeRemote('put', sdk('put', 'put/model.bin', big));
+  settle(join(s3dir, 'bench', 'put'));
+  takeRemote('upload', sdk('upload', 'upload/model.bin', big));
+  settle(join(s3dir, 'bench', 'upload'));
+  execFileSync(process.execPath, [MREG, 'remote', 'add', prefix, `s3://bench/${prefix}`, '--endpoint', endpoint, '--store', pushStore], { env });
+  takeRemote('push', mreg(['push', prefix, '--store', pushStore], { env: s3env }));
+  execFileSync(process.execPath, [MREG, 'remote', 'rm', prefix, '--store', pushStore], { env });
+  settle(pulled);
+  takeRemote('get', sdk('get', key, pulled));
+  settle(pulled);
+  takeRemote('getSync', time('sh', ['-c', '"$0" "$1" get "$2" bench "$3" "$4" && sync "$4"', process.execPath, BASELINE, endpoint, key, pulled], { env: s3env }));
+  settle(pulled, pullDir);
+  mkdirSync(pullDir);
+  execFileSync(process.execPath, [MREG, 'clone', `s3://bench/${prefix}`, '.', '--endpoint', endpoint], { cwd: pullDir, env: { ...env, ...s3env } });
+  takeRemote('pull', mreg(['pull', 'm@1.0.0'], { cwd: pullDir, env: s3env }));
+  settle(pulled, pullDir, join(s3dir, 'bench', prefix));
+}
+s3.kill();
+closeSync(s3log);
+const rm = (name) => ({ seconds: median(remoteSamples[name]) });
+console.log(`\nRemotes: a local S3-compatible server (s3rver), median of ${REMOTE_ROUNDS} rounds`);
+report('SDK PutObject of the file (baseline)', rm('put'));
+report('SDK lib-storage Upload, multipart (baseline)', rm('upload'), rm('put'));
+report('mreg push vs PutObject', rm('push'), rm('put'), 1.2);
+report('mreg push vs lib-storage Upload', rm('push'), rm('upload'), 1.2);
+report('SDK GetObject to a file (baseline)', rm('get'));
+report('SDK GetObject + sync (durable download)', rm('getSync'), rm('get'));
+report('mreg pull (verified, durable) vs GetObject', rm('pull'), rm('get'), 1.2);
+report('mreg pull vs GetObject + sync', rm('pull'), rm('getSync'));
+console.log(`Peak memory of mreg push and pull: ${(peakRemote / 2 ** 20).toFixed(0)} MB`);
 
 // Start-up and listing.
 const node = measure(21, () => time(process.execPath, ['-e', '']));
