@@ -29,6 +29,9 @@ describe.each(FORMATS)('the whole loop for $name', (format) => {
     expect(m1.changes).toStrictEqual([{ id: first.json.id, type: 'minor', summary: 'First fraud model' }]);
     if (format.recorded === 'schema') expect(Object.keys(m1.schema)).toStrictEqual([format.file]);
     else expect(m1.signature.outputs.map((o: { name: string }) => o.name)).toStrictEqual(['logits', 'hn']);
+    const shown = (await cliPasses(p.dir, ['show', 'fraud@0.1.0'])).stdout;
+    expect(shown).toMatch(/^changes:\n {2}minor: First fraud model$/m);
+    if (format.recorded === 'schema') expect(shown).toContain(`interface of ${format.file} (${m1.schema[format.file].format}):`);
 
     // 2. A retrain: same interface, new weights. Patch is enough, and the finding says why.
     await cliPasses(p.dir, ['change', 'add', 'fraud', '--type', 'patch', '-m', 'Retrained on March data']);

@@ -1,9 +1,13 @@
 // Fixtures for the declared-changes tests: per format, a first version of a model, a retrain (same interface,
 // new weights), and a breaking version; and a snapshot of everything a failed command must leave untouched.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from './cli.js';
 import { writeGguf, writeOnnx, writeSafetensors } from './model-fixtures.js';
+
+// Real, safe pickles for the declared-signature format: register scans what it stores.
+const PICKLES = join(ROOT, 'test/fixtures/pickles');
 
 export interface FormatFixture {
   name: string;
@@ -117,17 +121,17 @@ export const FORMATS: FormatFixture[] = [
     name: 'declared signature',
     file: 'model.pkl',
     async v1(dir) {
-      writeFileSync(join(dir, 'model.pkl'), 'pickled weights v1');
+      copyFileSync(join(PICKLES, 'benign_dict_p0.pkl'), join(dir, 'model.pkl'));
       writeFileSync(join(dir, 'meta.yaml'), signatureMeta(['logits', 'hn']));
       return ['--meta', 'meta.yaml'];
     },
     async retrained(dir) {
-      writeFileSync(join(dir, 'model.pkl'), 'pickled weights v2');
+      copyFileSync(join(PICKLES, 'benign_dict_p2.pkl'), join(dir, 'model.pkl'));
       writeFileSync(join(dir, 'meta.yaml'), signatureMeta(['logits', 'hn']));
       return ['--meta', 'meta.yaml'];
     },
     async breaking(dir) {
-      writeFileSync(join(dir, 'model.pkl'), 'pickled weights v3');
+      copyFileSync(join(PICKLES, 'benign_dict_p4.pkl'), join(dir, 'model.pkl'));
       writeFileSync(join(dir, 'meta.yaml'), signatureMeta(['logits']));
       return ['--meta', 'meta.yaml'];
     },

@@ -1,5 +1,6 @@
 // mreg show <ref>
 import { MregError } from '../../core/errors.js';
+import { formatShape } from '../../core/interface/compare.js';
 import { readHistory } from '../../core/lifecycle/history.js';
 import { resolveRef } from '../../core/lifecycle/refs.js';
 import { replay, stagesOf } from '../../core/lifecycle/state.js';
@@ -29,6 +30,13 @@ export function describe(m: Manifest, stages: string[], bold: (s: string) => str
   lines.push('', 'artifacts:', ...table(m.artifacts.map((a) => [`  ${a.path}`, formatBytes(a.size), a.sha256.slice(0, 12)])).split('\n'));
   lines.push(...section('params', m.params), ...section('metrics', m.metrics), ...section('tags', m.tags));
   for (const key of ['data', 'pipeline', 'architecture', 'framework', 'training', 'requirements'] as const) lines.push(...section(key, m[key]));
+  if (m.changes?.length) lines.push('changes:', ...m.changes.map((c) => `  ${c.type}: ${c.summary.split('\n')[0]}`));
+  for (const [path, iface] of Object.entries(m.schema ?? {})) {
+    const tensors = (kind: string, list: { name: string; dtype: string; shape: (number | string)[] }[]) => list.map((t) => `    ${kind} ${t.name}: ${t.dtype} ${formatShape(t.shape)}`);
+    lines.push(`interface of ${path} (${iface.format}):`, ...tensors('in ', iface.inputs), ...tensors('out', iface.outputs));
+    if (iface.weights?.length) lines.push(`    ${iface.weights.length} weight tensors`);
+  }
+  if (m.unsafe_allowed?.length) lines.push('registered with --allow-unsafe:', ...m.unsafe_allowed.map((u) => `  ${u.path}: imports ${u.globals.join(', ') || '(unscannable)'}`));
   return lines.join('\n');
 }
 
