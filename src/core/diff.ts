@@ -1,8 +1,10 @@
 // Comparing two versions: metrics (with the direction that counts as better), params, artifacts,
-// and the data and pipeline they were trained from.
+// the data and pipeline they were trained from, and what changed in their interface.
 import type { Config, MetricDirection } from './config.js';
 import type { Artifact, Json, Manifest } from './manifest/types.js';
 import { canonicalJson } from './manifest/hash.js';
+import { requiredBump, type Finding } from './interface/compare.js';
+import { versionFindings } from './versioning/findings.js';
 
 export interface MetricChange {
   a: Json | null;
@@ -30,6 +32,10 @@ export interface VersionDiff {
   };
   data?: { a: Json | null; b: Json | null };
   pipeline?: { a: Json | null; b: Json | null };
+  /** interface changes from a to b, each with the bump it requires (see declared changes) */
+  findings: Finding[];
+  /** the highest bump the findings require, if any */
+  required: string | null;
 }
 
 const LOWER_IS_BETTER = /(loss|error|err$|^err|mse|rmse|mae|mape|latency|perplexity|ppl|duration|time|cost|size|fpr|fnr)/i;
@@ -88,7 +94,10 @@ export function diffVersions(config: Config, a: Manifest, b: Manifest): VersionD
     params: changedKeys(a.params, b.params),
     tags: changedKeys(a.tags, b.tags),
     artifacts,
+    findings: versionFindings(a, b),
+    required: null,
   };
+  diff.required = requiredBump(diff.findings) ?? null;
   if (!same(a.data, b.data)) diff.data = { a: a.data ?? null, b: b.data ?? null };
   if (!same(a.pipeline, b.pipeline)) diff.pipeline = { a: a.pipeline ?? null, b: b.pipeline ?? null };
   return diff;

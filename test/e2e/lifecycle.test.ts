@@ -3,6 +3,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliFails, cliPasses, runMreg } from '../helpers/cli.js';
+import { writeOnnx } from '../helpers/model-fixtures.js';
 import { newProject, type Project } from '../helpers/store.js';
 
 async function withVersions(versions: string[], config?: string): Promise<Project> {
@@ -231,6 +232,21 @@ describe('diff', () => {
     const human = await cliPasses(p.dir, ['diff', 'fraud@1.0.0', 'fraud@1.1.0']);
     expect(human.stdout).toMatch(/auc\s+0\.8\s+0\.9\s+\+0\.1 \(\+12\.5%\)/);
     expect(human.stdout).toMatch(/\+ extra\.txt/);
+  });
+});
+
+describe('diff of interfaces', () => {
+  it('lists the interface findings between two versions and the bump they require', async () => {
+    const p = await newProject();
+    const input = { name: 'x', dtype: 'float32' as const, shape: ['batch', 32] };
+    await writeOnnx(join(p.dir, 'model.onnx'), { inputs: [input], outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', 2] }, { name: 'hn', dtype: 'float32', shape: ['batch', 64] }] });
+    await cliPasses(p.dir, ['register', 'rnn', 'model.onnx', '--version', '1.0.0']);
+    await writeOnnx(join(p.dir, 'model.onnx'), { inputs: [input], outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', 2] }] });
+    await cliPasses(p.dir, ['register', 'rnn', 'model.onnx', '--version', '2.0.0']);
+    const d = (await cliPasses(p.dir, ['diff', 'rnn@1.0.0', 'rnn@2.0.0', '--json'])).json;
+    expect(d.required).toBe('major');
+    expect(d.findings).toContainEqual(expect.objectContaining({ rule: 'output-removed', bump: 'major', subject: 'hn' }));
+    expect((await cliPasses(p.dir, ['diff', 'rnn@1.0.0', 'rnn@2.0.0'])).stdout).toMatch(/interface changes \(require major\):\n {2}major: output 'hn' was removed \[output-removed\]/);
   });
 });
 

@@ -31,6 +31,7 @@ export async function run(ctx: Context, args: unknown[]): Promise<number> {
   for (const x of changed) lines.push(`  ~ ${x.path} (${formatBytes(x.a.size)} -> ${formatBytes(x.b.size)})`);
   if (diff.data) lines.push('', `data: ${show(diff.data.a)} -> ${show(diff.data.b)}`);
   if (diff.pipeline) lines.push('', `pipeline: ${show(diff.pipeline.a)} -> ${show(diff.pipeline.b)}`);
+  if (diff.findings.length) lines.push('', `interface changes (require ${diff.required}):`, ...diff.findings.map((f) => `  ${f.bump}: ${f.message} [${f.rule}]`));
   ctx.render.result(diff, lines.join('\n'));
   return EXIT_OK;
 }
