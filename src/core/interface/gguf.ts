@@ -59,13 +59,8 @@ const MAX_NAME_BUDGET = 16 * 1024 * 1024;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export async function readGguf(path: string): Promise<ModelInterface> {
-  const reader = await HeaderReader.open(path);
-  try {
-    return await readHeader(reader);
-  } finally {
-    await reader.close();
-  }
+export function readGguf(path: string): Promise<ModelInterface> {
+  return HeaderReader.read(path, readHeader);
 }
 
 async function readHeader(r: HeaderReader): Promise<ModelInterface> {

@@ -20,6 +20,16 @@ export class HeaderReader {
     readonly size: number,
   ) {}
 
+  /** Opens `path`, runs `read` on it and closes it, whatever happens. */
+  static async read<T>(path: string, read: (reader: HeaderReader) => Promise<T>): Promise<T> {
+    const reader = await HeaderReader.open(path);
+    try {
+      return await read(reader);
+    } finally {
+      await reader.close();
+    }
+  }
+
   static async open(path: string): Promise<HeaderReader> {
     // Checked before opening: opening a FIFO or a device named like a model could block forever.
     if (!(await stat(path)).isFile()) {

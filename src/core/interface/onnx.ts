@@ -52,13 +52,8 @@ interface ValueType {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
 
-export async function readOnnx(path: string): Promise<ModelInterface> {
-  const reader = await HeaderReader.open(path);
-  try {
-    return await new OnnxDecoder(reader).model();
-  } finally {
-    await reader.close();
-  }
+export function readOnnx(path: string): Promise<ModelInterface> {
+  return HeaderReader.read(path, (reader) => new OnnxDecoder(reader).model());
 }
 
 class OnnxDecoder {

@@ -17,13 +17,8 @@ const DTYPE_BYTES: Record<string, number> = {
 
 const MAX_RANK = 64;
 
-export async function readSafetensors(path: string): Promise<ModelInterface> {
-  const reader = await HeaderReader.open(path);
-  try {
-    return await readHeader(reader);
-  } finally {
-    await reader.close();
-  }
+export function readSafetensors(path: string): Promise<ModelInterface> {
+  return HeaderReader.read(path, readHeader);
 }
 
 async function readHeader(r: HeaderReader): Promise<ModelInterface> {
