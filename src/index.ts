@@ -24,3 +24,10 @@ export type { DeployAdapter, AdapterExport, AdapterContext, Release, HealthRepor
 export { deploy, rollback, status, type DeployResult, type RollbackResult, type StatusResult } from './core/deploy/runner.js';
 export { bucket, pick, routeFor, type Split, type Routing } from './core/routing/route.js';
 export { promote, demote } from './core/lifecycle/promote.js';
+export { push, type PushRequest, type PushResult } from './core/remote/push.js';
+export { pull, type PullRequest, type PullResult } from './core/remote/pull.js';
+export { clone, type CloneRequest, type CloneResult } from './core/remote/clone.js';
+export { ensureBlobsLocal } from './core/remote/fetch.js';
+export { addRemote, removeRemote, listRemotes } from './core/remote/remotes.js';
+export type { RemoteConfig } from './core/remote/url.js';
+export type { TransferEvent, TransferListener } from './core/remote/backend.js';

@@ -12,7 +12,8 @@ import { expandInputs, type InputFile } from './inputs.js';
 import type { Finding } from './interface/compare.js';
 import { checkName } from './names.js';
 import { manifestChecksum, shortHash, versionDigest } from './manifest/hash.js';
-import type { Artifact, Manifest, Metadata, UnsafeAllowed } from './manifest/types.js';
+import type { Artifact, Kind, Lineage, Manifest, Metadata, UnsafeAllowed } from './manifest/types.js';
+import { checkKind, kindConflict, prepareLineage } from './lineage/declare.js';
 import { scanFile } from './security/scan.js';
 import { manifestToYaml } from './manifest/yaml.js';
 import { gitState, resolveActor } from './provenance.js';
@@ -50,6 +51,8 @@ export interface RegisterRequest {
   /** register artifacts mreg scan finds unsafe anyway (recorded in the manifest) */
   allowUnsafe?: boolean | undefined;
   meta: Metadata;
+  /** what the name holds: model (the default), dataset, features or pipeline */
+  kind?: Kind | undefined;
   actor?: string | undefined;
   now?: () => Date;
   onProgress?: (progress: RegisterProgress) => void;
@@ -68,6 +71,9 @@ export interface RegisterResult {
   changes: PendingChange[];
   /** how the files' interfaces differ from the previous version's */
   findings: Finding[];
+  kind: Kind;
+  /** the references as stored: exact versions */
+  lineage?: Lineage;
 }
 
 export function checkVersion(text: string): string {
@@ -100,6 +106,10 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
   if (req.version !== undefined && req.pre !== undefined) throw new MregError('USAGE', 'give either --version or --pre, not both (--version takes a pre-release: 1.3.0-rc.0)');
   if (req.pre !== undefined) checkPreTag(req.pre);
   const explicit = req.version === undefined ? undefined : checkVersion(req.version);
+  const kind = checkKind(req.kind);
+  // The name's kind and every reference are checked first; the references, resolved to exact versions, are
+  // what is hashed and stored.
+  req = { ...req, meta: await prepareLineage(store, model, kind, req.meta) };
   const files = await expandInputs(req.inputs, req.cwd);
   const { layout } = store;
 
@@ -133,9 +143,9 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     // Nothing declared: only a re-run with nothing new can succeed, so hash without storing anything.
     const artifacts: Artifact[] = [];
     for (const file of files) artifacts.push({ path: file.path, ...(await hashFile(file.source)) });
-    const digest = versionDigest(artifacts, req.meta);
+    const digest = versionDigest(artifacts, req.meta, kind);
     if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
-      return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, changes: [], findings: [] };
+      return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, changes: [], findings: [], kind, ...lineageOf(req.meta) };
     }
     throw new MregError('USAGE', noDeclarationMessage(model, FLAGS));
   }
@@ -161,7 +171,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
       throw new MregError('CHANGED_WHILE_READING', `${file.source}: the file changed while it was being stored; try again once it is complete`);
     }
   }
-  const digest = versionDigest(artifacts, req.meta);
+  const digest = versionDigest(artifacts, req.meta, kind);
   const result = (version: string, unchanged: boolean, changes: PendingChange[] = [], findings: Finding[] = []): RegisterResult => ({
     model,
     version,
@@ -171,6 +181,8 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     bytes_stored: stored,
     changes,
     findings,
+    kind,
+    ...lineageOf(req.meta),
   });
 
   if (explicitExists) {
@@ -192,6 +204,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     const current = await listVersions(layout, model);
     const top = current[current.length - 1];
     const topManifest = top === undefined ? undefined : await readManifest(layout, model, top);
+    if (topManifest && topManifest.kind !== kind) throw kindConflict(model, topManifest.kind, kind);
     // Identical files and metadata are `unchanged` whatever is pending: a re-run consumes nothing.
     if (topManifest && topManifest.digest === digest) return result(top!, true);
 
@@ -224,7 +237,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     const fields: Omit<Manifest, 'checksum'> = {
       format: 1,
       name: model,
-      kind: 'model',
+      kind,
       version,
       hash: shortHash(digest),
       digest,
@@ -254,6 +267,10 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     await removeConsumed(changes.filter((c) => Object.hasOwn(c.models, model)), index).catch(() => undefined);
     return result(version, false, consumed, findings);
   });
+}
+
+function lineageOf(meta: Metadata): { lineage?: Lineage } {
+  return meta.lineage ? { lineage: meta.lineage } : {};
 }
 
 /** An explicit --version declares the step from the version below it: 1.2.0 → 1.2.1 is a patch. */

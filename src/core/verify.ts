@@ -13,6 +13,8 @@ import { blobPath, type Layout } from './store/layout.js';
 import { isAbandonedLock } from './store/lock.js';
 import type { Store } from './store/store.js';
 import { readManifest } from './versions.js';
+import { lineageProblems } from './lineage/check.js';
+import type { Manifest } from './manifest/types.js';
 
 export interface Finding {
   code: string;
@@ -43,6 +45,7 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
   const warnings: Finding[] = [];
   const checked = { manifests: 0, blobs: 0, bytes: 0 };
   const usedBy = new Map<string, string[]>(); // sha256 -> versions using it
+  const manifests: Manifest[] = []; // the valid ones, for the lineage check
   // With a remote configured, a blob not here yet (a clone, a teammate's version) is fetched on demand.
   const remoteOnly: string[] | undefined = Object.keys(store.config.remotes ?? {}).length > 0 ? [] : undefined;
 
@@ -66,6 +69,7 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
       }
       try {
         const manifest = await readManifest(layout, model, version);
+        manifests.push(manifest);
         if (pruned.has(version)) continue; // its blobs were let go on purpose
         for (const a of manifest.artifacts) {
           const users = usedBy.get(a.sha256) ?? [];
@@ -84,6 +88,9 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
       }
     }
   }
+
+  // References to versions this store does not hold, kinds mixed under a name, cycles.
+  problems.push(...lineageProblems(manifests));
 
   if (remoteOnly?.length) {
     const shown = remoteOnly.slice(0, 3).join(', ') + (remoteOnly.length > 3 ? ', ...' : '');

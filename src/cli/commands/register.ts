@@ -2,7 +2,8 @@
 import { readDocumentFile } from '../../core/documents.js';
 import { mergeMetadata, parseAssignments } from '../../core/manifest/metadata.js';
 import { validateMetadata } from '../../core/manifest/validate.js';
-import type { Metadata } from '../../core/manifest/types.js';
+import { withFlagReferences } from '../../core/manifest/lineage.js';
+import type { Kind, Metadata } from '../../core/manifest/types.js';
 import { register, type ChangeType } from '../../core/register.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
@@ -19,6 +20,11 @@ interface Options {
   meta?: string;
   actor?: string;
   allowUnsafe?: boolean;
+  kind?: Kind;
+  parent?: string[];
+  data?: string[];
+  features?: string[];
+  pipeline?: string[];
 }
 
 export async function run(ctx: Context, args: unknown[], opts: Options): Promise<number> {
@@ -32,6 +38,8 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
     tags: parseAssignments(opts.tag ?? [], '--tag'),
     ...(opts.message === undefined ? {} : { message: opts.message }),
   });
+  const lineage = withFlagReferences(meta.lineage, { parents: opts.parent, data: opts.data, features: opts.features, pipeline: opts.pipeline });
+  if (lineage) meta.lineage = lineage;
 
   const progress = await ctx.render.progress(`storing ${model}`);
   const started = Date.now();
@@ -46,6 +54,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
       change: opts.change,
       pre: opts.pre,
       meta,
+      kind: opts.kind,
       actor: opts.actor,
       allowUnsafe: opts.allowUnsafe,
       onProgress: (p) => progress.update(`hashing ${p.file} (${p.fileIndex + 1}/${p.fileCount}): ${throughput(p.bytes, started)}`),
@@ -56,7 +65,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   const total = result.artifacts.reduce((sum, a) => sum + a.size, 0);
   const text = result.unchanged
     ? `unchanged: ${result.model}@${result.version} already holds these files and metadata (hash ${result.hash})`
-    : `registered ${ctx.render.out.bold(`${result.model}@${result.version}`)} (hash ${result.hash}, ${result.artifacts.length} file${result.artifacts.length === 1 ? '' : 's'}, ${formatBytes(total)}; ${formatBytes(result.bytes_stored)} new)`;
+    : `registered ${result.kind === 'model' ? '' : `${result.kind} `}${ctx.render.out.bold(`${result.model}@${result.version}`)} (hash ${result.hash}, ${result.artifacts.length} file${result.artifacts.length === 1 ? '' : 's'}, ${formatBytes(total)}; ${formatBytes(result.bytes_stored)} new)`;
   if (result.changes.length > 0) {
     ctx.render.note(`consumed ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}: ${result.changes.map((c) => `${c.id} (${c.type})`).join(', ')}`);
   }

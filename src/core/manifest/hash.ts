@@ -2,7 +2,7 @@
 // declared metadata. Time, actor, git state, message, consumed changes and the interface read from
 // the files are left out, so the same inputs give the same hash on every run and machine.
 import { createHash } from 'node:crypto';
-import type { Artifact, Json, Manifest, Metadata } from './types.js';
+import type { Artifact, Json, Kind, Manifest, Metadata } from './types.js';
 import { METADATA_SECTIONS } from './types.js';
 
 export function canonicalJson(value: Json): string {
@@ -15,10 +15,10 @@ export function canonicalJson(value: Json): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
 }
 
-export function versionDigest(artifacts: Artifact[], meta: Metadata): string {
+export function versionDigest(artifacts: Artifact[], meta: Metadata, kind: Kind = 'model'): string {
   const sorted = [...artifacts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const identity: Record<string, Json> = {
-    kind: 'model',
+    kind,
     artifacts: sorted.map((a) => [a.path, a.sha256, a.size]),
     params: meta.params,
     metrics: meta.metrics,
@@ -31,6 +31,8 @@ export function versionDigest(artifacts: Artifact[], meta: Metadata): string {
   // A declared signature is a claim about the model, like params: it is part of what the version is.
   // (The interface read from the files, `schema`, is not: the artifact hashes already pin it down.)
   if (meta.signature !== undefined) identity.signature = meta.signature as unknown as Json;
+  // Lineage is declared too: the same files made from other data are another version.
+  if (meta.lineage !== undefined) identity.lineage = meta.lineage as unknown as Json;
   return `sha256:${createHash('sha256').update('mreg-version-1\n').update(canonicalJson(identity)).digest('hex')}`;
 }
 

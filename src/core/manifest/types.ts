@@ -26,6 +26,7 @@ export interface Metadata {
   training?: JsonMap; // duration_s, started_at, finished_at, compute, cost
   requirements?: JsonMap; // deployment environment requirements
   signature?: DeclaredSignature; // the interface, declared for formats mreg cannot read (pickle, SavedModel, ...)
+  lineage?: Lineage; // exact references to what this version was made from (see Lineage)
 }
 
 /** A `signature:` block of a --meta file, normalised (dtype aliases resolved, -1 dimensions as '?'). */
@@ -50,7 +51,7 @@ export interface GitState {
 export interface Manifest extends Metadata {
   format: 1;
   name: string;
-  kind: 'model';
+  kind: Kind;
   version: string;
   hash: string; // first 12 hex digits of digest, for people
   digest: string; // sha256:<64 hex> over the canonical artifacts and declared metadata
@@ -78,3 +79,31 @@ export interface UnsafeAllowed {
 }
 
 export const METADATA_SECTIONS = ['data', 'pipeline', 'architecture', 'framework', 'training', 'requirements'] as const;
+
+/** What a name holds; a name holds one kind for all its versions. */
+export const KINDS = ['model', 'dataset', 'features', 'pipeline'] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** A registered version, by exact version (a range or stage given at register time is resolved first). */
+export interface RegisteredRef {
+  name: string;
+  version: string;
+}
+
+/** Something mreg does not hold: a URI, optionally pinned to the sha256 of its content. */
+export interface ExternalRef {
+  uri: string;
+  sha256?: string;
+}
+
+export type LineageRef = RegisteredRef | ExternalRef;
+
+/** The relations a version records, as keys of its `lineage:` section. */
+export const RELATIONS = ['parents', 'data', 'features', 'pipeline'] as const;
+export type Relation = (typeof RELATIONS)[number];
+
+/**
+ * Exact, resolvable references to what a version was made from. Unlike the free descriptive `data:` and
+ * `pipeline:` sections, each entry names a registered version or an external node, so the graph can be walked.
+ */
+export type Lineage = { [R in Relation]?: LineageRef[] };

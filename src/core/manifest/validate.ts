@@ -8,6 +8,8 @@ import { nameProblem } from '../names.js';
 import { CHANGE_ID_PATTERN, MAX_SUMMARY_LENGTH } from '../versioning/change-file.js';
 import { isChangeType } from '../versioning/bump.js';
 import { manifestChecksum, shortHash, versionDigest } from './hash.js';
+import { declaredLineage, storedLineage } from './lineage.js';
+import { KINDS, type Kind } from './types.js';
 import type { Artifact, ConsumedChange, DeclaredSignature, GitState, Json, JsonMap, Manifest, Metadata, Scalar, UnsafeAllowed } from './types.js';
 
 const MAX_DEPTH = 32;
@@ -97,7 +99,7 @@ function defineKey<T>(target: Record<string, T>, key: string, value: T): void {
 
 const DATA_KEYS = ['name', 'version', 'hash', 'uri', 'description'] as const;
 const TRAINING_KEYS = ['duration_s', 'started_at', 'finished_at', 'compute', 'cost'] as const;
-export const META_KEYS = ['message', 'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements', 'signature'] as const;
+export const META_KEYS = ['message', 'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements', 'signature', 'lineage'] as const;
 
 function reference(c: Checker, value: unknown, path: string): JsonMap {
   const map = c.map(value, path);
@@ -224,7 +226,9 @@ export function validateMetadata(raw: unknown, label: string): Metadata {
   if (raw === null || raw === undefined) return { params: {}, metrics: {}, tags: {} };
   const map = c.map(raw, '');
   c.keys(map, '', META_KEYS);
-  return metadataFields(c, map);
+  const meta = metadataFields(c, map);
+  if (map.lineage !== undefined) meta.lineage = declaredLineage(c, map.lineage);
+  return meta;
 }
 
 /** Returns why `path` is not a safe relative artifact path, or undefined. */
@@ -260,7 +264,8 @@ export function validateManifest(raw: unknown, label: string, expected?: { name:
   if (map.format !== 1) c.fail('format', 'expected 1 (written by a newer mreg?)');
   const name = c.string(map.name, 'name', 200);
   if (nameProblem(name)) c.fail('name', `invalid model name: it ${nameProblem(name)}`);
-  if (map.kind !== 'model') c.fail('kind', "expected 'model'");
+  if (!KINDS.includes(map.kind as Kind)) c.fail('kind', `expected one of: ${KINDS.join(', ')}`);
+  const kind = map.kind as Kind;
   const version = c.string(map.version, 'version', 256);
   if (valid(version) !== version) c.fail('version', 'not a valid semantic version');
   if (expected && (expected.name !== name || expected.version !== version)) {
@@ -301,16 +306,17 @@ export function validateManifest(raw: unknown, label: string, expected?: { name:
     if (g.branch !== undefined) git = { ...git, branch: c.string(g.branch, 'git.branch', 1000) };
   }
   const meta = metadataFields(c, map);
+  if (map.lineage !== undefined) meta.lineage = storedLineage(c, map.lineage);
   const consumed = map.changes === undefined ? undefined : changes(c, map.changes);
   const interfaces = map.schema === undefined ? undefined : schema(c, map.schema, artifacts);
   const unsafeAllowed = map.unsafe_allowed === undefined ? undefined : unsafeList(c, map.unsafe_allowed);
-  const recomputed = versionDigest(artifacts, meta);
+  const recomputed = versionDigest(artifacts, meta, kind);
   if (recomputed !== digest) c.fail('digest', `does not match the manifest's content (${recomputed}): the manifest was edited`);
   if (hash !== shortHash(digest)) c.fail('hash', 'does not match digest');
   const manifest: Manifest = {
     format: 1,
     name,
-    kind: 'model',
+    kind,
     version,
     hash,
     digest,

@@ -4,7 +4,7 @@ import type { Manifest } from './types.js';
 
 const ORDER: (keyof Manifest)[] = [
   'format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'message', 'changes', 'git', 'artifacts',
-  'params', 'metrics', 'tags', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements',
+  'params', 'metrics', 'tags', 'lineage', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements',
   'signature', 'schema', 'unsafe_allowed', 'checksum',
 ];
 
@@ -20,6 +20,15 @@ export function manifestToYaml(manifest: Manifest): string {
     visit(node, {
       Map(_, map) {
         if (map.has('name') && map.has('dtype') && map.has('shape')) map.flow = true;
+      },
+    });
+  }
+  // One line per reference ({name: transactions, version: 2.1.0}), for the same reason.
+  const lineage = doc.get('lineage', true) as Node | undefined;
+  if (lineage) {
+    visit(lineage, {
+      Map(_, map) {
+        if (map.has('version') || map.has('uri')) map.flow = true;
       },
     });
   }

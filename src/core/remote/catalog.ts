@@ -73,3 +73,12 @@ export function versionConflict(model: string, version: string, local: string, r
     },
   );
 }
+
+/** One error for every conflicting version found (the plan checks them all before writing anything). */
+export function conflictsError(conflicts: MregError[]): MregError {
+  const first = conflicts[0]!;
+  return new MregError('CONFLICT', conflicts.map((c) => c.message).join('; '), {
+    ...(first.hint ? { hint: first.hint } : {}),
+    data: { conflicts: conflicts.map((c) => c.data) },
+  });
+}

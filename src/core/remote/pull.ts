@@ -4,14 +4,16 @@
 // merged by id under the model's lock, blobs verified while they stream, before they enter the store.
 import compare from 'semver/functions/compare.js';
 import { MregError } from '../errors.js';
+import { readHistory } from '../lifecycle/history.js';
 import { resolveRef, splitRef } from '../lifecycle/refs.js';
+import { prunedVersions } from '../retention/pruned.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeCreateOnly } from '../store/atomic.js';
 import { manifestPath } from '../store/layout.js';
 import type { Store } from '../store/store.js';
 import { listVersions, readManifest } from '../versions.js';
 import type { RemoteBackend, TransferListener } from './backend.js';
-import { checkMarker, readRemoteManifest, remoteModels, remoteVersions, versionConflict, type RemoteManifest } from './catalog.js';
+import { checkMarker, conflictsError, readRemoteManifest, remoteModels, remoteVersions, versionConflict, type RemoteManifest } from './catalog.js';
 import { mapLimit } from './concurrency.js';
 import { mergeIntoLocal, readRemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
@@ -76,17 +78,14 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
       }
     }
   }
-  if (conflicts.length > 0) {
-    const first = conflicts[0]!;
-    throw new MregError('CONFLICT', conflicts.map((c) => c.message).join('; '), { ...(first.hint ? { hint: first.hint } : {}), data: { conflicts: conflicts.map((c) => c.data) } });
-  }
+  if (conflicts.length > 0) throw conflictsError(conflicts);
 
   // Apply: manifests (create-only), then history (whose events speak of those versions), then blobs.
   for (const { manifest, text } of fresh) {
     const created = await writeCreateOnly(layout, manifestPath(layout, manifest.name, manifest.version), text);
     if (!created) {
       const mine = await readManifest(layout, manifest.name, manifest.version); // registered here meanwhile
-      if (mine.digest !== manifest.digest) throw versionConflict(manifest.name, manifest.version, mine.digest, manifest.digest, backend.label);
+      if (mine.digest !== manifest.digest) throw conflictsError([versionConflict(manifest.name, manifest.version, mine.digest, manifest.digest, backend.label)]);
     }
     result.versions.push({ model: manifest.name, version: manifest.version, hash: manifest.hash, new: created });
   }
@@ -106,7 +105,12 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
       wanted.push(await readManifest(layout, model, version));
     }
   }
-  const jobs = uniqueJobs(wanted.flatMap((m) => m.artifacts.map((a) => ({ sha256: a.sha256, size: a.size, label: `${m.name}@${m.version}:${a.path}` }))));
+  // Pruned versions (by the merged history) have no blobs anywhere to fetch.
+  const pruned = new Map<string, Map<string, unknown>>();
+  for (const m of wanted) if (!pruned.has(m.name)) pruned.set(m.name, prunedVersions((await readHistory(layout, m.name)).events));
+  const jobs = uniqueJobs(
+    wanted.filter((m) => !pruned.get(m.name)!.has(m.version)).flatMap((m) => m.artifacts.map((a) => ({ sha256: a.sha256, size: a.size, label: `${m.name}@${m.version}:${a.path}` }))),
+  );
   const here = await mapLimit(jobs, 16, (job) => localHasBlob(layout, job));
   const needed = jobs.filter((_, i) => !here[i]);
   const downloaded = await downloadBlobs(layout, backend, needed, req.onTransfer);

@@ -9,13 +9,14 @@ import { MregError } from '../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { resolveRef } from '../lifecycle/refs.js';
 import { readModelManifests } from '../manifest-cache.js';
+import { prunedVersions } from '../retention/pruned.js';
 import type { Manifest } from '../manifest/types.js';
 import { validateManifest } from '../manifest/validate.js';
 import { manifestPath, type Layout } from '../store/layout.js';
 import type { Store } from '../store/store.js';
 import { listModels, readManifest } from '../versions.js';
 import { manifestKey, type RemoteBackend, type TransferListener } from './backend.js';
-import { checkMarker, readRemoteManifest, remoteVersions, versionConflict } from './catalog.js';
+import { checkMarker, conflictsError, readRemoteManifest, remoteVersions, versionConflict } from './catalog.js';
 import { mapLimit } from './concurrency.js';
 import { eventVersions, pushBatch, readRemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
@@ -100,15 +101,13 @@ async function pushTo(
     }
     missing.push(...manifests.filter((m) => !versions.has(m.version)));
   }
-  if (conflicts.length > 0) {
-    const first = conflicts[0]!;
-    throw new MregError('CONFLICT', conflicts.length === 1 ? first.message : `${conflicts.map((c) => c.message).join('; ')}`, {
-      ...(first.hint ? { hint: first.hint } : {}),
-      data: { conflicts: conflicts.map((c) => c.data) },
-    });
-  }
+  if (conflicts.length > 0) throw conflictsError(conflicts);
 
-  const jobs = uniqueJobs(missing.flatMap((m) => m.artifacts.map((a) => ({ sha256: a.sha256, size: a.size, label: `${m.name}@${m.version}:${a.path}` }))));
+  // A pruned version's blobs were let go on purpose: its manifest (and its prune event) travel alone.
+  const pruned = new Map<string, Map<string, unknown>>();
+  for (const model of selected.keys()) pruned.set(model, prunedVersions((await readHistory(layout, model)).events));
+  const withBlobs = missing.filter((m) => !pruned.get(m.name)!.has(m.version));
+  const jobs = uniqueJobs(withBlobs.flatMap((m) => m.artifacts.map((a) => ({ sha256: a.sha256, size: a.size, label: `${m.name}@${m.version}:${a.path}` }))));
   const present = await mapLimit(jobs, 16, (job) => backend.hasBlob(job));
   const needed = jobs.filter((_, i) => !present[i]);
   // Every blob the remote lacks must be here, checked before the first byte goes out.
@@ -132,7 +131,7 @@ async function pushTo(
     if (created === 'exists') {
       // Someone pushed this version since the plan was made: the same content is fine, other content is a conflict.
       const theirs = await readRemoteManifest(backend, m.name, m.version);
-      if (theirs && theirs.manifest.digest !== m.digest) throw versionConflict(m.name, m.version, m.digest, theirs.manifest.digest, backend.label);
+      if (theirs && theirs.manifest.digest !== m.digest) throw conflictsError([versionConflict(m.name, m.version, m.digest, theirs.manifest.digest, backend.label)]);
     }
     onRemote.get(m.name)!.add(m.version);
     versions.push({ model: m.name, version: m.version, hash: m.hash, pushed: created === 'created' });
