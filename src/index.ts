@@ -31,3 +31,7 @@ export { ensureBlobsLocal } from './core/remote/fetch.js';
 export { addRemote, removeRemote, listRemotes } from './core/remote/remotes.js';
 export type { RemoteConfig } from './core/remote/url.js';
 export type { TransferEvent, TransferListener } from './core/remote/backend.js';
+export { lineage, impact, type LineageResult, type LineageNode, type ImpactResult, type AffectedVersion, type LineageSource } from './core/lineage/query.js';
+export { toDot, toMermaid } from './core/lineage/diagram.js';
+export { openLazyStore, type LazyStore } from './core/store/store.js';
+export { KINDS, RELATIONS, type Kind, type Lineage, type LineageRef, type Relation } from './core/manifest/types.js';

@@ -38,7 +38,7 @@ export async function transferDisplay(render: Renderer, initial: string): Promis
       active.set(e.sha256, entry);
       const elapsed = Math.max(Date.now() - entry.started, 1);
       const rate = Math.round((entry.bytes / elapsed) * 1000);
-      const eta = rate > 0 ? ` ETA ${seconds(((e.size - entry.bytes) / rate) * 1000)}` : '';
+      const eta = rate > 0 ? `, ETA ${seconds(((e.size - entry.bytes) / rate) * 1000)}` : '';
       const more = active.size > 1 ? ` (+${active.size - 1} more)` : '';
       spinner.update(`${verb(e, false)} ${e.label}: ${formatBytes(entry.bytes)} / ${formatBytes(e.size)}, ${formatBytes(rate)}/s${eta}${more}`);
     },

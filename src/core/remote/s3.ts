@@ -28,6 +28,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const MIN_PART = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
 const MAX_LISTING = 200_000;
+/** Manifests and history batches are far smaller; a read-back larger than this is someone else's object. */
+const MAX_READ_BACK = 64 * 1024 * 1024;
 /** Recorded with every blob, so a HEAD can tell a complete mreg upload from a stray object. */
 const SHA_META = 'mreg-sha256';
 
@@ -302,19 +304,29 @@ export class S3Remote implements RemoteBackend {
    */
   async createOnly(key: string, text: string): Promise<CreateResult> {
     const full = this.key(key);
-    const before = await this.getText(key, Math.max(text.length * 2, 1 << 20));
-    if (before !== undefined) return 'exists';
+    if (await this.exists(key)) return 'exists';
     try {
       await withRetry(async (attempt) => {
-        if (attempt > 1 && (await this.getText(key, Math.max(text.length * 2, 1 << 20))) !== undefined) return; // a lost reply: judged below
+        if (attempt > 1 && (await this.exists(key))) return; // the reply to a write was lost: judged below
         await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: full, Body: text, IfNoneMatch: '*', ContentType: 'text/plain; charset=utf-8' }));
       });
     } catch (err) {
       if (statusOf(err) === 412 || (err as { name?: string })?.name === 'PreconditionFailed') return 'exists';
       throw this.fail(err, `writing ${key}`);
     }
-    const after = await this.getText(key, Math.max(text.length * 2, 1 << 20));
+    // Read back: on a server that ignores If-None-Match, another writer's bytes may be there now.
+    const after = await this.getText(key, MAX_READ_BACK);
     return after === text ? 'created' : 'exists';
+  }
+
+  private async exists(key: string): Promise<boolean> {
+    try {
+      await withRetry(() => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) })));
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw this.fail(err, `checking ${key}`);
+    }
   }
 
   close(): void {
