@@ -25,6 +25,7 @@ export async function verifyStaged(storeRoot: string, cwd: string): Promise<Veri
   const top = await repoTopLevel(cwd);
   const rel = relative(top, storeRoot).split(sep).join('/');
   const problems: Finding[] = [];
+  const warnings: Finding[] = [];
   const checked = { manifests: 0, blobs: 0, bytes: 0 };
   if (rel.startsWith('..')) return { ok: true, problems, warnings: [{ code: 'OUTSIDE_REPO', message: 'the store is not inside this repository; nothing to check' }], checked };
   const hasHead = await git(top, ['rev-parse', '--verify', '-q', 'HEAD']).then(
@@ -77,6 +78,9 @@ export async function verifyStaged(storeRoot: string, cwd: string): Promise<Veri
     const { parseYamlText } = await import('./documents.js');
     const { validateManifest } = await import('./manifest/validate.js');
     const layout = layoutOf(storeRoot);
+    // Pulled manifests may precede their blobs when a remote holds them (they are fetched on demand).
+    const { readConfig } = await import('./config.js');
+    const hasRemote = Object.keys((await readConfig(layout.config).catch(() => undefined))?.remotes ?? {}).length > 0;
     for (const { path, model, version } of manifests) {
       checked.manifests++;
       const content = blobs.get(`:${path}`);
@@ -85,7 +89,8 @@ export async function verifyStaged(storeRoot: string, cwd: string): Promise<Veri
         const manifest = validateManifest(parseYamlText(content.toString('utf8'), path, 'CORRUPT_MANIFEST'), path, { name: model, version });
         for (const a of manifest.artifacts) {
           const st = await lstat(blobPath(layout, a.sha256)).catch(() => undefined);
-          if (!st?.isFile() || st.size !== a.size) {
+          if (!st && hasRemote) warnings.push({ code: 'BLOB_NOT_LOCAL', message: `${path}: ${a.path}: blob ${a.sha256} is not in the local store (a remote is configured)` });
+          else if (!st?.isFile() || st.size !== a.size) {
             problems.push({ code: 'BLOB_MISSING', message: `${path}: ${a.path}: blob ${a.sha256} is ${st ? 'damaged' : 'missing'} in the store` });
           }
         }
@@ -95,5 +100,5 @@ export async function verifyStaged(storeRoot: string, cwd: string): Promise<Veri
       }
     }
   }
-  return { ok: problems.length === 0, problems, warnings: [], checked };
+  return { ok: problems.length === 0, problems, warnings, checked };
 }

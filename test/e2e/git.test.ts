@@ -118,6 +118,20 @@ describe('pre-commit hook', () => {
   });
 });
 
+describe('pre-commit hook with a remote', () => {
+  it('lets a pulled manifest whose blob is still only on the remote through, with a warning', async () => {
+    const p = await repo();
+    await cliPasses(p.dir, ['remote', 'add', 'origin', join(p.dir, 'shared-remote'), '--default']);
+    p.file('model.bin', 'v1');
+    const sha = (await cliPasses(p.dir, ['register', 'fraud', 'model.bin', '--version', '1.0.0', '--json'])).json.artifacts[0].sha256;
+    rmSync(join(p.store, 'objects', sha.slice(0, 2), sha));
+    p.git.run('add', '-A');
+    const staged = await cliPasses(p.dir, ['verify', '--staged', '--json']);
+    expect(staged.json.ok).toBe(true);
+    expect(staged.json.warnings).toStrictEqual([expect.objectContaining({ code: 'BLOB_NOT_LOCAL' })]);
+  });
+});
+
 describe('histories merged from two branches', () => {
   it('merge cleanly, and verify reports two versions in an exclusive stage with both events', async () => {
     const p = await repo();
