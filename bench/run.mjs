@@ -232,6 +232,10 @@ git('add', '-A');
 const hook = measure(11, () => mreg(['verify', '--staged'], { cwd: many }));
 report('mreg verify --staged (pre-commit hook) vs mreg --version', hook, version, 2);
 
+// Lineage and impact on a store of 10,000 versions: bench/lineage.mjs (which also runs alone, for development).
+const { benchLineage } = await import('./lineage.mjs');
+await benchLineage({ version });
+
 const peak = peakStore;
 console.log(`\nPeak memory of mreg while storing, re-storing and exporting the file: ${(peak / 2 ** 20).toFixed(0)} MB (target < 100 MB: ${peak < 100 * 2 ** 20 ? 'met' : 'MISSED'})`);
 rmSync(work, { recursive: true, force: true });

@@ -234,15 +234,15 @@ describe('reading back', () => {
       await cliPasses(p.dir, ['register', model!, 'm.bin', '--version', v!, '-m', `msg ${v}`]);
     }
     expect((await cliPasses(p.dir, ['ls', '--json'])).json).toStrictEqual([
-      { model: 'a', version: '0.2.0', versions: 2, stages: [], by_stage: {} },
-      { model: 'b', version: '1.0.0', versions: 1, stages: [], by_stage: {} },
+      { model: 'a', kind: 'model', version: '0.2.0', versions: 2, stages: [], by_stage: {} },
+      { model: 'b', kind: 'model', version: '1.0.0', versions: 1, stages: [], by_stage: {} },
     ]);
     const one = (await cliPasses(p.dir, ['ls', 'a', '--json'])).json;
     expect(one.map((r: { version: string }) => r.version)).toStrictEqual(['0.1.0', '0.2.0']);
     expect(one[0]).toMatchObject({ model: 'a', message: 'msg 0.1.0' });
     const human = (await cliPasses(p.dir, ['ls'])).stdout.split('\n');
-    expect(human[0]).toMatch(/^MODEL\s+LATEST\s+VERSIONS\s+STAGES$/);
-    expect(human[1]).toMatch(/^a\s+0\.2\.0\s+2 versions\s*$/);
+    expect(human[0]).toMatch(/^MODEL\s+LATEST\s+VERSIONS\s+STAGES\s+KIND$/);
+    expect(human[1]).toMatch(/^a\s+0\.2\.0\s+2 versions\s+model$/);
     await cliFails(p.dir, ['ls', 'zzz'], 1, /model zzz has no versions/);
   });
 

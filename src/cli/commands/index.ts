@@ -34,7 +34,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'register',
     args: '<model> <paths...>',
-    summary: 'store files, directories or globs as a new version of a model',
+    summary: 'store files, directories or globs as a new version of a model (or of a data set, feature set or pipeline: --kind)',
     options: [
       { flags: '--version <semver>', description: 'the version to register (any valid semver not yet registered)' },
       { flags: '--change <type>', description: 'bump the highest version: major, minor or patch (the highest of this and the pending change files wins)', choices: ['major', 'minor', 'patch'] },
@@ -198,6 +198,27 @@ export const COMMANDS: CommandSpec[] = [
     options: [],
     examples: ['mreg diff fraud@production fraud@staging', 'mreg diff fraud@1.2.0 fraud@1.3.0 --json'],
     load: () => import('./diff.js'),
+  },
+  {
+    name: 'lineage',
+    args: '<ref>',
+    summary: 'what a version was made from (upstream) and what was made from it (downstream): a tree, JSON, dot or mermaid',
+    options: [
+      { flags: '--up', description: 'only upstream: parents, data, features and pipelines, transitively' },
+      { flags: '--down', description: 'only downstream: every version made from it, transitively' },
+      { flags: '--depth <n>', description: 'follow at most n references in each direction' },
+      { flags: '--format <format>', description: 'text (an indented tree, the default), json, dot (Graphviz) or mermaid (renders in GitHub Markdown)', choices: ['text', 'json', 'dot', 'mermaid'] },
+    ],
+    examples: ['mreg lineage fraud@1.3.0', 'mreg lineage fraud@production --up --depth 2', 'mreg lineage transactions@2.1.0 --down --format mermaid >> LINEAGE.md', 'mreg lineage fraud --format dot | dot -Tsvg > lineage.svg', "mreg lineage 's3://raw/tx-2026-03' --json"],
+    load: () => import('./lineage.js'),
+  },
+  {
+    name: 'impact',
+    args: '<component>',
+    summary: 'every version made from a component (name@version, name@<range>: every match, or a URI), with the path and stages',
+    options: [{ flags: '--fail-on-stage <stage>', description: 'exit 1 when an affected version is in this stage (a CI gate)' }],
+    examples: ['mreg impact transactions@2.1.0', "mreg impact 'transactions@^2' --fail-on-stage production", 'mreg impact s3://raw/tx-2026-03 --json'],
+    load: () => import('./impact.js'),
   },
   {
     name: 'deploy',

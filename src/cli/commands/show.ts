@@ -5,6 +5,7 @@ import { readHistory } from '../../core/lifecycle/history.js';
 import { resolveRef } from '../../core/lifecycle/refs.js';
 import { replay, stagesOf } from '../../core/lifecycle/state.js';
 import { prunedVersions } from '../../core/retention/pruned.js';
+import { lineageEntries, RELATION_LABELS } from '../../core/manifest/lineage.js';
 import type { Json, Manifest } from '../../core/manifest/types.js';
 import { readManifest } from '../../core/versions.js';
 import { openContextStore, type Context } from '../context.js';
@@ -22,13 +23,16 @@ function section(title: string, map: Record<string, Json> | undefined): string[]
 
 export function describe(m: Manifest, stages: string[], bold: (s: string) => string): string {
   const lines = [
-    `${bold(`${m.name}@${m.version}`)}  hash ${m.hash}${stages.length ? `  [${stages.join(', ')}]` : ''}`,
+    `${bold(`${m.name}@${m.version}`)}${m.kind === 'model' ? '' : `  ${m.kind}`}  hash ${m.hash}${stages.length ? `  [${stages.join(', ')}]` : ''}`,
     `created ${m.created_at} by ${m.actor}`,
   ];
   if (m.git) lines.push(`git ${m.git.commit.slice(0, 12)}${m.git.branch ? ` (${m.git.branch})` : ''}${m.git.dirty ? ' with uncommitted changes' : ''}`);
   if (m.message) lines.push('', `  ${m.message}`);
   lines.push('', 'artifacts:', ...table(m.artifacts.map((a) => [`  ${a.path}`, formatBytes(a.size), a.sha256.slice(0, 12)])).split('\n'));
   lines.push(...section('params', m.params), ...section('metrics', m.metrics), ...section('tags', m.tags));
+  // The version's direct references (mreg lineage walks them further).
+  const refs = lineageEntries(m.lineage);
+  if (refs.length > 0) lines.push('lineage:', ...table(refs.map((r) => [`  ${RELATION_LABELS[r.relation]}`, r.id])).split('\n'));
   for (const key of ['data', 'pipeline', 'architecture', 'framework', 'training', 'requirements'] as const) lines.push(...section(key, m[key]));
   if (m.changes?.length) lines.push('changes:', ...m.changes.map((c) => `  ${c.type}: ${c.summary.split('\n')[0]}`));
   for (const [path, iface] of Object.entries(m.schema ?? {})) {

@@ -43,12 +43,28 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-export async function openStore(options: LocateOptions): Promise<Store> {
+async function findLayout(options: LocateOptions): Promise<Layout> {
   const root = await locateStoreRoot(options);
   if (!root || !(await isDir(root))) {
     throw new MregError('NO_STORE', options.store ? `no .modelreg store at ${resolve(options.cwd, options.store)} (run mreg init)` : 'no .modelreg store found (run mreg init)');
   }
-  const layout = layoutOf(root);
+  return layoutOf(root);
+}
+
+/** A store whose config is read on first use, for read paths that seldom need it (the YAML parser costs start-up time). */
+export interface LazyStore {
+  layout: Layout;
+  config(): Promise<Config>;
+}
+
+export async function openLazyStore(options: LocateOptions): Promise<LazyStore> {
+  const layout = await findLayout(options);
+  let config: Promise<Config> | undefined;
+  return { layout, config: () => (config ??= import('../config.js').then(({ readConfig }) => readConfig(layout.config))) };
+}
+
+export async function openStore(options: LocateOptions): Promise<Store> {
+  const layout = await findLayout(options);
   // Loaded here rather than at the top: finding a store (the pre-commit hook) needs no YAML parser.
   const { readConfig } = await import('../config.js');
   const config = await readConfig(layout.config);
