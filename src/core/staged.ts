@@ -79,8 +79,12 @@ export async function verifyStaged(storeRoot: string, cwd: string): Promise<Veri
     const { validateManifest } = await import('./manifest/validate.js');
     const layout = layoutOf(storeRoot);
     // Pulled manifests may precede their blobs when a remote holds them (they are fetched on demand).
-    const { readConfig } = await import('./config.js');
-    const hasRemote = Object.keys((await readConfig(layout.config).catch(() => undefined))?.remotes ?? {}).length > 0;
+    let remote: Promise<boolean> | undefined;
+    const hasRemote = () =>
+      (remote ??= import('./config.js').then(({ readConfig }) => readConfig(layout.config)).then(
+        (config) => Object.keys(config.remotes ?? {}).length > 0,
+        () => false,
+      ));
     for (const { path, model, version } of manifests) {
       checked.manifests++;
       const content = blobs.get(`:${path}`);
@@ -89,7 +93,7 @@ export async function verifyStaged(storeRoot: string, cwd: string): Promise<Veri
         const manifest = validateManifest(parseYamlText(content.toString('utf8'), path, 'CORRUPT_MANIFEST'), path, { name: model, version });
         for (const a of manifest.artifacts) {
           const st = await lstat(blobPath(layout, a.sha256)).catch(() => undefined);
-          if (!st && hasRemote) warnings.push({ code: 'BLOB_NOT_LOCAL', message: `${path}: ${a.path}: blob ${a.sha256} is not in the local store (a remote is configured)` });
+          if (!st && (await hasRemote())) warnings.push({ code: 'BLOB_NOT_LOCAL', message: `${path}: ${a.path}: blob ${a.sha256} is not in the local store (a remote is configured)` });
           else if (!st?.isFile() || st.size !== a.size) {
             problems.push({ code: 'BLOB_MISSING', message: `${path}: ${a.path}: blob ${a.sha256} is ${st ? 'damaged' : 'missing'} in the store` });
           }
