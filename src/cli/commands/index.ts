@@ -194,7 +194,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'diff',
     args: '<refA> <refB>',
-    summary: 'compare two versions: metrics, params, artifacts, data and pipeline',
+    summary: 'compare two versions: metrics, params, artifacts, data, pipeline and interface changes',
     options: [],
     examples: ['mreg diff fraud@production fraud@staging', 'mreg diff fraud@1.2.0 fraud@1.3.0 --json'],
     load: () => import('./diff.js'),
