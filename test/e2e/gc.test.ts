@@ -75,6 +75,21 @@ describe('mreg gc', () => {
     await cliFails(p.dir, ['gc', '--keep-last', '0'], 2, /--keep-last 0: expected a whole number >= 1/);
   });
 
+  it('keeps what a kept version was made from: the training data of a protected model', async () => {
+    const p = await store('  keep_last: 1\n', []);
+    for (const v of ['1.0.0', '2.0.0', '3.0.0']) {
+      p.file('tx.csv', `rows ${v}`);
+      await cliPasses(p.dir, ['register', 'tx', 'tx.csv', '--kind', 'dataset', '--version', v]);
+    }
+    p.file('m.bin', 'weights');
+    await cliPasses(p.dir, ['register', 'fraud', 'm.bin', '--version', '1.0.0', '--data', 'tx@1.0.0']);
+    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'staging']);
+    age(p);
+    const r = (await cliPasses(p.dir, ['gc', '--json'])).json;
+    expect(r.pruned.map((x: { model: string; version: string }) => `${x.model}@${x.version}`)).toStrictEqual(['tx@2.0.0']);
+    await cliPasses(p.dir, ['export', 'tx@1.0.0', 'out']);
+  });
+
   it('leaves young unreferenced blobs and temp files for the grace period, removes old ones', async () => {
     const p = await store('  grace: 1h\n', ['1.0.0']);
     const objects = join(p.store, 'objects');

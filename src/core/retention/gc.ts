@@ -1,5 +1,5 @@
-// Garbage collection: prunes versions outside the retention policy (recorded as history events;
-// manifests stay), then deletes blobs no kept version references and temp files, but only those
+// Garbage collection: prunes versions outside the retention policy and not upstream of a kept
+// version (recorded as history events; manifests stay), then deletes blobs no kept version references and temp files, but only those
 // older than the grace period, so a register running at the same moment is never broken (register
 // freshens every blob it reuses, and checks its blobs again after writing its manifest).
 import { lstat, readdir, unlink } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { MregError } from '../errors.js';
 import { appendEvents, readHistory, type NewEvent } from '../lifecycle/history.js';
 import { replay, stagesOf } from '../lifecycle/state.js';
 import { readModelManifests } from '../manifest-cache.js';
+import { RELATIONS, type Manifest } from '../manifest/types.js';
 import { acquireLock, withLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { listModels } from '../versions.js';
@@ -61,7 +62,9 @@ export async function collectGarbage(store: Store, req: GcRequest): Promise<GcRe
   });
   try {
     const report: GcReport = { dry_run: dryRun, pruned: [], blobs_deleted: 0, bytes_reclaimed: 0, temp_files_removed: 0, blobs_in_grace: 0 };
-    const referenced = new Set<string>();
+    // Decide per model first, then keep whatever a kept version was made from (its lineage), so a
+    // production model's training data is never collected from under it.
+    const plans: { model: string; alive: Manifest[]; keep: Set<string> }[] = [];
     for (const model of await listModels(layout)) {
       const manifests = await readModelManifests(layout, model);
       const { events } = await readHistory(layout, model);
@@ -77,7 +80,27 @@ export async function collectGarbage(store: Store, req: GcRequest): Promise<GcRe
       // The live version of every target, and the one a rollback would return to.
       const targets = new Set(events.filter((e) => e.event === 'deploy' || e.event === 'rollback').map((e) => String(e.target)));
       for (const t of targets) for (const v of replayTarget(events, t).stack.slice(-2)) keep.add(v);
+      plans.push({ model, alive, keep });
+    }
+    const byModel = new Map(plans.map((p) => [p.model, p]));
+    const queue = plans.flatMap((p) => p.alive.filter((m) => p.keep.has(m.version)));
+    while (queue.length > 0) {
+      const m = queue.pop()!;
+      for (const relation of RELATIONS) {
+        for (const ref of m.lineage?.[relation] ?? []) {
+          if (!('name' in ref)) continue;
+          const upstream = byModel.get(ref.name);
+          const found = upstream?.alive.find((x) => x.version === ref.version);
+          if (upstream && found && !upstream.keep.has(found.version)) {
+            upstream.keep.add(found.version);
+            queue.push(found);
+          }
+        }
+      }
+    }
 
+    const referenced = new Set<string>();
+    for (const { model, alive, keep } of plans) {
       const prune = alive.filter((m) => !keep.has(m.version));
       for (const m of prune) report.pruned.push({ model, version: m.version, created_at: m.created_at });
       if (!dryRun && prune.length > 0) {
