@@ -86,13 +86,9 @@ export class Renderer {
     if (!this.interactive) return { update() {}, stop() {} };
     const { default: ora } = await import('ora');
     const spinner = ora({ text: initial, stream: this.streams.stderr as NodeJS.WriteStream, discardStdin: false }).start();
-    let last = 0;
     return {
       update(text) {
-        const now = Date.now();
-        if (now - last < 100) return; // repainting faster than the eye helps nobody
-        last = now;
-        spinner.text = text;
+        spinner.text = text; // painted on ora's own interval, so a fast caller costs nothing
       },
       stop() {
         spinner.stop();
@@ -112,10 +108,10 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${UNITS[unit]}`;
 }
 
-/** Bytes done, and the rate since `startedAt`. */
-export function throughput(bytes: number, startedAt: number): string {
+/** Bytes done (of a total, when known), and the rate since `startedAt`. */
+export function throughput(bytes: number, startedAt: number, total?: number): string {
   const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
-  return `${formatBytes(bytes)} at ${formatBytes(bytes / seconds)}/s`;
+  return `${formatBytes(bytes)}${total === undefined ? '' : ` of ${formatBytes(total)}`} at ${formatBytes(bytes / seconds)}/s`;
 }
 
 export function table(rows: string[][], header?: string[]): string {

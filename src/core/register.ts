@@ -160,7 +160,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
   let stored = 0;
   for (const [index, file] of files.entries()) {
     const onProgress = req.onProgress
-      ? (bytes: number) => req.onProgress!({ file: file.path, fileIndex: index, fileCount: files.length, bytes, total: 0 })
+      ? (bytes: number) => req.onProgress!({ file: file.path, fileIndex: index, fileCount: files.length, bytes, total: seen[index]!.size })
       : undefined;
     // A version that exists may only be confirmed, never replaced: hash without storing anything.
     const blob = explicitExists ? { ...(await hashFile(file.source, onProgress)), written: false } : await ingest(store, file, candidates.get(file.path), onProgress);

@@ -42,7 +42,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   if (lineage) meta.lineage = lineage;
 
   const progress = await ctx.render.progress(`storing ${model}`);
-  const started = Date.now();
+  let [file, started] = [0, Date.now()]; // the rate is per file
   let result;
   try {
     result = await register(store, {
@@ -57,7 +57,14 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
       kind: opts.kind,
       actor: opts.actor,
       allowUnsafe: opts.allowUnsafe,
-      onProgress: (p) => progress.update(`hashing ${p.file} (${p.fileIndex + 1}/${p.fileCount}): ${throughput(p.bytes, started)}`),
+      onProgress: (p) => {
+        if (p.fileIndex !== file) [file, started] = [p.fileIndex, Date.now()];
+        progress.update(
+          p.bytes >= p.total
+            ? `writing ${p.file} to disk (${p.fileIndex + 1}/${p.fileCount})`
+            : `hashing ${p.file} (${p.fileIndex + 1}/${p.fileCount}): ${throughput(p.bytes, started, p.total)}`,
+        );
+      },
     });
   } finally {
     progress.stop();
