@@ -1,6 +1,6 @@
 // Builds the commander program from the command table and runs one command. Never calls
 // process.exit: returns the exit code, so it can run in-process in tests as well.
-import { Command, CommanderError, Option } from 'commander';
+import type { Command } from 'commander';
 import { MregError, toMregError } from '../core/errors.js';
 import { COMMANDS, type CommandSpec } from './commands/index.js';
 import type { Context, GlobalOptions } from './context.js';
@@ -17,7 +17,19 @@ export interface RunOptions extends Streams {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function addCommand(program: Command, spec: CommandSpec, state: { code: number; ctx?: Context }, makeContext: (globals: GlobalOptions) => Promise<Context>): void {
+type Commander = typeof import('commander');
+
+/** The pre-commit hook's exact call: run without loading commander, since it runs on every commit. */
+const HOOK_CALLS = new Set(['verify --staged', 'verify --staged --json', 'verify --json --staged']);
+
+function reportFailure(err: unknown, render: Renderer, env: NodeJS.ProcessEnv, stderr: Streams['stderr']): number {
+  const error = toMregError(err);
+  render.error(error);
+  if (error.code === 'INTERNAL' && env.MREG_DEBUG) stderr.write(`${(err as Error).stack}\n`);
+  return error.code === 'INTERNAL' ? EXIT_FAILED : exitCodeFor(error.code);
+}
+
+function addCommand({ Option }: Commander, program: Command, spec: CommandSpec, state: { code: number; ctx?: Context }, makeContext: (globals: GlobalOptions) => Promise<Context>): void {
   // 'change add' is the subcommand 'add' of a command group 'change', created with its first subcommand.
   const [group, sub] = spec.name.split(' ');
   let parent = program;
@@ -48,6 +60,17 @@ export async function main(run: RunOptions): Promise<number> {
   const fallback = await Renderer.create(run, { json: wantsJson, color: colorFlag, env: run.env });
   const state: { code: number; ctx?: Context } = { code: EXIT_OK };
 
+  if (HOOK_CALLS.has(run.argv.join(' '))) {
+    try {
+      const ctx: Context = { cwd: run.cwd, env: run.env, stdinIsTTY: run.stdinIsTTY, globals: { json: wantsJson, color: true }, render: fallback };
+      return await (await import('./commands/verify.js')).run(ctx, [], { staged: true });
+    } catch (err) {
+      return reportFailure(err, fallback, run.env, run.stderr);
+    }
+  }
+
+  const commander = await import('commander');
+  const { Command, CommanderError } = commander;
   const program = new Command('mreg')
     .description('a model registry with a local, content-addressed file store')
     .option('--json', 'print exactly one JSON document on stdout')
@@ -71,7 +94,7 @@ export async function main(run: RunOptions): Promise<number> {
     globals: { json: Boolean(globals.json), color: globals.color !== false, ...(globals.store ? { store: globals.store } : {}) },
     render: await Renderer.create(run, { json: Boolean(globals.json), color: globals.color !== false, env: run.env }),
   });
-  for (const spec of COMMANDS) addCommand(program, spec, state, makeContext);
+  for (const spec of COMMANDS) addCommand(commander, program, spec, state, makeContext);
 
   const positional = run.argv.filter((a) => a !== '--json' && a !== '--no-color');
   if (positional.length === 1 && (positional[0] === '--version' || positional[0] === '-V')) {
@@ -96,9 +119,6 @@ export async function main(run: RunOptions): Promise<number> {
       render.error(new MregError('USAGE', message, { hint: "see 'mreg --help' or 'mreg <command> --help'" }));
       return EXIT_USAGE;
     }
-    const error = toMregError(err);
-    render.error(error);
-    if (error.code === 'INTERNAL' && run.env.MREG_DEBUG) run.stderr.write(`${(err as Error).stack}\n`);
-    return error.code === 'INTERNAL' ? EXIT_FAILED : exitCodeFor(error.code);
+    return reportFailure(err, render, run.env, run.stderr);
   }
 }

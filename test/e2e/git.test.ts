@@ -105,6 +105,8 @@ describe('pre-commit hook', () => {
     await cliFails(p.dir, ['hook', 'uninstall'], 1, /was not installed by mreg; leaving it alone/);
     const outside = await newProject();
     await cliFails(outside.dir, ['hook', 'install'], 2, /not inside a git work tree/);
+    await cliFails(outside.dir, ['verify', '--staged'], 2, /not inside a git work tree/);
+    expect((await cliFails(outside.dir, ['verify', '--staged', '--json'], 2, /not inside a git work tree/)).json.error.code).toBe('INVALID_INPUT');
   });
 
   it('verify --staged passes a clean commit and reports with --json', async () => {
