@@ -189,17 +189,27 @@ describe('file types', () => {
     const scan = scanBuffer('ggml-model.bin', gguf);
     expect(scan.status).toBe('safe');
     expect(scan.findings[0]?.message).toMatch(/^not a pickle-based format: neither a ZIP archive nor a pickle stream/);
-    expect(scanBuffer('old.pt', Buffer.from('\x80\x02}q\x00', 'latin1')).status).toBe('unsafe'); // truncated
+    // Truncated before importing anything: loading fails before code could run, but it looks damaged.
+    expect(scanBuffer('old.pt', Buffer.from('\x80\x02}q\x00', 'latin1')).status).toBe('warning');
+    // Truncated after importing os.system: unsafe, whatever follows.
+    const evil = fixture('os_system_p2.pkl');
+    expect(scanBuffer('old.pt', evil.subarray(0, evil.length - 3)).status).toBe('unsafe');
+    // Raw weights that happen to start with the PROTO byte are not pickles at all.
+    expect(scanBuffer('weights.bin', Buffer.from([0x80, 0x62, 0x00, 0x01, 0x02])).status).toBe('safe');
   });
 
   it('reads at most five pickles of a legacy torch file, then stops at the storage bytes', () => {
     const legacy = fixture('torch_legacy.pth');
     const scan = scanBuffer('legacy.pt', legacy);
     expect(scan.findings).toEqual([]);
-    // Cut inside the fourth pickle (the object): still a torch file, now broken.
+    // Cut inside the fourth pickle (the object): still a torch file, now broken. Cut before its first
+    // import, loading fails before any code could run (a warning); cut after imports, it is unsafe.
     let offset = 0;
     for (let i = 0; i < 3; i++) offset = disassemblePickle(bytesSource(legacy), { offset }).end as number;
-    expect(scanBuffer('legacy.pt', legacy.subarray(0, offset + 10)).status).toBe('unsafe');
+    const fourth = disassemblePickle(bytesSource(legacy), { offset });
+    expect(fourth.globals.length).toBeGreaterThan(0);
+    expect(scanBuffer('legacy.pt', legacy.subarray(0, offset + 2)).status).toBe('warning');
+    expect(scanBuffer('legacy.pt', legacy.subarray(0, (fourth.end as number) - 1)).status).toBe('unsafe');
   });
 
   it('scans a ZIP saved under a pickle extension as a torch archive', () => {

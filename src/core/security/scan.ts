@@ -6,7 +6,7 @@ import { readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { MregError, toMregError } from '../errors.js';
-import { bytesSource, disassemblePickle, type ByteSource, type PickleDisassembly, type PickleIssue } from './pickle.js';
+import { bytesSource, disassemblePickle, HIGHEST_PROTOCOL, type ByteSource, type PickleDisassembly, type PickleIssue } from './pickle.js';
 import { isEscapingName, openZipMember, readZipDirectory, readZipMemberPrefix, type ZipEntry } from './zip.js';
 
 export type Severity = 'unsafe' | 'warning' | 'info';
@@ -710,14 +710,27 @@ function scanTorchFile(src: ByteSource, report: Report): void {
   if (b.length >= 262 && String.fromCharCode(...b.subarray(257, 262)) === 'ustar') {
     return report.add('warning', '', 'a legacy tar-format torch.save file (before torch 0.4): its pickles were not scanned');
   }
-  if (b[0] !== 0x80) {
-    // torch.load unpickles anything that is not a ZIP, so a protocol-0 pickle here is live. But
-    // weights of other tools share these extensions: if the bytes break the pickle grammar before
-    // importing anything, loading fails before any code could run.
-    const probe = disassemblePickle(src);
-    if (probe.malformed && probe.globals.length === 0 && probe.issues.length === 0) {
-      return report.add('info', '', `not a pickle-based format: neither a ZIP archive nor a pickle stream (${probe.malformed.message})`);
+  // torch.load unpickles anything that is not a ZIP, so a pickle here is live. But raw weights of
+  // other tools share these extensions (and 1 in 256 of them starts with the PROTO byte 0x80). Code
+  // can only run by calling something a GLOBAL, STACK_GLOBAL or EXT put on the stack; a stream that
+  // breaks the pickle grammar before it obtains any such callable fails to load before code could run.
+  // The pickles are followed as torch.load would (a legacy file holds several back to back).
+  let offset = 0;
+  let first: PickleDisassembly | undefined;
+  for (let i = 0; i < SCAN_LIMITS.torchLegacyPickles && offset < src.size; i++) {
+    const probe = disassemblePickle(src, { offset });
+    first ??= probe;
+    const c = probe.counts;
+    const calls = c.REDUCE + c.BUILD + c.INST + c.OBJ + c.NEWOBJ + c.NEWOBJ_EX + c.PERSID;
+    if (probe.globals.length > 0 || (c.EXT > 0 && calls > 0) || probe.issues.some((x) => x.severity === 'unsafe')) break;
+    if (probe.malformed) {
+      // A valid protocol and a few sound opcodes first: most likely a damaged pickle, worth a warning.
+      const damaged = i > 0 || (first.protocol !== null && first.protocol <= HIGHEST_PROTOCOL && probe.malformed.offset > 2);
+      const what = damaged ? 'a pickle stream that breaks before importing anything (damaged, or not a pickle)' : 'not a pickle-based format: neither a ZIP archive nor a pickle stream';
+      return report.add(damaged ? 'warning' : 'info', '', `${what} (${probe.malformed.message})`);
     }
+    if (probe.end === null) break;
+    offset = probe.end;
   }
   scanPickleStream(src, 0, '', 'torch-legacy', report);
 }
