@@ -14,9 +14,10 @@ step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain" >&2; }
 step mreg init
 mreg init
 
-# A "trained model": weights and a config file, plus the metadata a training run knows.
+# A "trained model": weights and a config file, plus the metadata a training run knows. The weights
+# are random bytes after a zero byte (random bytes could, rarely, look like a pickle, which register refuses).
 mkdir -p model
-head -c 1048576 /dev/urandom > model/weights.bin
+{ printf '\0'; head -c 1048575 /dev/urandom; } > model/weights.bin
 echo '{"layers": [64, 32], "activation": "relu"}' > model/config.json
 cat > meta.yaml <<'YAML'
 params: {learning_rate: 0.001, epochs: 20, batch_size: 256}
@@ -35,7 +36,7 @@ step "mreg register fraud model --change minor --meta meta.yaml   # again: nothi
 mreg register fraud model --change minor --meta meta.yaml
 
 # Retrain: new weights and a better metric make a patch release.
-head -c 1048576 /dev/urandom > model/weights.bin
+{ printf '\0'; head -c 1048575 /dev/urandom; } > model/weights.bin
 step mreg register fraud model --change patch --meta meta.yaml --metric auc=0.921 -m "retrained on March data"
 mreg register fraud model --change patch --meta meta.yaml --metric auc=0.921 -m "retrained on March data"
 

@@ -27,13 +27,19 @@ export async function newProject(): Promise<Project> {
   };
 }
 
+/**
+ * Random bytes that start with a zero byte, which no pickle opcode is: register scans `.bin` files as
+ * possible PyTorch pickles, and a few random prefixes in ten thousand would look like dangerous ones.
+ */
 export function randomContent(size: number): Buffer {
-  return randomBytes(size);
+  const bytes = randomBytes(size);
+  if (size > 0) bytes[0] = 0;
+  return bytes;
 }
 
-/** Writes `size` random bytes in 4 MiB pieces (for large files without a large buffer). */
+/** Writes `size` random bytes (starting with a zero byte, as above) in 4 MiB pieces, without a large buffer. */
 export function writeLargeFile(path: string, size: number): void {
-  const piece = randomBytes(Math.min(size, 4 << 20));
+  const piece = randomContent(Math.min(size, 4 << 20));
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, '');
   for (let done = 0; done < size; done += piece.length) {
