@@ -117,6 +117,18 @@ async function record(store: Store, model: string, events: NewEvent[]): Promise<
   return withLock(store.layout, `model-${model}`, () => appendEvents(store.layout, model, events));
 }
 
+/** Runs `fn` holding the target's lock (refused at once if another run holds it), then cleans up. */
+async function onTarget<T>(setup: Setup, model: string, actor: string, req: { env: NodeJS.ProcessEnv; onStep?: (r: StepReport) => void }, fn: (run: Run) => Promise<T>): Promise<T> {
+  const lock = await lockTarget(setup.store, setup.name);
+  const run = new Run(setup, model, actor, req.env, req.onStep);
+  try {
+    return await fn(run);
+  } finally {
+    await run.cleanup();
+    await lock.release();
+  }
+}
+
 async function lockTarget(store: Store, name: string) {
   try {
     return await acquireLock(store.layout, `target-${name}`, { timeoutMs: 0 });
@@ -338,9 +350,7 @@ export async function deploy(store: Store, req: DeployRequest): Promise<DeployRe
     return { ...base, ok: true, live: previous, steps: [], dry_run: true, plan: lines };
   }
 
-  const lock = await lockTarget(store, req.target);
-  const run = new Run(setup, model, actor, req.env, req.onStep);
-  try {
+  return onTarget(setup, model, actor, req, async (run) => {
     const op = newEventId();
     await record(store, model, [{ event: 'deploy', model, version, actor, target: req.target, phase: 'started', op, ...(previous ? { previous } : {}) }]);
     const failure = await run.steps('deploy', setup.playbook.deploy, manifest, previous);
@@ -360,10 +370,7 @@ export async function deploy(store: Store, req: DeployRequest): Promise<DeployRe
     }
     const back = await rollBack(run, await readManifest(store.layout, model, previous), version, `deploy of ${version} failed at ${failure.step}`);
     return { ...base, ok: false, live: back.ok ? previous : null, steps: run.reports, failed_step: failure, rolled_back_to: previous, rollback_ok: back.ok };
-  } finally {
-    await run.cleanup();
-    await lock.release();
-  }
+  });
 }
 
 export interface RollbackResult {
@@ -404,16 +411,11 @@ export async function rollback(store: Store, req: RollbackRequest): Promise<Roll
     await checkBlobs(store, await readManifest(store.layout, model, to));
     return { ok: true, model, target: req.target, from, to, resumed, steps: [], dry_run: true, plan: plan(setup, 'rollback', setup.playbook.rollback, to, from) };
   }
-  const lock = await lockTarget(store, req.target);
-  const run = new Run(setup, model, actor, req.env, req.onStep);
-  try {
+  return onTarget(setup, model, actor, req, async (run) => {
     const { to, from, resumed } = await decide();
     const back = await rollBack(run, await readManifest(store.layout, model, to), from, resumed ? 'finishing an interrupted operation' : `rollback of ${req.target}`);
     return { ok: back.ok, model, target: req.target, from, to, resumed, steps: run.reports, ...(back.failure ? { failed_step: back.failure } : {}) };
-  } finally {
-    await run.cleanup();
-    await lock.release();
-  }
+  });
 }
 
 export interface StatusResult {
