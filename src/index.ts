@@ -1,12 +1,12 @@
 // The public API: what programmatic users and plugins import from 'mreg'. The CLI is a thin layer
 // over exactly these functions; none of them prints or exits.
-export { MregError, type ErrorCode } from './core/errors.js';
-export { openStore, initStore, locateStoreRoot, type Store, type LocateOptions, type InitResult } from './core/store/store.js';
-export { register, bumpVersion, checkVersion, CHANGE_TYPES, type ChangeType, type RegisterRequest, type RegisterResult } from './core/register.js';
-export { listModels, listVersions, latestVersion, readManifest } from './core/versions.js';
+export { MregError, type ErrorCode } from './errors.js';
+export { openStore, initStore, locateStoreRoot, type Store, type LocateOptions, type InitResult } from './core/store.js';
+export { register, bumpVersion, checkVersion, CHANGE_TYPES, type ChangeType, type RegisterRequest, type RegisterResult } from './api/register.js';
+export { listModels, listVersions, latestVersion, readManifest } from './core/manifest/versions.js';
 export { resolveRef, splitRef, type ResolvedRef } from './core/lifecycle/refs.js';
-export { exportVersion, type ExportOptions, type ExportResult } from './core/export.js';
-export { verifyStore, type VerifyReport, type Finding } from './core/verify.js';
+export { exportVersion, type ExportOptions, type ExportResult } from './api/export.js';
+export { verifyStore, type VerifyReport, type Finding } from './core/verify/verify.js';
 export { checkName, nameProblem } from './core/names.js';
 export { versionDigest, manifestChecksum, canonicalJson, shortHash } from './core/manifest/hash.js';
 export { validateManifest, validateMetadata } from './core/manifest/validate.js';
@@ -17,9 +17,9 @@ export { addChange, readChanges, pendingChanges, type Change, type PendingChange
 export { planBump, type BumpPlan, type BumpRequest } from './core/versioning/plan.js';
 export { versionFindings } from './core/versioning/findings.js';
 export { buildChangelog, changelogMarkdown, type ChangelogEntry } from './core/versioning/changelog.js';
-export { readInterface } from './core/interface/read.js';
-export { compareInterfaces, requiredBump, migrationGuide, RULES, type Finding as InterfaceFinding } from './core/interface/compare.js';
-export type { ModelInterface, Tensor, InputTensor } from './core/interface/types.js';
+export { readInterface } from './core/formats/read.js';
+export { compareInterfaces, requiredBump, migrationGuide, RULES, type Finding as InterfaceFinding } from './core/formats/compare.js';
+export type { ModelInterface, Tensor, InputTensor } from './core/formats/types.js';
 export type { DeployAdapter, AdapterExport, AdapterContext, Release, HealthReport } from './core/deploy/adapter.js';
 export { deploy, rollback, status, type DeployResult, type RollbackResult, type StatusResult } from './core/deploy/runner.js';
 export { bucket, pick, routeFor, type Split, type Routing } from './core/routing/route.js';
@@ -29,9 +29,9 @@ export { pull, type PullRequest, type PullResult } from './core/remote/pull.js';
 export { clone, type CloneRequest, type CloneResult } from './core/remote/clone.js';
 export { ensureBlobsLocal } from './core/remote/fetch.js';
 export { addRemote, removeRemote, listRemotes } from './core/remote/remotes.js';
-export type { RemoteConfig } from './core/remote/url.js';
+export type { RemoteConfig } from './core/config/remotes.js';
 export type { TransferEvent, TransferListener } from './core/remote/backend.js';
 export { lineage, impact, type LineageResult, type LineageNode, type ImpactResult, type AffectedVersion, type LineageSource } from './core/lineage/query.js';
 export { toDot, toMermaid } from './core/lineage/diagram.js';
-export { openLazyStore, type LazyStore } from './core/store/store.js';
+export { openLazyStore, type LazyStore } from './core/store.js';
 export { KINDS, RELATIONS, type Kind, type Lineage, type LineageRef, type Relation } from './core/manifest/types.js';

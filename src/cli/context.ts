@@ -1,6 +1,6 @@
 // What every command module receives: where it runs, how to find the store, and how to print.
-import { openStore, type Store } from '../core/store/store.js';
-import type { Renderer } from './render.js';
+import { openStore, type Store } from '../core/store.js';
+import type { Renderer } from './render/render.js';
 
 export interface GlobalOptions {
   json: boolean;

@@ -1,6 +1,6 @@
 // The one place that maps error codes to exit codes: 0 ok, 1 the operation or check failed,
 // 2 invalid usage or input.
-import type { ErrorCode } from '../core/errors.js';
+import type { ErrorCode } from '../errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -1,11 +1,11 @@
 // Builds the commander program from the command table and runs one command. Never calls
 // process.exit: returns the exit code, so it can run in-process in tests as well.
 import type { Command } from 'commander';
-import { MregError, toMregError } from '../core/errors.js';
+import { MregError, toMregError } from '../errors.js';
 import { COMMANDS, type CommandSpec } from './commands/index.js';
 import type { Context, GlobalOptions } from './context.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit.js';
-import { Renderer, type Streams } from './render.js';
+import { Renderer, type Streams } from './render/render.js';
 
 export interface RunOptions extends Streams {
   argv: string[]; // without node and script

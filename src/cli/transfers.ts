@@ -2,7 +2,7 @@
 // spinner with bytes, rate and ETA of the transfer under way; elsewhere one plain line per finished
 // transfer on stderr (none under --json), so CI logs say what moved and how fast.
 import type { TransferEvent, TransferListener } from '../core/remote/backend.js';
-import { formatBytes, type Progress, type Renderer } from './render.js';
+import { formatBytes, type Progress, type Renderer } from './render/render.js';
 
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;

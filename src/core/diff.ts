@@ -1,9 +1,9 @@
 // Comparing two versions: metrics (with the direction that counts as better), params, artifacts,
 // the data and pipeline they were trained from, and what changed in their interface.
-import type { Config, MetricDirection } from './config.js';
+import type { Config, MetricDirection } from './config/config.js';
 import type { Artifact, Json, Manifest } from './manifest/types.js';
 import { canonicalJson } from './manifest/hash.js';
-import { requiredBump, type Finding } from './interface/compare.js';
+import { requiredBump, type Finding } from './formats/compare.js';
 import { versionFindings } from './versioning/findings.js';
 
 export interface MetricChange {

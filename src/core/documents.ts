@@ -2,7 +2,7 @@
 // no aliases, no duplicate keys, and errors that name the file and the line.
 import { readFile, stat } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { MregError, type ErrorCode } from './errors.js';
+import { MregError, type ErrorCode } from '../errors.js';
 
 export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
 // Durations as people write them in config and playbooks: 500ms, 30s, 5m, 2h, 30d, 2w (or a plain number of seconds).
-import { MregError } from './errors.js';
+import { MregError } from '../errors.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;

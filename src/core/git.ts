@@ -1,7 +1,7 @@
 // Running git for the features that work with a repository (hooks, staged checks), with errors
 // that say what was being asked.
 import { execFile, spawn } from 'node:child_process';
-import { MregError } from './errors.js';
+import { MregError } from '../errors.js';
 
 export function git(cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@
 // (renamed aside and run first) instead of overwriting it, and uninstalls only what it installed.
 import { access, chmod, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { MregError } from './errors.js';
+import { MregError } from '../errors.js';
 import { git, repoTopLevel } from './git.js';
 
 const MARKER = '# installed by mreg hook install';

@@ -1,6 +1,6 @@
 // Naming rules for models (and later stages, targets, remotes): a name becomes a path component
 // inside .modelreg/, so anything that could escape it or clash on another file system is refused.
-import { MregError } from './errors.js';
+import { MregError } from '../errors.js';
 
 export const MAX_NAME_LENGTH = 100;
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;

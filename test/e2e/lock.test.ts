@@ -9,8 +9,8 @@ import { ROOT, tempDir } from '../helpers/cli.js';
 
 const WORKER = `
 import { appendFileSync } from 'node:fs';
-import { acquireLock } from ${JSON.stringify(join(ROOT, 'dist/core/store/lock.js'))};
-import { layoutOf } from ${JSON.stringify(join(ROOT, 'dist/core/store/layout.js'))};
+import { acquireLock } from ${JSON.stringify(join(ROOT, 'dist/store/lock.js'))};
+import { layoutOf } from ${JSON.stringify(join(ROOT, 'dist/store/layout.js'))};
 const [store, log, rounds] = process.argv.slice(1);
 const layout = layoutOf(store);
 for (let i = 0; i < Number(rounds); i++) {

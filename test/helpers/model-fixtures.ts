@@ -4,7 +4,7 @@
 
 import { open, type FileHandle } from 'node:fs/promises';
 import { expect } from 'vitest';
-import { MregError } from '../../src/core/errors.js';
+import { MregError } from '../../src/errors.js';
 
 /** Tensor bytes: given literally, or `size` bytes of `fill` (default 0) written in chunks. */
 export type Payload = Uint8Array | { size: number; fill?: number };

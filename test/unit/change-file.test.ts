@@ -1,6 +1,6 @@
 // The pending change file format: what mreg writes reads back, and hostile files fail naming the file.
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/core/errors.js';
+import { MregError } from '../../src/errors.js';
 import { checkSummary, MAX_CHANGE_BYTES, parseChangeFile, renderChangeFile } from '../../src/core/versioning/change-file.js';
 
 const LABEL = 'changes/x-1a2b3c.md';

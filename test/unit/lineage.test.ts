@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseYamlText } from '../../src/core/documents.js';
-import { lineageProblems } from '../../src/core/lineage/check.js';
+import { lineageProblems } from '../../src/core/verify/lineage.js';
 import { dotString, mermaidText, toDot, toMermaid } from '../../src/core/lineage/diagram.js';
 import { LineageGraph } from '../../src/core/lineage/graph.js';
 import type { LineageResult } from '../../src/core/lineage/query.js';

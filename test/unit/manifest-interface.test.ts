@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseYamlText } from '../../src/core/documents.js';
-import { MregError } from '../../src/core/errors.js';
+import { MregError } from '../../src/errors.js';
 import { manifestChecksum, shortHash, versionDigest } from '../../src/core/manifest/hash.js';
 import type { Manifest, Metadata } from '../../src/core/manifest/types.js';
 import { validateManifest, validateMetadata } from '../../src/core/manifest/validate.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseYamlText } from '../../src/core/documents.js';
-import { MregError } from '../../src/core/errors.js';
+import { MregError } from '../../src/errors.js';
 import { canonicalJson, manifestChecksum, shortHash, versionDigest } from '../../src/core/manifest/hash.js';
 import type { Manifest, Metadata } from '../../src/core/manifest/types.js';
 import { artifactPathProblem, validateManifest, validateMetadata } from '../../src/core/manifest/validate.js';

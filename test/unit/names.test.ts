@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/core/errors.js';
+import { MregError } from '../../src/errors.js';
 import { checkName, nameProblem } from '../../src/core/names.js';
 
 describe('model names', () => {

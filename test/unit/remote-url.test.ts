@@ -1,8 +1,8 @@
 // Remote URLs and the remotes: section of config.yaml, table-driven: what is accepted, what is
 // refused and with which words (config.yaml may come from any commit, so it is hostile input too).
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/core/config.js';
-import { absoluteRemoteUrl, defaultRemote, parseRemoteUrl } from '../../src/core/remote/url.js';
+import { parseConfig } from '../../src/core/config/config.js';
+import { absoluteRemoteUrl, defaultRemote, parseRemoteUrl } from '../../src/core/config/remotes.js';
 
 describe('parseRemoteUrl', () => {
   it.each([

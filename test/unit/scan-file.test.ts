@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MregError } from '../../src/core/errors.js';
-import { disassemblePickle, bytesSource } from '../../src/core/security/pickle.js';
+import { MregError } from '../../src/errors.js';
+import { disassemblePickle, bytesSource } from '../../src/core/scan/pickle.js';
 import {
   CAUTION_GLOBALS,
   SAFE_GLOBALS,
@@ -15,7 +15,7 @@ import {
   scanBuffer,
   scanFile,
   type FileScan,
-} from '../../src/core/security/scan.js';
+} from '../../src/core/scan/scan.js';
 
 const DIR = 'test/fixtures/pickles';
 const fixture = (name: string): Buffer => readFileSync(`${DIR}/${name}`);

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PICKLE_OPCODES, bytesSource, disassemblePickle, type PickleDisassembly } from '../../src/core/security/pickle.js';
+import { PICKLE_OPCODES, bytesSource, disassemblePickle, type PickleDisassembly } from '../../src/core/scan/pickle.js';
 
 const FIXTURES = 'test/fixtures/pickles';
 const fixture = (name: string): Buffer => readFileSync(`${FIXTURES}/${name}`);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/core/errors.js';
-import { bytesSource } from '../../src/core/security/pickle.js';
-import { scanBuffer } from '../../src/core/security/scan.js';
-import { isEscapingName, openZipMember, readZipDirectory, readZipMemberPrefix, type ZipEntry } from '../../src/core/security/zip.js';
+import { MregError } from '../../src/errors.js';
+import { bytesSource } from '../../src/core/scan/pickle.js';
+import { scanBuffer } from '../../src/core/scan/scan.js';
+import { isEscapingName, openZipMember, readZipDirectory, readZipMemberPrefix, type ZipEntry } from '../../src/core/scan/zip.js';
 
 const fixture = (name: string): Buffer => readFileSync(`test/fixtures/pickles/${name}`);
 

@@ -1,6 +1,6 @@
 // The version arithmetic of declared changes (src/core/versioning/bump.ts), as tables.
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/core/errors.js';
+import { MregError } from '../../src/errors.js';
 import { checkPreTag, compareTypes, highestType, impliedType, nextVersion, preReleaseLevel, type ChangeType } from '../../src/core/versioning/bump.js';
 
 describe('nextVersion', () => {

@@ -1,9 +1,9 @@
 // Comparing whole versions' interfaces (src/core/versioning/findings.ts): how model files pair up, when weights
 // count as changed, and how an understated declaration is refused.
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/core/errors.js';
-import { RULES } from '../../src/core/interface/compare.js';
-import type { ModelInterface } from '../../src/core/interface/types.js';
+import { MregError } from '../../src/errors.js';
+import { RULES } from '../../src/core/formats/compare.js';
+import type { ModelInterface } from '../../src/core/formats/types.js';
 import { checkDeclared, versionFindings, type VersionInterface } from '../../src/core/versioning/findings.js';
 
 const onnx = (outputs: string[]): ModelInterface => ({

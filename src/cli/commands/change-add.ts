@@ -1,6 +1,6 @@
 // mreg change add <models...> --type T -m "summary"
 import { relative } from 'node:path';
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { checkName } from '../../core/names.js';
 import { isChangeType, type ChangeType } from '../../core/versioning/bump.js';
 import { checkSummary } from '../../core/versioning/change-file.js';

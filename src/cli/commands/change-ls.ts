@@ -2,7 +2,7 @@
 import { pendingChanges } from '../../core/versioning/changes.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { table } from '../render.js';
+import { table } from '../render/render.js';
 
 export async function run(ctx: Context): Promise<number> {
   const store = await openContextStore(ctx);

@@ -5,7 +5,7 @@ import { ConsumedIndex, pendingChanges, readChanges } from '../../core/versionin
 import { planBump } from '../../core/versioning/plan.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
-import { table } from '../render.js';
+import { table } from '../render/render.js';
 
 export async function run(ctx: Context, _args: unknown[], opts: { require?: string[] }): Promise<number> {
   const required = (opts.require ?? []).map((m) => checkName(m));

@@ -1,6 +1,6 @@
 // mreg changelog <model>: Markdown on stdout (newest version first), or the entries as JSON.
-import { MregError } from '../../core/errors.js';
-import { readModelManifests } from '../../core/manifest-cache.js';
+import { MregError } from '../../errors.js';
+import { readModelManifests } from '../../core/manifest/cache.js';
 import { checkName } from '../../core/names.js';
 import { buildChangelog, changelogMarkdown } from '../../core/versioning/changelog.js';
 import { openContextStore, type Context } from '../context.js';

@@ -1,7 +1,7 @@
 // mreg clone <url> [dir]
 import { relative } from 'node:path';
 import { clone } from '../../core/remote/clone.js';
-import { absoluteRemoteUrl } from '../../core/remote/url.js';
+import { absoluteRemoteUrl } from '../../core/config/remotes.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { transferDisplay } from '../transfers.js';

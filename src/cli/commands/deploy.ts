@@ -1,5 +1,5 @@
 // mreg deploy <ref> --target <t>
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import type { DeployResult, PlanLine, StepReport } from '../../core/deploy/runner.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';

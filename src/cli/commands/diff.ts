@@ -2,10 +2,10 @@
 import { diffVersions } from '../../core/diff.js';
 import { resolveRef } from '../../core/lifecycle/refs.js';
 import type { Json } from '../../core/manifest/types.js';
-import { readManifest } from '../../core/versions.js';
+import { readManifest } from '../../core/manifest/versions.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { formatBytes, table } from '../render.js';
+import { formatBytes, table } from '../render/render.js';
 
 const show = (v: Json | null) => (v === null ? '-' : typeof v === 'string' ? v : JSON.stringify(v));
 

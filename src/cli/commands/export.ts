@@ -1,13 +1,13 @@
 // mreg export <ref> <dir>
 import { relative } from 'node:path';
-import { MregError } from '../../core/errors.js';
-import { exportVersion } from '../../core/export.js';
+import { MregError } from '../../errors.js';
+import { exportVersion } from '../../api/export.js';
 import type { TransferListener } from '../../core/remote/backend.js';
 import { resolveRef } from '../../core/lifecycle/refs.js';
-import { readManifest } from '../../core/versions.js';
+import { readManifest } from '../../core/manifest/versions.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { formatBytes } from '../render.js';
+import { formatBytes } from '../render/render.js';
 import { transferDisplay } from '../transfers.js';
 
 async function kubernetes(ctx: Context, ref: string, opts: { replicas?: string; image?: string }): Promise<number> {

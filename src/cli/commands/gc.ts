@@ -1,10 +1,10 @@
 // mreg gc
 import { collectGarbage } from '../../core/retention/gc.js';
 import { resolveActor } from '../../core/provenance.js';
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { formatBytes } from '../render.js';
+import { formatBytes } from '../render/render.js';
 
 export async function run(ctx: Context, _args: unknown[], opts: { dryRun?: boolean; keepLast?: string }): Promise<number> {
   const keepLast = opts.keepLast === undefined ? undefined : Number(opts.keepLast);

@@ -1,11 +1,11 @@
 // mreg history <model>
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { readHistory, type HistoryEvent } from '../../core/lifecycle/history.js';
 import { checkName } from '../../core/names.js';
-import { listVersions } from '../../core/versions.js';
+import { listVersions } from '../../core/manifest/versions.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { table } from '../render.js';
+import { table } from '../render/render.js';
 
 function touches(event: HistoryEvent, stage: string): boolean {
   return event.stage === stage || (event.left ?? []).includes(stage) || (event.displaced ?? []).some((d) => d.to === stage || d.left.includes(stage));

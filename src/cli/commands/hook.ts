@@ -1,6 +1,6 @@
 // mreg hook install|uninstall
 import { fileURLToPath } from 'node:url';
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { installHook, uninstallHook } from '../../core/hooks.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';

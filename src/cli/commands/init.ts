@@ -1,6 +1,6 @@
 // mreg init
 import { relative } from 'node:path';
-import { initStore } from '../../core/store/store.js';
+import { initStore } from '../../core/store.js';
 import { storeOption, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 

@@ -2,9 +2,9 @@
 import { constants } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { checkName } from '../../core/names.js';
-import { generateKey } from '../../core/security/signatures.js';
+import { generateKey } from '../../core/lifecycle/signatures.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 

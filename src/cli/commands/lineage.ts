@@ -1,14 +1,14 @@
 // mreg lineage <ref>: what a version was made from and what was made from it, as an indented tree,
 // JSON, Graphviz dot or Mermaid.
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { toDot, toMermaid } from '../../core/lineage/diagram.js';
 import type { Direction, GraphEdge } from '../../core/lineage/graph.js';
 import { lineage, type LineageNode, type LineageResult } from '../../core/lineage/query.js';
 import { RELATION_LABELS } from '../../core/manifest/lineage.js';
-import { openLazyStore } from '../../core/store/store.js';
+import { openLazyStore } from '../../core/store.js';
 import { storeOption, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import type { Style } from '../render.js';
+import type { Style } from '../render/render.js';
 
 interface Options {
   up?: boolean;

@@ -1,13 +1,13 @@
 // mreg ls [model]
 import { checkName } from '../../core/names.js';
-import { MregError } from '../../core/errors.js';
-import { readModelManifests } from '../../core/manifest-cache.js';
+import { MregError } from '../../errors.js';
+import { readModelManifests } from '../../core/manifest/cache.js';
 import { kindsOf } from '../../core/lineage/version-index.js';
 import type { Kind } from '../../core/manifest/types.js';
 import { readHistory } from '../../core/lifecycle/history.js';
 import { replay, stagesOf, type StageState } from '../../core/lifecycle/state.js';
-import type { Layout } from '../../core/store/layout.js';
-import { listModels, listVersions } from '../../core/versions.js';
+import type { Layout } from '../../store/layout.js';
+import { listModels, listVersions } from '../../core/manifest/versions.js';
 
 async function stateOf(layout: Layout, model: string): Promise<StageState> {
   return replay((await readHistory(layout, model)).events);
@@ -19,7 +19,7 @@ function byStage(state: StageState): Record<string, string[]> {
 }
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { table } from '../render.js';
+import { table } from '../render/render.js';
 
 export async function run(ctx: Context, args: unknown[]): Promise<number> {
   const store = await openContextStore(ctx);

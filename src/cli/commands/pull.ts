@@ -2,7 +2,7 @@
 import { pull } from '../../core/remote/pull.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { formatBytes } from '../render.js';
+import { formatBytes } from '../render/render.js';
 import { transferDisplay } from '../transfers.js';
 import { splitRemoteArgs } from './push.js';
 

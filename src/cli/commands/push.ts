@@ -2,7 +2,7 @@
 import { push } from '../../core/remote/push.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { formatBytes } from '../render.js';
+import { formatBytes } from '../render/render.js';
 import { transferDisplay } from '../transfers.js';
 
 /** The first argument is a remote when one of that name is configured; otherwise every argument is a reference. */

@@ -4,10 +4,10 @@ import { mergeMetadata, parseAssignments } from '../../core/manifest/metadata.js
 import { validateMetadata } from '../../core/manifest/validate.js';
 import { withFlagReferences } from '../../core/manifest/lineage.js';
 import type { Kind, Metadata } from '../../core/manifest/types.js';
-import { register, type ChangeType } from '../../core/register.js';
+import { register, type ChangeType } from '../../api/register.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { formatBytes, throughput } from '../render.js';
+import { formatBytes, throughput } from '../render/render.js';
 
 interface Options {
   version?: string;

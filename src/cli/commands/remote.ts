@@ -1,10 +1,10 @@
 // mreg remote add|ls|rm
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { addRemote, listRemotes, removeRemote } from '../../core/remote/remotes.js';
-import { absoluteRemoteUrl, defaultRemote, type RemoteConfig } from '../../core/remote/url.js';
+import { absoluteRemoteUrl, defaultRemote, type RemoteConfig } from '../../core/config/remotes.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { table } from '../render.js';
+import { table } from '../render/render.js';
 
 interface Options {
   endpoint?: string;

@@ -1,5 +1,5 @@
 // mreg rollback <model> --target <t>
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { planText, stepLine } from './deploy.js';

@@ -1,5 +1,5 @@
 // mreg route set|get|show
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { checkName } from '../../core/names.js';
 import { resolveActor } from '../../core/provenance.js';
 import { bucket, parseSplit, pick, readRouting, setRouting } from '../../core/routing/route.js';

@@ -1,5 +1,5 @@
 // mreg scan <path|ref>...
-import { scanTargets } from '../../core/security/scan-targets.js';
+import { scanTargets } from '../../api/scan.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 

@@ -1,16 +1,16 @@
 // mreg show <ref>
-import { MregError } from '../../core/errors.js';
-import { formatShape } from '../../core/interface/compare.js';
+import { MregError } from '../../errors.js';
+import { formatShape } from '../../core/formats/compare.js';
 import { readHistory } from '../../core/lifecycle/history.js';
 import { resolveRef } from '../../core/lifecycle/refs.js';
 import { replay, stagesOf } from '../../core/lifecycle/state.js';
 import { prunedVersions } from '../../core/retention/pruned.js';
 import { lineageEntries, RELATION_LABELS } from '../../core/manifest/lineage.js';
 import type { Json, Manifest } from '../../core/manifest/types.js';
-import { readManifest } from '../../core/versions.js';
+import { readManifest } from '../../core/manifest/versions.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { formatBytes, table } from '../render.js';
+import { formatBytes, table } from '../render/render.js';
 
 function flat(value: Json): string {
   return typeof value === 'string' ? value : JSON.stringify(value);

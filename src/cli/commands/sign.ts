@@ -1,7 +1,7 @@
 // mreg sign <ref> --key <file>
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { resolveActor } from '../../core/provenance.js';
-import { signVersion } from '../../core/security/signatures.js';
+import { signVersion } from '../../core/lifecycle/signatures.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 

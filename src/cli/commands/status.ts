@@ -1,5 +1,5 @@
 // mreg status <model> --target <t>
-import { MregError } from '../../core/errors.js';
+import { MregError } from '../../errors.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 

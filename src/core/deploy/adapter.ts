@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import type { JsonMap } from '../manifest/types.js';
 
 /** One version on its way to a target. */

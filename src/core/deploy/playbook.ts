@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readDocumentFile } from '../documents.js';
 import { parseDuration } from '../duration.js';
 import { Checker } from '../manifest/validate.js';
-import type { Layout } from '../store/layout.js';
+import type { Layout } from '../../store/layout.js';
 
 export type Probe =
   | { kind: 'http'; url: string; expectStatus: number; expectBody?: string; timeoutMs: number }

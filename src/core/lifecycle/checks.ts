@@ -3,13 +3,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { runCommand } from '../process.js';
-import { exportVersion } from '../export.js';
+import { exportVersion } from '../../api/export.js';
 import { resolveActor } from '../provenance.js';
-import { withLock } from '../store/lock.js';
-import type { Store } from '../store/store.js';
-import { readManifest } from '../versions.js';
+import { withLock } from '../../store/lock.js';
+import type { Store } from '../store.js';
+import { readManifest } from '../manifest/versions.js';
 import { appendEvents } from './history.js';
 import { resolveRef } from './refs.js';
 

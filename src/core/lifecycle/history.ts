@@ -5,11 +5,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { canonicalJson } from '../manifest/hash.js';
 import type { Json } from '../manifest/types.js';
-import { fsyncDir } from '../store/atomic.js';
-import { historyPath, type Layout } from '../store/layout.js';
+import { fsyncDir } from '../../store/atomic.js';
+import { historyPath, type Layout } from '../../store/layout.js';
 
 export const MAX_HISTORY_BYTES = 256 * 1024 * 1024;
 

@@ -1,13 +1,13 @@
 // Promotion and demotion. The rules are applied by a pure function to the replayed state (plan),
 // then the resulting event is appended under the model's lock (apply), so concurrent promotions
 // are serialised and every one is judged against the state the previous one left.
-import type { Config } from '../config.js';
-import { MregError } from '../errors.js';
+import type { Config } from '../config/config.js';
+import { MregError } from '../../errors.js';
 import { resolveActor } from '../provenance.js';
-import { requireSignatures } from '../security/signatures.js';
-import { withLock } from '../store/lock.js';
-import type { Store } from '../store/store.js';
-import { readManifest } from '../versions.js';
+import { requireSignatures } from './signatures.js';
+import { withLock } from '../../store/lock.js';
+import type { Store } from '../store.js';
+import { readManifest } from '../manifest/versions.js';
 import { appendEvents, readHistory, type HistoryEvent, type NewEvent } from './history.js';
 import { resolveRef, splitRef } from './refs.js';
 import { applyEvent, replay, stagesOf, type StageState } from './state.js';

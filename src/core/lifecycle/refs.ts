@@ -4,10 +4,10 @@
 import maxSatisfying from 'semver/ranges/max-satisfying.js';
 import valid from 'semver/functions/valid.js';
 import validRange from 'semver/ranges/valid.js';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { checkName } from '../names.js';
-import type { Store } from '../store/store.js';
-import { listVersions, readManifest } from '../versions.js';
+import type { Store } from '../store.js';
+import { listVersions, readManifest } from '../manifest/versions.js';
 import { readHistory } from './history.js';
 import { replay, versionInStage } from './state.js';
 

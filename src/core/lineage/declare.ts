@@ -2,12 +2,12 @@
 // kind its name holds, and its references, each resolved to an exact registered version or kept as
 // an external URI. A reference to a version that does not exist is refused: the graph stays whole.
 import valid from 'semver/functions/valid.js';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { resolveRef } from '../lifecycle/refs.js';
 import { isExternal, KIND_NOUNS, normalizeLineage, RELATION_FLAGS, RELATION_KINDS } from '../manifest/lineage.js';
 import { KINDS, RELATIONS, type Kind, type Lineage, type LineageRef, type Metadata, type Relation } from '../manifest/types.js';
-import type { Store } from '../store/store.js';
-import { listVersions, readManifest } from '../versions.js';
+import type { Store } from '../store.js';
+import { listVersions, readManifest } from '../manifest/versions.js';
 
 export function checkKind(kind: string | undefined): Kind {
   if (kind === undefined) return 'model';

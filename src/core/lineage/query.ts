@@ -2,16 +2,16 @@
 // it (lineage), and which versions a component reaches, with their stages (impact). Answers are plain
 // data; the CLI renders them.
 import valid from 'semver/functions/valid.js';
-import type { Config } from '../config.js';
-import { MregError } from '../errors.js';
+import type { Config } from '../config/config.js';
+import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { replay, stagesOf, type StageState } from '../lifecycle/state.js';
 import { looksLikeUri, parseReference, refId } from '../manifest/lineage.js';
 import type { ExternalRef, Kind, RegisteredRef } from '../manifest/types.js';
 import { nameProblem } from '../names.js';
 import { prunedVersions } from '../retention/pruned.js';
-import type { Layout } from '../store/layout.js';
-import type { LazyStore, Store } from '../store/store.js';
+import type { Layout } from '../../store/layout.js';
+import type { LazyStore, Store } from '../store.js';
 import { LineageGraph, type Direction, type GraphEdge, type GraphNode } from './graph.js';
 import { readVersionRecords } from './version-index.js';
 

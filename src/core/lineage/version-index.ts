@@ -9,8 +9,8 @@ import valid from 'semver/functions/valid.js';
 import { lineageEntries } from '../manifest/lineage.js';
 import { KINDS, RELATIONS, type Kind, type Lineage, type Relation } from '../manifest/types.js';
 import { nameProblem } from '../names.js';
-import { writeReplace } from '../store/atomic.js';
-import type { Layout } from '../store/layout.js';
+import { writeReplace } from '../../store/atomic.js';
+import type { Layout } from '../../store/layout.js';
 
 const INDEX_FORMAT = 1;
 /** Far beyond any real store's index (10,000 versions take 1.5 MB); a larger file is ignored, not read into memory. */
@@ -141,7 +141,7 @@ class IndexSession {
   /** Reads and validates the manifest (never trusted otherwise), and records it when that is safe. */
   async load(miss: Miss): Promise<VersionRecord> {
     // Loaded only now: a fresh index needs no YAML parser at all.
-    const { readManifest } = await import('../versions.js');
+    const { readManifest } = await import('../manifest/versions.js');
     const manifest = await readManifest(this.layout, miss.model, miss.version);
     const refs = refsOf(manifest.lineage);
     const after = statKey(miss.path);

@@ -3,7 +3,7 @@
 // validates the exact form stored in manifests (untrusted, like the rest of the manifest).
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { checkName, nameProblem } from '../names.js';
 import { RELATIONS, type ExternalRef, type Kind, type Lineage, type LineageRef, type Relation } from './types.js';
 import type { Checker } from './validate.js';

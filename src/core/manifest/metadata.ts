@@ -1,6 +1,6 @@
 // Declared metadata from the command line: `k=v` assignments (numbers and booleans keep their
 // type) merged over a --meta file; a flag wins over the file for the same key.
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import type { Json, Metadata, Scalar } from './types.js';
 
 const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;

@@ -1,5 +1,5 @@
 // The version manifest: what a version is made of and what made it. Written once, never rewritten.
-import type { InputTensor, ModelInterface, Tensor } from '../interface/types.js';
+import type { InputTensor, ModelInterface, Tensor } from '../formats/types.js';
 import type { ChangeType } from '../versioning/bump.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,9 +1,9 @@
 // Validation of untrusted manifest and metadata documents. Every error names the file and the path
 // of the offending key ("meta.yaml: training.duration_s: expected a number >= 0").
 import valid from 'semver/functions/valid.js';
-import { MregError, type ErrorCode } from '../errors.js';
-import { parseSignature } from '../interface/signature.js';
-import type { Dim, InputTensor, InterfaceFormat, ModelInterface, Tensor } from '../interface/types.js';
+import { MregError, type ErrorCode } from '../../errors.js';
+import { parseSignature } from '../formats/signature.js';
+import type { Dim, InputTensor, InterfaceFormat, ModelInterface, Tensor } from '../formats/types.js';
 import { nameProblem } from '../names.js';
 import { CHANGE_ID_PATTERN, MAX_SUMMARY_LENGTH } from '../versioning/change-file.js';
 import { isChangeType } from '../versioning/bump.js';

@@ -1,7 +1,7 @@
 // The remote layout (the same keys under an S3 prefix or in a directory) and the few operations
 // every kind of remote offers. Keys are built here from validated names only.
-import type { BlobRef, ProgressFn } from '../store/blobs.js';
-import type { Layout } from '../store/layout.js';
+import type { BlobRef, ProgressFn } from '../../store/blobs.js';
+import type { Layout } from '../../store/layout.js';
 
 export const REMOTE_FORMAT = 1;
 

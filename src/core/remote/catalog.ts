@@ -2,7 +2,7 @@
 // (names and versions validated, anything else ignored), and manifests validated before use.
 import valid from 'semver/functions/valid.js';
 import { MAX_DOCUMENT_BYTES, parseYamlText } from '../documents.js';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import type { Manifest } from '../manifest/types.js';
 import { validateManifest } from '../manifest/validate.js';
 import { nameProblem } from '../names.js';

@@ -2,9 +2,9 @@
 // history come now, blobs on demand (export, pull). The remote is checked before anything is created.
 import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MregError } from '../errors.js';
-import { initStore, openStore } from '../store/store.js';
-import { STORE_DIRNAME } from '../store/layout.js';
+import { MregError } from '../../errors.js';
+import { initStore, openStore } from '../store.js';
+import { STORE_DIRNAME } from '../../store/layout.js';
 import type { TransferListener } from './backend.js';
 import { checkMarker } from './catalog.js';
 import { openRemote } from './open.js';

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MregError } from '../errors.js';
-import { fsyncDir, removeQuietly } from '../store/atomic.js';
-import { copyBlobVerified, type BlobRef, type ProgressFn } from '../store/blobs.js';
-import type { Layout } from '../store/layout.js';
+import { MregError } from '../../errors.js';
+import { fsyncDir, removeQuietly } from '../../store/atomic.js';
+import { copyBlobVerified, type BlobRef, type ProgressFn } from '../../store/blobs.js';
+import type { Layout } from '../../store/layout.js';
 import { blobKey, type CreateResult, type Listing, type RemoteBackend } from './backend.js';
 
 const MAX_LISTING = 200_000;

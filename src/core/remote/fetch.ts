@@ -1,10 +1,10 @@
 // Blobs on demand: before export (or deploy) copies a version's files, blobs missing from the local
 // store are fetched from the default remote, verified while they stream. Loads no remote code at
 // all when every blob is already here.
-import type { BlobRef } from '../store/blobs.js';
-import type { Store } from '../store/store.js';
+import type { BlobRef } from '../../store/blobs.js';
+import type { Store } from '../store.js';
 import type { TransferListener } from './backend.js';
-import { defaultRemote } from './url.js';
+import { defaultRemote } from '../config/remotes.js';
 
 export interface FetchNeed extends BlobRef {
   /** the artifact that needs it, for messages: fraud@1.2.0:model.onnx */

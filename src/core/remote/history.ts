@@ -2,10 +2,10 @@
 // name that holds the hash of its content, merged by event id. Pulled events are appended to the
 // local history under the model's lock, keeping their ids and times; stage state is then replayed.
 import { createHash } from 'node:crypto';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { appendRawEvents, MAX_HISTORY_BYTES, parseHistory, readHistory, serializeEvent, type HistoryEvent } from '../lifecycle/history.js';
-import { withLock } from '../store/lock.js';
-import type { Layout } from '../store/layout.js';
+import { withLock } from '../../store/lock.js';
+import type { Layout } from '../../store/layout.js';
 import { BATCH_NAME, historyPrefix, type RemoteBackend } from './backend.js';
 import { mapLimit } from './concurrency.js';
 

@@ -1,9 +1,9 @@
 // Choosing a remote (named, or the default) and opening it. The S3 code, and with it the AWS SDK,
 // is imported only when an s3:// remote is used: start-up time is felt in every git hook.
-import type { Config } from '../config.js';
-import { MregError } from '../errors.js';
+import type { Config } from '../config/config.js';
+import { MregError } from '../../errors.js';
 import type { RemoteBackend } from './backend.js';
-import { defaultRemote, remoteLocation, type RemoteConfig } from './url.js';
+import { defaultRemote, remoteLocation, type RemoteConfig } from '../config/remotes.js';
 
 export function selectRemote(config: Config, name?: string): RemoteConfig {
   const remotes = config.remotes ?? {};

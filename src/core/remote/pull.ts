@@ -3,15 +3,15 @@
 // other content on each side stops the pull. Manifests are validated and written create-only, events
 // merged by id under the model's lock, blobs verified while they stream, before they enter the store.
 import compare from 'semver/functions/compare.js';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { resolveRef, splitRef } from '../lifecycle/refs.js';
 import { prunedVersions } from '../retention/pruned.js';
 import type { Manifest } from '../manifest/types.js';
-import { writeCreateOnly } from '../store/atomic.js';
-import { manifestPath } from '../store/layout.js';
-import type { Store } from '../store/store.js';
-import { listVersions, readManifest } from '../versions.js';
+import { writeCreateOnly } from '../../store/atomic.js';
+import { manifestPath } from '../../store/layout.js';
+import type { Store } from '../store.js';
+import { listVersions, readManifest } from '../manifest/versions.js';
 import type { RemoteBackend, TransferListener } from './backend.js';
 import { checkMarker, conflictsError, readRemoteManifest, remoteModels, remoteVersions, versionConflict, type RemoteManifest } from './catalog.js';
 import { mapLimit } from './concurrency.js';

@@ -2,13 +2,13 @@
 // the user's comments, order and other keys stay as they were; checked in full before it is written.
 import { readFile } from 'node:fs/promises';
 import { isMap, parseDocument } from 'yaml';
-import { parseConfig, type Config } from '../config.js';
-import { MregError } from '../errors.js';
+import { parseConfig, type Config } from '../config/config.js';
+import { MregError } from '../../errors.js';
 import { checkName } from '../names.js';
-import { writeReplace } from '../store/atomic.js';
-import { withLock } from '../store/lock.js';
-import type { Store } from '../store/store.js';
-import { endpointProblem, parseRemoteUrl, regionProblem, type RemoteConfig } from './url.js';
+import { writeReplace } from '../../store/atomic.js';
+import { withLock } from '../../store/lock.js';
+import type { Store } from '../store.js';
+import { endpointProblem, parseRemoteUrl, regionProblem, type RemoteConfig } from '../config/remotes.js';
 
 export interface RemoteInput {
   name: string;

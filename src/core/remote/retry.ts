@@ -1,7 +1,7 @@
 // Retrying whole remote steps (one object or one part) with exponential backoff and jitter, on top of
 // the SDK's own per-request retries: timeouts, 5xx, throttling and dropped connections are transient;
 // anything else (access denied, a conflict, corrupt bytes) is final at once.
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 
 export interface RetryPolicy {
   attempts: number;

@@ -13,12 +13,12 @@ import {
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { MregError } from '../errors.js';
-import { readBlobVerified, type BlobRef, type ProgressFn } from '../store/blobs.js';
-import type { Layout } from '../store/layout.js';
+import { MregError } from '../../errors.js';
+import { readBlobVerified, type BlobRef, type ProgressFn } from '../../store/blobs.js';
+import type { Layout } from '../../store/layout.js';
 import { blobKey, type CreateResult, type Listing, type RemoteBackend } from './backend.js';
 import { isTransient, withRetry } from './retry.js';
-import type { RemoteConfig } from './url.js';
+import type { RemoteConfig } from '../config/remotes.js';
 
 // The SDK announces its future Node support on stderr from inside the core; mreg's supported Node
 // versions are its own business (package.json pins an SDK release that runs on Node 20).

@@ -1,9 +1,9 @@
 // Moving blobs between the local store and a remote, a few at a time, with progress per transfer.
 // Downloads are hashed while they stream and enter objects/ only on a match (store/blobs.ts).
 import { lstat } from 'node:fs/promises';
-import { MregError } from '../errors.js';
-import { ingestStream, type BlobRef } from '../store/blobs.js';
-import { blobPath, type Layout } from '../store/layout.js';
+import { MregError } from '../../errors.js';
+import { ingestStream, type BlobRef } from '../../store/blobs.js';
+import { blobPath, type Layout } from '../../store/layout.js';
 import type { RemoteBackend, TransferDirection, TransferListener } from './backend.js';
 import { mapLimit } from './concurrency.js';
 import { withRetry } from './retry.js';

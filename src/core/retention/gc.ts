@@ -5,16 +5,16 @@
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import compare from 'semver/functions/compare.js';
-import type { RetentionPolicy } from '../config.js';
+import type { RetentionPolicy } from '../config/config.js';
 import { replayTarget } from '../deploy/state.js';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { appendEvents, readHistory, type NewEvent } from '../lifecycle/history.js';
 import { replay, stagesOf } from '../lifecycle/state.js';
-import { readModelManifests } from '../manifest-cache.js';
+import { readModelManifests } from '../manifest/cache.js';
 import { RELATIONS, type Manifest } from '../manifest/types.js';
-import { acquireLock, withLock } from '../store/lock.js';
-import type { Store } from '../store/store.js';
-import { listModels } from '../versions.js';
+import { acquireLock, withLock } from '../../store/lock.js';
+import type { Store } from '../store.js';
+import { listModels } from '../manifest/versions.js';
 import { prunedVersions } from './pruned.js';
 
 export interface GcRequest {

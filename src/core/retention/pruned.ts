@@ -2,7 +2,7 @@
 // (versions are immutable, and lineage and history must stay whole); only its blobs may go.
 import type { HistoryEvent } from '../lifecycle/history.js';
 import { readHistory } from '../lifecycle/history.js';
-import type { Layout } from '../store/layout.js';
+import type { Layout } from '../../store/layout.js';
 
 export function prunedVersions(events: HistoryEvent[]): Map<string, HistoryEvent> {
   const pruned = new Map<string, HistoryEvent>();

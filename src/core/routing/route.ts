@@ -3,12 +3,12 @@
 // sha256("<model>:<salt>:<user-id>") as a big-endian unsigned integer, divided by 2^32, matched
 // against the cumulative weights in the order given.
 import { createHash } from 'node:crypto';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { appendEvents, readHistory, type HistoryEvent } from '../lifecycle/history.js';
 import { checkName } from '../names.js';
-import { withLock } from '../store/lock.js';
-import type { Store } from '../store/store.js';
-import { listVersions } from '../versions.js';
+import { withLock } from '../../store/lock.js';
+import type { Store } from '../store.js';
+import { listVersions } from '../manifest/versions.js';
 
 export interface Split {
   version: string;

@@ -4,7 +4,7 @@
 import compare from 'semver/functions/compare.js';
 import inc from 'semver/functions/inc.js';
 import parse from 'semver/functions/parse.js';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 
 export type ChangeType = 'major' | 'minor' | 'patch';
 export const CHANGE_TYPES: readonly ChangeType[] = ['major', 'minor', 'patch'];

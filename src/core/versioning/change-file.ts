@@ -9,7 +9,7 @@
 //   Add the customer-age input.
 import { stringify } from 'yaml';
 import { parseYamlText } from '../documents.js';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { nameProblem } from '../names.js';
 import { isChangeType, type ChangeType } from './bump.js';
 

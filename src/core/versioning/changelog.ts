@@ -3,7 +3,7 @@
 // functions: manifests in, data or Markdown out.
 import compare from 'semver/functions/compare.js';
 import parse from 'semver/functions/parse.js';
-import { migrationGuide, type Finding } from '../interface/compare.js';
+import { migrationGuide, type Finding } from '../formats/compare.js';
 import type { Manifest } from '../manifest/types.js';
 import { CHANGE_TYPES, impliedType, type ChangeType } from './bump.js';
 import { versionFindings } from './findings.js';

@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, unlink } from 'node:fs/promises';
-import { MregError } from '../errors.js';
-import { readModelManifests } from '../manifest-cache.js';
+import { MregError } from '../../errors.js';
+import { readModelManifests } from '../manifest/cache.js';
 import { checkName } from '../names.js';
-import { writeCreateOnly } from '../store/atomic.js';
-import { changePath, type Layout } from '../store/layout.js';
+import { writeCreateOnly } from '../../store/atomic.js';
+import { changePath, type Layout } from '../../store/layout.js';
 import type { ChangeType } from './bump.js';
 import { CHANGE_ID_PATTERN, MAX_CHANGE_BYTES, parseChangeFile, renderChangeFile, type ChangeDeclaration } from './change-file.js';
 

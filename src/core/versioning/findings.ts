@@ -2,11 +2,11 @@
 // any byte is stored), comparing one version's interfaces with another's, and refusing a declared change type
 // lower than the comparison requires.
 import { isAbsolute, relative } from 'node:path';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import type { InputFile } from '../inputs.js';
-import { compareInterfaces, finding, requiredBump, type Finding } from '../interface/compare.js';
-import { readInterface } from '../interface/read.js';
-import type { ModelInterface } from '../interface/types.js';
+import { compareInterfaces, finding, requiredBump, type Finding } from '../formats/compare.js';
+import { readInterface } from '../formats/read.js';
+import type { ModelInterface } from '../formats/types.js';
 import type { Artifact, DeclaredSignature } from '../manifest/types.js';
 import { compareTypes, type ChangeType } from './bump.js';
 
@@ -105,7 +105,7 @@ function inFile(findings: Finding[], file: string): Finding[] {
 }
 
 /**
- * Findings that take the interfaces of `prev` to those of `next`, per src/core/interface/compare.ts. Versions
+ * Findings that take the interfaces of `prev` to those of `next`, per src/core/formats/compare.ts. Versions
  * with one model each compare those two (so a renamed file is not a removed model); with several, model files
  * pair up by path (and shards by format), and a model file gone or new is a finding of its own. A previous
  * version without any known interface (registered before mreg read interfaces, or with no model file mreg

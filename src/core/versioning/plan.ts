@@ -2,14 +2,14 @@
 // and the check of that declaration against what the candidate files' interfaces require. `decideNext` is the
 // pure decision register makes under its lock; `planBump` gathers its inputs for `mreg bump` and
 // `mreg change status`, which write nothing.
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { expandInputs } from '../inputs.js';
-import { requiredBump, type Finding } from '../interface/compare.js';
+import { requiredBump, type Finding } from '../formats/compare.js';
 import type { DeclaredSignature } from '../manifest/types.js';
 import { checkName } from '../names.js';
-import { hashFile } from '../store/blobs.js';
-import type { Layout } from '../store/layout.js';
-import { listVersions, readManifest } from '../versions.js';
+import { hashFile } from '../../store/blobs.js';
+import type { Layout } from '../../store/layout.js';
+import { listVersions, readManifest } from '../manifest/versions.js';
 import { highestType, nextVersion, preReleaseLevel, type ChangeType } from './bump.js';
 import { ConsumedIndex, pendingFor, readChanges, type Change, type PendingChange } from './changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from './findings.js';

@@ -1,6 +1,6 @@
 // The `command` adapter: runs configured argv commands (never a shell string) with MREG_MODEL,
 // MREG_VERSION, MREG_HASH, MREG_PATH and MREG_TARGET in the environment.
-import { MregError } from '../../errors.js';
+import { MregError } from '../../../errors.js';
 import type { JsonMap } from '../../manifest/types.js';
 import { describeOutcome, runCommand } from '../../process.js';
 import type { AdapterContext, DeployAdapter, HealthReport } from '../adapter.js';

@@ -1,6 +1,6 @@
 // The `kubernetes` adapter: applies the version's Deployment with kubectl, waits for its rollout,
 // then applies the Service selecting it (the blue-green cutover). kubectl's path is configurable.
-import { MregError } from '../../errors.js';
+import { MregError } from '../../../errors.js';
 import type { JsonMap } from '../../manifest/types.js';
 import { describeOutcome, runCommand } from '../../process.js';
 import type { AdapterContext, DeployAdapter } from '../adapter.js';

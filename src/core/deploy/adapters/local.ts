@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MregError } from '../../errors.js';
+import { MregError } from '../../../errors.js';
 import type { JsonMap } from '../../manifest/types.js';
-import { fsyncDir } from '../../store/atomic.js';
-import { hashFile } from '../../store/blobs.js';
+import { fsyncDir } from '../../../store/atomic.js';
+import { hashFile } from '../../../store/blobs.js';
 import type { AdapterContext, DeployAdapter, Release } from '../adapter.js';
 
 interface LocalOptions {

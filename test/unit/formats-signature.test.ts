@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { MregError } from '../../src/core/errors.js';
-import { parseSignature } from '../../src/core/interface/signature.js';
+import { MregError } from '../../src/errors.js';
+import { parseSignature } from '../../src/core/formats/signature.js';
 
 describe('parseSignature on good signatures', () => {
   it('normalises -1 to "?", dtype spellings to the ONNX names, and marks inputs with defaults optional', () => {

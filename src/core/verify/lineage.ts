@@ -3,7 +3,7 @@
 // elsewhere (copied in, merged from another branch) or was made by hand.
 import { isExternal, KIND_NOUNS, lineageEntries, RELATION_KINDS, RELATION_LABELS } from '../manifest/lineage.js';
 import type { Kind, Manifest } from '../manifest/types.js';
-import type { Finding } from '../verify.js';
+import type { Finding } from './verify.js';
 
 export function lineageProblems(manifests: Manifest[]): Finding[] {
   const problems: Finding[] = [];

@@ -3,7 +3,7 @@
 
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 
 const WINDOW = 64 * 1024;
 

@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises';
 import { readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { MregError, toMregError } from '../errors.js';
+import { MregError, toMregError } from '../../errors.js';
 import { bytesSource, disassemblePickle, HIGHEST_PROTOCOL, type ByteSource, type PickleDisassembly, type PickleIssue } from './pickle.js';
 import { isEscapingName, openZipMember, readZipDirectory, readZipMemberPrefix, type ZipEntry } from './zip.js';
 

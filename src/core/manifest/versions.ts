@@ -4,12 +4,12 @@ import { readdir } from 'node:fs/promises';
 // Single functions, not the whole package: start-up time is felt in every git hook.
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
-import { readDocumentFile } from './documents.js';
-import { MregError } from './errors.js';
-import { nameProblem } from './names.js';
-import type { Manifest } from './manifest/types.js';
-import { validateManifest } from './manifest/validate.js';
-import { manifestPath, modelDir, type Layout } from './store/layout.js';
+import { readDocumentFile } from '../documents.js';
+import { MregError } from '../../errors.js';
+import { nameProblem } from '../names.js';
+import type { Manifest } from './types.js';
+import { validateManifest } from './validate.js';
+import { manifestPath, modelDir, type Layout } from '../../store/layout.js';
 
 async function listDir(dir: string): Promise<string[]> {
   try {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readInterface } from '../../src/core/interface/read.js';
+import { readInterface } from '../../src/core/formats/read.js';
 import { expectInvalidHeader, seededBytes, writeGguf, writeOnnx, writeSafetensors } from '../helpers/model-fixtures.js';
 
 let dir: string;

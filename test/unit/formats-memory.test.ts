@@ -3,8 +3,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readInterface } from '../../src/core/interface/read.js';
-import type { ModelInterface } from '../../src/core/interface/types.js';
+import { readInterface } from '../../src/core/formats/read.js';
+import type { ModelInterface } from '../../src/core/formats/types.js';
 import { writeGguf, writeOnnx, writeSafetensors } from '../helpers/model-fixtures.js';
 
 const MiB = 1024 * 1024;

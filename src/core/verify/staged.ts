@@ -4,9 +4,9 @@
 import { lstat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import valid from 'semver/functions/valid.js';
-import { MregError } from './errors.js';
-import { catFiles, git, repoTopLevel } from './git.js';
-import { blobPath, layoutOf } from './store/layout.js';
+import { MregError } from '../../errors.js';
+import { catFiles, git, repoTopLevel } from '../git.js';
+import { blobPath, layoutOf } from '../../store/layout.js';
 import type { Finding, VerifyReport } from './verify.js';
 
 interface StagedEntry {
@@ -75,13 +75,13 @@ export async function verifyStaged(storeRoot: string, cwd: string): Promise<Veri
     }
   }
   if (manifests.length > 0) {
-    const { parseYamlText } = await import('./documents.js');
-    const { validateManifest } = await import('./manifest/validate.js');
+    const { parseYamlText } = await import('../documents.js');
+    const { validateManifest } = await import('../manifest/validate.js');
     const layout = layoutOf(storeRoot);
     // Pulled manifests may precede their blobs when a remote holds them (they are fetched on demand).
     let remote: Promise<boolean> | undefined;
     const hasRemote = () =>
-      (remote ??= import('./config.js').then(({ readConfig }) => readConfig(layout.config)).then(
+      (remote ??= import('../config/config.js').then(({ readConfig }) => readConfig(layout.config)).then(
         (config) => Object.keys(config.remotes ?? {}).length > 0,
         () => false,
       ));

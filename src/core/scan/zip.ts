@@ -2,7 +2,7 @@
 // (ZIP64 included) and one member at a time, stored or deflated, with every size checked and capped.
 
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { bytesSource, type ByteSource } from './pickle.js';
 
 export const ZIP_LIMITS = {

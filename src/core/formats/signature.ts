@@ -1,7 +1,7 @@
 // Validates a `signature:` block declared in an untrusted meta file (YAML or JSON) and turns it into a
 // ModelInterface. Every error names the path of the bad value, e.g. "signature.inputs[1].shape".
 
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import { UNKNOWN_DIM, type Dim, type InputTensor, type ModelInterface, type Tensor } from './types.js';
 
 const MAX_TENSORS = 10_000;

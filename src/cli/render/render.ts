@@ -1,6 +1,6 @@
 // Output: with --json exactly one JSON document on stdout; otherwise the result as text on stdout.
 // Warnings, errors, colour and progress go to stderr. Colour is off with NO_COLOR, --no-color or no TTY.
-import type { MregError } from '../core/errors.js';
+import type { MregError } from '../../errors.js';
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };

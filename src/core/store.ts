@@ -2,10 +2,10 @@
 // unless --store / MREG_STORE names the store directory.
 import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Config } from '../config.js';
+import type { Config } from './config/config.js';
 import { MregError } from '../errors.js';
-import { writeReplace } from './atomic.js';
-import { layoutOf, STORE_DIRNAME, STORE_GITATTRIBUTES, STORE_GITIGNORE, type Layout } from './layout.js';
+import { writeReplace } from '../store/atomic.js';
+import { layoutOf, STORE_DIRNAME, STORE_GITATTRIBUTES, STORE_GITIGNORE, type Layout } from '../store/layout.js';
 
 export interface Store {
   layout: Layout;
@@ -60,13 +60,13 @@ export interface LazyStore {
 export async function openLazyStore(options: LocateOptions): Promise<LazyStore> {
   const layout = await findLayout(options);
   let config: Promise<Config> | undefined;
-  return { layout, config: () => (config ??= import('../config.js').then(({ readConfig }) => readConfig(layout.config))) };
+  return { layout, config: () => (config ??= import('./config/config.js').then(({ readConfig }) => readConfig(layout.config))) };
 }
 
 export async function openStore(options: LocateOptions): Promise<Store> {
   const layout = await findLayout(options);
   // Loaded here rather than at the top: finding a store (the pre-commit hook) needs no YAML parser.
-  const { readConfig } = await import('../config.js');
+  const { readConfig } = await import('./config/config.js');
   const config = await readConfig(layout.config);
   return { layout, config };
 }
@@ -80,7 +80,7 @@ export interface InitResult {
 export async function initStore(options: LocateOptions): Promise<InitResult> {
   const root = options.store ? resolve(options.cwd, options.store) : join(resolve(options.cwd), STORE_DIRNAME);
   const layout = layoutOf(root);
-  const { readConfig, DEFAULT_CONFIG_YAML } = await import('../config.js');
+  const { readConfig, DEFAULT_CONFIG_YAML } = await import('./config/config.js');
   if (await exists(layout.config)) {
     await readConfig(layout.config); // an existing store must be a readable one
     return { root, created: false };

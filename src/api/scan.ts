@@ -3,11 +3,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MregError } from '../errors.js';
-import { resolveRef } from '../lifecycle/refs.js';
+import { resolveRef } from '../core/lifecycle/refs.js';
 import { blobPath } from '../store/layout.js';
-import type { Store } from '../store/store.js';
-import { readManifest } from '../versions.js';
-import { scanFile, type FileScan } from './scan.js';
+import type { Store } from '../core/store.js';
+import { readManifest } from '../core/manifest/versions.js';
+import { scanFile, type FileScan } from '../core/scan/scan.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -3,10 +3,10 @@
 // are unchanged and its checksum still matches; anything else is read and validated afresh.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { manifestChecksum } from './manifest/hash.js';
-import type { Manifest } from './manifest/types.js';
-import { writeReplace } from './store/atomic.js';
-import { manifestPath, type Layout } from './store/layout.js';
+import { manifestChecksum } from './hash.js';
+import type { Manifest } from './types.js';
+import { writeReplace } from '../../store/atomic.js';
+import { manifestPath, type Layout } from '../../store/layout.js';
 import { listVersions, readManifest } from './versions.js';
 
 const CACHE_FORMAT = 1;

@@ -3,18 +3,18 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import valid from 'semver/functions/valid.js';
-import { MregError } from './errors.js';
-import { readHistory } from './lifecycle/history.js';
-import { replay } from './lifecycle/state.js';
-import { prunedVersions } from './retention/pruned.js';
-import { nameProblem } from './names.js';
-import { hashFile } from './store/blobs.js';
-import { blobPath, type Layout } from './store/layout.js';
-import { isAbandonedLock } from './store/lock.js';
-import type { Store } from './store/store.js';
-import { readManifest } from './versions.js';
-import { lineageProblems } from './lineage/check.js';
-import type { Manifest } from './manifest/types.js';
+import { MregError } from '../../errors.js';
+import { readHistory } from '../lifecycle/history.js';
+import { replay } from '../lifecycle/state.js';
+import { prunedVersions } from '../retention/pruned.js';
+import { nameProblem } from '../names.js';
+import { hashFile } from '../../store/blobs.js';
+import { blobPath, type Layout } from '../../store/layout.js';
+import { isAbandonedLock } from '../../store/lock.js';
+import type { Store } from '../store.js';
+import { readManifest } from '../manifest/versions.js';
+import { lineageProblems } from './lineage.js';
+import type { Manifest } from '../manifest/types.js';
 
 export interface Finding {
   code: string;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readGguf } from '../../src/core/interface/gguf.js';
+import { readGguf } from '../../src/core/formats/gguf.js';
 import { encodeGguf, expectInvalidHeader, partsToBuffer, seededBytes, writeGguf, type GgufSpec } from '../helpers/model-fixtures.js';
 
 let dir: string;

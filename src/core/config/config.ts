@@ -1,12 +1,12 @@
 // .modelreg/config.yaml: stages and their rules, named checks, metric directions. Validated on
 // every read (it may come from any git commit); every error names the key's path.
-import { parseDuration } from './duration.js';
-import { readDocumentFile } from './documents.js';
-import type { JsonMap } from './manifest/types.js';
-import { artifactPathProblem, Checker } from './manifest/validate.js';
-import { nameProblem } from './names.js';
-import { parseRemotes, type RemoteConfig } from './remote/url.js';
-import { STORE_FORMAT } from './store/layout.js';
+import { parseDuration } from '../duration.js';
+import { readDocumentFile } from '../documents.js';
+import type { JsonMap } from '../manifest/types.js';
+import { artifactPathProblem, Checker } from '../manifest/validate.js';
+import { nameProblem } from '../names.js';
+import { parseRemotes, type RemoteConfig } from './remotes.js';
+import { STORE_FORMAT } from '../../store/layout.js';
 
 export interface StageConfig {
   /** at most one version at a time */

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOnnx } from '../../src/core/interface/onnx.js';
+import { readOnnx } from '../../src/core/formats/onnx.js';
 import {
   encodeOnnx,
   expectInvalidHeader,

@@ -1,7 +1,7 @@
 // Pickle disassembler for protocols 0–5: walks one stream opcode by opcode without executing it and
 // reports every global it would import, plus whatever keeps a static reading from being complete.
 
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 
 /** Random access to bytes that may live on disk. `read` is only called within [0, size). */
 export interface ByteSource {

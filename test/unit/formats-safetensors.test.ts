@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensors } from '../../src/core/interface/safetensors.js';
+import { readSafetensors } from '../../src/core/formats/safetensors.js';
 import {
   expectInvalidHeader,
   safetensorsPrefix,

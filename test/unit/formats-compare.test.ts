@@ -5,8 +5,8 @@ import {
   migrationGuide,
   requiredBump,
   type Finding,
-} from '../../src/core/interface/compare.js';
-import type { ModelInterface, Tensor } from '../../src/core/interface/types.js';
+} from '../../src/core/formats/compare.js';
+import type { ModelInterface, Tensor } from '../../src/core/formats/types.js';
 
 const base: ModelInterface = {
   format: 'onnx',

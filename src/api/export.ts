@@ -3,16 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, realpath, rename } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { MregError } from './errors.js';
-import type { Artifact } from './manifest/types.js';
-import { removeQuietly } from './store/atomic.js';
-import { copyBlobVerified, type ProgressFn } from './store/blobs.js';
-import type { Store } from './store/store.js';
-import { resolveRef } from './lifecycle/refs.js';
-import { prunedEvent } from './retention/pruned.js';
-import type { TransferListener } from './remote/backend.js';
-import { ensureBlobsLocal } from './remote/fetch.js';
-import { readManifest } from './versions.js';
+import { MregError } from '../errors.js';
+import type { Artifact } from '../core/manifest/types.js';
+import { removeQuietly } from '../store/atomic.js';
+import { copyBlobVerified, type ProgressFn } from '../store/blobs.js';
+import type { Store } from '../core/store.js';
+import { resolveRef } from '../core/lifecycle/refs.js';
+import { prunedEvent } from '../core/retention/pruned.js';
+import type { TransferListener } from '../core/remote/backend.js';
+import { ensureBlobsLocal } from '../core/remote/fetch.js';
+import { readManifest } from '../core/manifest/versions.js';
 
 export interface ExportResult {
   model: string;

@@ -4,15 +4,15 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MregError } from '../errors.js';
-import { appendEvents } from '../lifecycle/history.js';
-import { resolveRef } from '../lifecycle/refs.js';
-import { writeReplace } from '../store/atomic.js';
-import { hashFile } from '../store/blobs.js';
-import { blobPath, manifestPath, type Layout } from '../store/layout.js';
-import { withLock } from '../store/lock.js';
-import type { Store } from '../store/store.js';
-import { readManifest } from '../versions.js';
+import { MregError } from '../../errors.js';
+import { appendEvents } from './history.js';
+import { resolveRef } from './refs.js';
+import { writeReplace } from '../../store/atomic.js';
+import { hashFile } from '../../store/blobs.js';
+import { blobPath, manifestPath, type Layout } from '../../store/layout.js';
+import { withLock } from '../../store/lock.js';
+import type { Store } from '../store.js';
+import { readManifest } from '../manifest/versions.js';
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex'); // DER header of an Ed25519 public key
 const MAX_KEY_FILE = 64 * 1024;

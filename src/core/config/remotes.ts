@@ -2,7 +2,7 @@
 // and the `remotes:` section of config.yaml that names them. Validated like the rest of the config.
 import { isAbsolute, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MregError } from '../errors.js';
+import { MregError } from '../../errors.js';
 import type { Checker } from '../manifest/validate.js';
 import { nameProblem } from '../names.js';
 
