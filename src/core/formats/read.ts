@@ -23,7 +23,7 @@ export async function readInterface(path: string): Promise<ModelInterface | unde
   return sniffed ? sniffed(path) : undefined;
 }
 
-/** Only signatures that cannot be mistaken: the GGUF magic, and a safetensors length followed by '{'. */
+/** The reader of the first format whose magic test passes on the file's first bytes (see ModelFormat.magic). */
 async function sniff(path: string): Promise<Reader | undefined> {
   if (!(await stat(path)).isFile()) return undefined; // never open a FIFO or device just to sniff it
   const handle = await open(path, 'r');
