@@ -5,17 +5,8 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MregError } from '../../src/errors.js';
 import { disassemblePickle, bytesSource } from '../../src/core/scan/pickle.js';
-import {
-  CAUTION_GLOBALS,
-  SAFE_GLOBALS,
-  SCAN_LIMITS,
-  UNSAFE_GLOBALS,
-  UNSAFE_MODULES,
-  classifyGlobal,
-  scanBuffer,
-  scanFile,
-  type FileScan,
-} from '../../src/core/scan/scan.js';
+import { CAUTION_GLOBALS, SAFE_GLOBALS, UNSAFE_GLOBALS, UNSAFE_MODULES, classifyGlobal } from '../../src/core/scan/policy.js';
+import { SCAN_LIMITS, scanBuffer, scanFile, type FileScan } from '../../src/core/scan/scan.js';
 
 const DIR = 'test/fixtures/pickles';
 const fixture = (name: string): Buffer => readFileSync(`${DIR}/${name}`);

@@ -63,6 +63,11 @@ export function readGguf(path: string): Promise<ModelInterface> {
   return HeaderReader.read(path, readHeader);
 }
 
+/** A file whose first bytes are the GGUF magic is a GGUF file whatever its name (a magic that cannot be mistaken). */
+export function looksLikeGguf(head: Buffer): boolean {
+  return head.length >= 4 && head.toString('latin1', 0, 4) === GGUF_MAGIC;
+}
+
 async function readHeader(r: HeaderReader): Promise<ModelInterface> {
   if (r.size < 24) throw r.fail(`file is ${r.size} bytes, too short for a GGUF header`);
   const magic = (await r.fixed(4)).toString('latin1');

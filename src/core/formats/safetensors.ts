@@ -21,6 +21,16 @@ export function readSafetensors(path: string): Promise<ModelInterface> {
   return HeaderReader.read(path, readHeader);
 }
 
+/**
+ * A file of `size` bytes whose first 9 bytes are a header length that fits the file (and the limit) followed by
+ * '{' is taken for safetensors whatever its name: random bytes almost never pass both tests.
+ */
+export function looksLikeSafetensors(head: Buffer, size: number): boolean {
+  if (head.length < 9 || head[8] !== 0x7b) return false;
+  const length = head.readBigUInt64LE(0);
+  return length >= 2n && length <= BigInt(Math.min(MAX_SAFETENSORS_HEADER, size - 8));
+}
+
 async function readHeader(r: HeaderReader): Promise<ModelInterface> {
   if (r.size < 8) throw r.fail(`file is ${r.size} bytes, too short to hold the 8-byte header length`);
   const length = (await r.exact(8)).readBigUInt64LE(0);

@@ -1,7 +1,11 @@
 // What mreg knows about a model's interface: the tensors a caller passes in and gets out, and for weight-only
 // formats the weight tensors. Stored as a version manifest's `schema`, so everything here is plain JSON data.
 
-export type InterfaceFormat = 'onnx' | 'safetensors' | 'gguf' | 'signature';
+/**
+ * The name of the format an interface was read from: a format with a reader in FORMATS (src/core/formats/registry.ts),
+ * or 'signature' for one declared in metadata.
+ */
+export type InterfaceFormat = string;
 
 /** A fixed size, or a string naming a symbolic/variable dimension. */
 export type Dim = number | string;

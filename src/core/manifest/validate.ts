@@ -2,6 +2,7 @@
 // of the offending key ("meta.yaml: training.duration_s: expected a number >= 0").
 import valid from 'semver/functions/valid.js';
 import { MregError, type ErrorCode } from '../../errors.js';
+import { INTERFACE_FORMAT_NAMES } from '../formats/registry.js';
 import { parseSignature } from '../formats/signature.js';
 import type { Dim, InputTensor, InterfaceFormat, ModelInterface, Tensor } from '../formats/types.js';
 import { nameProblem } from '../names.js';
@@ -147,7 +148,7 @@ function signature(c: Checker, value: unknown): DeclaredSignature {
   }
 }
 
-const INTERFACE_FORMATS: readonly InterfaceFormat[] = ['onnx', 'safetensors', 'gguf'];
+const INTERFACE_FORMATS: readonly InterfaceFormat[] = INTERFACE_FORMAT_NAMES;
 const MAX_TENSOR_NAME = 4096;
 const MAX_RANK = 256;
 

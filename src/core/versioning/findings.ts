@@ -6,6 +6,7 @@ import { MregError } from '../../errors.js';
 import type { InputFile } from '../inputs.js';
 import { compareInterfaces, finding, requiredBump, type Finding } from '../formats/compare.js';
 import { readInterface } from '../formats/read.js';
+import { formatNamed } from '../formats/registry.js';
 import type { ModelInterface } from '../formats/types.js';
 import type { Artifact, DeclaredSignature } from '../manifest/types.js';
 import { compareTypes, type ChangeType } from './bump.js';
@@ -70,12 +71,12 @@ function units(side: VersionInterface): Map<string, Unit> {
   const schema = side.schema ?? {};
   for (const path of Object.keys(schema).sort()) {
     const iface = schema[path]!;
-    if (iface.format === 'onnx' || iface.format === 'signature') {
+    if (formatNamed(iface.format)?.compare !== 'shards') {
       out.set(`file:${path}`, { key: `file:${path}`, label: path, iface, paths: [path] });
       continue;
     }
-    // Weight-only formats are often sharded (model-00001-of-00003.safetensors): a caller loads the shards as
-    // one model, and moving a tensor from one shard to another changes nothing for them.
+    // Weight-only formats are often sharded (model-00001-of-00003.safetensors): FORMATS says which formats a
+    // caller loads as one model, so that moving a tensor from one shard to another changes nothing for them.
     const key = iface.format;
     const unit = out.get(key);
     if (!unit) {
