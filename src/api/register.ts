@@ -12,7 +12,7 @@ import { expandInputs, type InputFile } from '../core/inputs.js';
 import type { Finding } from '../core/formats/compare.js';
 import { checkName } from '../core/names.js';
 import { manifestChecksum, shortHash, versionDigest } from '../core/manifest/hash.js';
-import type { Artifact, Kind, Lineage, Manifest, Metadata, UnsafeAllowed } from '../core/manifest/types.js';
+import type { Artifact, ChangeType, Kind, Lineage, Manifest, Metadata, UnsafeAllowed } from '../core/manifest/types.js';
 import { checkKind, kindConflict, prepareLineage } from '../core/lineage/declare.js';
 import { scanFile } from '../core/scan/scan.js';
 import { manifestToYaml } from '../core/manifest/yaml.js';
@@ -23,13 +23,13 @@ import { hashFile, ingestFile, type BlobRef } from '../store/blobs.js';
 import { blobPath, manifestPath } from '../store/layout.js';
 import { withLock } from '../store/lock.js';
 import type { Store } from '../core/store.js';
-import { checkPreTag, highestType, impliedType, nextVersion, preReleaseLevel, type ChangeType } from '../core/versioning/bump.js';
+import { checkPreTag, highestType, impliedType, nextVersion, preReleaseLevel } from '../core/versioning/bump.js';
 import { ConsumedIndex, pendingFor, readChanges, removeConsumed, type PendingChange } from '../core/versioning/changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from '../core/versioning/findings.js';
 import { decideNext, noDeclarationMessage } from '../core/versioning/plan.js';
 import { listVersions, readManifest } from '../core/manifest/versions.js';
 
-export { CHANGE_TYPES, type ChangeType } from '../core/versioning/bump.js';
+export { CHANGE_TYPES, type ChangeType } from '../core/manifest/types.js';
 
 export interface RegisterProgress {
   file: string;

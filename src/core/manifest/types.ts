@@ -1,6 +1,5 @@
 // The version manifest: what a version is made of and what made it. Written once, never rewritten.
 import type { InputTensor, ModelInterface, Tensor } from '../formats/types.js';
-import type { ChangeType } from '../versioning/bump.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonMap = Record<string, Json>;
@@ -34,6 +33,19 @@ export interface DeclaredSignature {
   inputs: InputTensor[];
   outputs: Tensor[];
 }
+
+/** How big a change is, as declared (--change, change files) and as interface findings require. */
+export type ChangeType = 'major' | 'minor' | 'patch';
+export const CHANGE_TYPES: readonly ChangeType[] = ['major', 'minor', 'patch'];
+
+export function isChangeType(value: unknown): value is ChangeType {
+  return value === 'major' || value === 'minor' || value === 'patch';
+}
+
+/** A change file's id: lowercase letters, digits and '-', the same file name on every file system, and safe in a path. */
+export const CHANGE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,79}$/;
+/** The longest summary a change file (and so a manifest's `changes`) may hold. */
+export const MAX_SUMMARY_LENGTH = 10_000;
 
 /** A pending change file consumed by this version: its id, its type for this model, and its summary. */
 export interface ConsumedChange {

@@ -5,11 +5,9 @@ import { MregError, type ErrorCode } from '../../errors.js';
 import { parseSignature } from '../formats/signature.js';
 import type { Dim, InputTensor, InterfaceFormat, ModelInterface, Tensor } from '../formats/types.js';
 import { nameProblem } from '../names.js';
-import { CHANGE_ID_PATTERN, MAX_SUMMARY_LENGTH } from '../versioning/change-file.js';
-import { isChangeType } from '../versioning/bump.js';
 import { manifestChecksum, shortHash, versionDigest } from './hash.js';
 import { declaredLineage, storedLineage } from './lineage.js';
-import { KINDS, type Kind } from './types.js';
+import { CHANGE_ID_PATTERN, isChangeType, KINDS, MAX_SUMMARY_LENGTH, type Kind } from './types.js';
 import type { Artifact, ConsumedChange, DeclaredSignature, GitState, Json, JsonMap, Manifest, Metadata, Scalar, UnsafeAllowed } from './types.js';
 
 const MAX_DEPTH = 32;
