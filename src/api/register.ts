@@ -11,7 +11,7 @@ import { MregError } from '../errors.js';
 import { expandInputs, type InputFile } from '../core/inputs.js';
 import type { Finding } from '../core/formats/compare.js';
 import { checkName } from '../core/names.js';
-import { manifestChecksum, shortHash, versionDigest } from '../core/manifest/hash.js';
+import { sealManifest, shortHash, versionDigest } from '../core/manifest/hash.js';
 import type { Artifact, ChangeType, Kind, Lineage, Manifest, Metadata, UnsafeAllowed } from '../core/manifest/types.js';
 import { checkKind, kindConflict, prepareLineage } from '../core/lineage/declare.js';
 import { scanFile } from '../core/scan/scan.js';
@@ -234,7 +234,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
       findings = decision.findings;
     }
     if (current.includes(version)) throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
-    const fields: Omit<Manifest, 'checksum'> = {
+    const manifest: Manifest = sealManifest({
       format: 1,
       name: model,
       kind,
@@ -249,8 +249,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
       ...req.meta,
       ...(Object.keys(schema).length > 0 ? { schema } : {}),
       ...(unsafe.length > 0 ? { unsafe_allowed: unsafe } : {}),
-    };
-    const manifest: Manifest = { ...fields, checksum: manifestChecksum(fields) };
+    });
     const yaml = manifestToYaml(manifest);
     // Never write a manifest that mreg would refuse to read back.
     if (Buffer.byteLength(yaml) > MAX_DOCUMENT_BYTES) {

@@ -3,9 +3,10 @@
 // must still verify), round-trips, and an unknown field is refused.
 import { describe, expect, it } from 'vitest';
 import { parseYamlText } from '../../src/core/documents.js';
-import { manifestChecksum, shortHash, versionDigest } from '../../src/core/manifest/hash.js';
+import { manifestChecksum, sealManifest, shortHash, versionDigest } from '../../src/core/manifest/hash.js';
+import { DECLARED_KEYS, MANIFEST_FIELDS, MANIFEST_SHAPE, YAML_ORDER } from '../../src/core/manifest/shape.js';
 import type { Manifest, Metadata } from '../../src/core/manifest/types.js';
-import { validateManifest } from '../../src/core/manifest/validate.js';
+import { validateManifest, validateMetadata } from '../../src/core/manifest/validate.js';
 import { manifestToYaml } from '../../src/core/manifest/yaml.js';
 
 const HEX = (c: string) => c.repeat(64);
@@ -152,5 +153,52 @@ describe('the manifest shape', () => {
     ]);
     expect(versionDigest(back.artifacts, back, back.kind)).toBe(GOLDEN_DIGEST);
     expect(manifestChecksum(back)).toBe(GOLDEN_CHECKSUM);
+  });
+
+  it('covers exactly the fields of the Manifest type, each once, with one place in the YAML file each', () => {
+    // full() is typed Manifest and sets every field, so its keys are the type's keys.
+    expect(Object.keys(MANIFEST_SHAPE).sort()).toStrictEqual(Object.keys(full()).sort());
+    expect(MANIFEST_FIELDS.map((f) => f.yaml).sort((a, b) => a - b)).toStrictEqual(MANIFEST_FIELDS.map((_, i) => i + 1));
+    expect(YAML_ORDER).toStrictEqual(GOLDEN_YAML.split('\n').filter((l) => /^[a-z_]+:/.test(l)).map((l) => l.slice(0, l.indexOf(':'))));
+  });
+
+  it('declares in a --meta file exactly the fields of the Metadata type', () => {
+    const declared = validateMetadata(JSON.parse(JSON.stringify(meta)), 'meta.yaml');
+    expect(declared).toStrictEqual(meta);
+    expect([...DECLARED_KEYS].sort()).toStrictEqual(Object.keys(meta).sort());
+  });
+
+  it('round-trips write -> read -> validate -> hash, and seals to the same manifest', () => {
+    const m = full();
+    const back = read(manifestToYaml(m));
+    expect(back).toStrictEqual(m);
+    expect(manifestToYaml(back)).toBe(manifestToYaml(m));
+    expect(versionDigest(back.artifacts, back, back.kind)).toBe(m.digest);
+    const { checksum: _c, ...fields } = m;
+    const sealed = sealManifest(fields);
+    expect(sealed).toStrictEqual(m);
+    expect(Object.keys(sealed)).toStrictEqual(Object.keys(back));
+  });
+
+  it('hashes into the digest exactly the fields the table marks, and into the checksum every field but itself', () => {
+    const m = full();
+    const changed: Record<string, unknown> = { format: 2, name: 'other', kind: 'dataset', version: '9.9.9', hash: 'x', digest: 'sha256:x', created_at: 'x', actor: 'x',
+      git: { commit: 'x', dirty: false }, artifacts: [artifacts[0]], changes: [], params: { x: 1 }, metrics: { x: 1 }, tags: { x: 1 }, message: 'x',
+      data: { name: 'x' }, pipeline: { name: 'x' }, architecture: { x: 1 }, framework: { x: 1 }, training: { duration_s: 1 }, requirements: { x: 1 },
+      signature: { inputs: [], outputs: [] }, lineage: { parents: [{ name: 'x', version: '1.0.0' }] }, schema: {}, unsafe_allowed: [], checksum: 'x' };
+    for (const field of MANIFEST_FIELDS) {
+      const edited = { ...m, [field.key]: changed[field.key] } as Manifest;
+      expect(versionDigest(edited.artifacts, edited, edited.kind) !== m.digest, `${field.key} in the digest`).toBe(field.digest !== false);
+      expect(manifestChecksum(edited) !== m.checksum, `${field.key} in the checksum`).toBe(field.checksum);
+    }
+  });
+
+  it('refuses an unknown field in the writer, when sealing, and in the validator', () => {
+    const m = { ...full(), extra: 1 } as Manifest;
+    expect(() => manifestToYaml(m)).toThrow(/^manifest: extra: unknown key \(expected one of: format, name, kind, version, hash, digest, created_at, actor, message, changes, git, artifacts, params,/);
+    const { checksum: _c, ...fields } = m;
+    expect(() => sealManifest(fields)).toThrow(/manifest: extra: unknown key/);
+    expect(() => validateManifest({ ...full(), extra: 1 }, 'm.yaml')).toThrow(/^m\.yaml: extra: unknown key \(expected one of: format, name/);
+    expect(() => validateMetadata({ ...meta, extra: 1 }, 'meta.yaml')).toThrow(/^meta\.yaml: extra: unknown key \(expected one of: message, params, metrics, tags, lineage, data/);
   });
 });

@@ -6,7 +6,7 @@ import valid from 'semver/functions/valid.js';
 import { MregError } from '../../errors.js';
 import { checkName, nameProblem } from '../names.js';
 import { RELATIONS, type ExternalRef, type Kind, type Lineage, type LineageRef, type Relation } from './types.js';
-import type { Checker } from './validate.js';
+import type { Checker } from './checker.js';
 
 /** More references than any real version has; a bound on what a hostile manifest can make us walk. */
 export const MAX_REFS = 1000;

@@ -90,8 +90,6 @@ export interface UnsafeAllowed {
   globals: string[];
 }
 
-export const METADATA_SECTIONS = ['data', 'pipeline', 'architecture', 'framework', 'training', 'requirements'] as const;
-
 /** What a name holds; a name holds one kind for all its versions. */
 export const KINDS = ['model', 'dataset', 'features', 'pipeline'] as const;
 export type Kind = (typeof KINDS)[number];
