@@ -154,7 +154,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
   const candidates = await artifactsOf(store, model, explicitExists ? explicit : latest);
 
   // Provenance runs git in child processes: let it overlap the hashing instead of following it.
-  const provenance = Promise.all([gitState(req.cwd), resolveActor(req.cwd, req.env, req.actor)]);
+  const provenance = Promise.all([gitState(req.cwd, req.env), resolveActor(req.cwd, req.env, req.actor)]);
   provenance.catch(() => undefined);
   const artifacts: Artifact[] = [];
   let stored = 0;
