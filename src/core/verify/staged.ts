@@ -7,7 +7,8 @@ import valid from 'semver/functions/valid.js';
 import { MregError } from '../../errors.js';
 import { catFiles, git, repoTopLevel } from '../git.js';
 import { blobPath, layoutOf } from '../../store/layout.js';
-import type { Finding, VerifyReport } from './verify.js';
+import type { Problem } from './problem.js';
+import type { VerifyReport } from './verify.js';
 
 interface StagedEntry {
   status: string;
@@ -25,8 +26,8 @@ function parseNameStatus(out: string): StagedEntry[] {
 export async function verifyStaged(storeRoot: string, cwd: string, env: NodeJS.ProcessEnv): Promise<VerifyReport> {
   const top = await repoTopLevel(cwd, env);
   const rel = relative(top, storeRoot).split(sep).join('/');
-  const problems: Finding[] = [];
-  const warnings: Finding[] = [];
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const checked = { manifests: 0, blobs: 0, bytes: 0 };
   if (rel.startsWith('..')) return { ok: true, problems, warnings: [{ code: 'OUTSIDE_REPO', message: 'the store is not inside this repository; nothing to check' }], checked };
   const hasHead = await git(top, ['rev-parse', '--verify', '-q', 'HEAD'], env).then(
