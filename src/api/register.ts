@@ -12,7 +12,8 @@ import { expandInputs, type InputFile } from '../core/inputs.js';
 import type { Finding } from '../core/formats/compare.js';
 import { checkName } from '../core/names.js';
 import { sealManifest, shortHash, versionDigest } from '../core/manifest/hash.js';
-import type { Artifact, ChangeType, Kind, Lineage, Manifest, Metadata, UnsafeAllowed } from '../core/manifest/types.js';
+import type { ChangeType } from '../core/change-type.js';
+import type { Artifact, Kind, Lineage, Manifest, Metadata, UnsafeAllowed } from '../core/manifest/types.js';
 import { checkKind, kindConflict, prepareLineage } from '../core/lineage/declare.js';
 import { scanFile } from '../core/scan/scan.js';
 import { manifestToYaml } from '../core/manifest/yaml.js';
@@ -29,7 +30,7 @@ import { checkDeclared, readSchema, versionFindings, type VersionInterface } fro
 import { decideNext, noDeclarationMessage } from '../core/versioning/plan.js';
 import { listVersions, readManifest } from '../core/manifest/versions.js';
 
-export { CHANGE_TYPES, type ChangeType } from '../core/manifest/types.js';
+export { CHANGE_TYPES, type ChangeType } from '../core/change-type.js';
 
 export interface RegisterProgress {
   file: string;

@@ -1,7 +1,7 @@
 // Compares the interfaces of two versions of a model and reports each difference as a finding with the semver
 // bump it requires; also turns breaking findings into a migration guide. Pure functions over plain data.
 
-import type { ChangeType } from '../manifest/types.js';
+import type { ChangeType } from '../change-type.js';
 import { UNKNOWN_RANK, type Dim, type InputTensor, type ModelInterface, type Tensor } from './types.js';
 
 /** Every rule and the bump it requires. Rule ids are stable: scripts and change files refer to them. */

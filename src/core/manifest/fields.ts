@@ -6,7 +6,8 @@ import { parseSignature } from '../formats/signature.js';
 import type { Dim, InputTensor, InterfaceFormat, ModelInterface, Tensor } from '../formats/types.js';
 import { nameProblem } from '../names.js';
 import { defineKey, type Checker } from './checker.js';
-import { CHANGE_ID_PATTERN, isChangeType, KINDS, MAX_SUMMARY_LENGTH, type Kind } from './types.js';
+import { isChangeType } from '../change-type.js';
+import { CHANGE_ID_PATTERN, KINDS, MAX_SUMMARY_LENGTH, type Kind } from './types.js';
 import type { Artifact, ConsumedChange, DeclaredSignature, GitState, JsonMap, UnsafeAllowed } from './types.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;

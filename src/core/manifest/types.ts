@@ -1,4 +1,5 @@
 // The version manifest: what a version is made of and what made it. Written once, never rewritten.
+import type { ChangeType } from '../change-type.js';
 import type { InputTensor, ModelInterface, Tensor } from '../formats/types.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -32,14 +33,6 @@ export interface Metadata {
 export interface DeclaredSignature {
   inputs: InputTensor[];
   outputs: Tensor[];
-}
-
-/** How big a change is, as declared (--change, change files) and as interface findings require. */
-export type ChangeType = 'major' | 'minor' | 'patch';
-export const CHANGE_TYPES: readonly ChangeType[] = ['major', 'minor', 'patch'];
-
-export function isChangeType(value: unknown): value is ChangeType {
-  return value === 'major' || value === 'minor' || value === 'patch';
 }
 
 /** A change file's id: lowercase letters, digits and '-', the same file name on every file system, and safe in a path. */

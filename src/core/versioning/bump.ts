@@ -5,7 +5,7 @@ import compare from 'semver/functions/compare.js';
 import inc from 'semver/functions/inc.js';
 import parse from 'semver/functions/parse.js';
 import { MregError } from '../../errors.js';
-import type { ChangeType } from '../manifest/types.js';
+import type { ChangeType } from '../change-type.js';
 
 const RANK: Readonly<Record<ChangeType, number>> = { patch: 0, minor: 1, major: 2 };
 

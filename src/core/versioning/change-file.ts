@@ -11,7 +11,8 @@ import { stringify } from 'yaml';
 import { parseYamlText } from '../documents.js';
 import { MregError } from '../../errors.js';
 import { nameProblem } from '../names.js';
-import { isChangeType, MAX_SUMMARY_LENGTH, type ChangeType } from '../manifest/types.js';
+import { isChangeType, type ChangeType } from '../change-type.js';
+import { MAX_SUMMARY_LENGTH } from '../manifest/types.js';
 
 export const MAX_CHANGE_BYTES = 64 * 1024;
 const MAX_MODELS = 1000;

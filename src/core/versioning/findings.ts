@@ -8,7 +8,7 @@ import { compareInterfaces, finding, requiredBump, type Finding } from '../forma
 import { readInterface } from '../formats/read.js';
 import type { ModelInterface } from '../formats/types.js';
 import type { Artifact, DeclaredSignature } from '../manifest/types.js';
-import type { ChangeType } from '../manifest/types.js';
+import type { ChangeType } from '../change-type.js';
 import { compareTypes } from './bump.js';
 
 /** What a version says about its interface: read from its model files, declared, and its artifact hashes. */

@@ -10,7 +10,7 @@ import { checkName } from '../names.js';
 import { hashFile } from '../../store/blobs.js';
 import type { Layout } from '../../store/layout.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
-import type { ChangeType } from '../manifest/types.js';
+import type { ChangeType } from '../change-type.js';
 import { highestType, nextVersion, preReleaseLevel } from './bump.js';
 import { ConsumedIndex, pendingFor, readChanges, type Change, type PendingChange } from './changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from './findings.js';
