@@ -11,7 +11,8 @@ import { MregError } from '../errors.js';
 import { expandInputs, type InputFile } from '../core/inputs.js';
 import type { Finding } from '../core/formats/compare.js';
 import { checkName } from '../core/names.js';
-import { manifestChecksum, shortHash, versionDigest } from '../core/manifest/hash.js';
+import { sealManifest, shortHash, versionDigest } from '../core/manifest/hash.js';
+import type { ChangeType } from '../core/change-type.js';
 import type { Artifact, Kind, Lineage, Manifest, Metadata, UnsafeAllowed } from '../core/manifest/types.js';
 import { checkKind, kindConflict, prepareLineage } from '../core/lineage/declare.js';
 import { scanFile } from '../core/scan/scan.js';
@@ -23,13 +24,13 @@ import { hashFile, ingestFile, type BlobRef } from '../store/blobs.js';
 import { blobPath, manifestPath } from '../store/layout.js';
 import { withLock } from '../store/lock.js';
 import type { Store } from '../core/store.js';
-import { checkPreTag, highestType, impliedType, nextVersion, preReleaseLevel, type ChangeType } from '../core/versioning/bump.js';
+import { checkPreTag, highestType, impliedType, nextVersion, preReleaseLevel } from '../core/versioning/bump.js';
 import { ConsumedIndex, pendingFor, readChanges, removeConsumed, type PendingChange } from '../core/versioning/changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from '../core/versioning/findings.js';
 import { decideNext, noDeclarationMessage } from '../core/versioning/plan.js';
 import { listVersions, readManifest } from '../core/manifest/versions.js';
 
-export { CHANGE_TYPES, type ChangeType } from '../core/versioning/bump.js';
+export { CHANGE_TYPES, type ChangeType } from '../core/change-type.js';
 
 export interface RegisterProgress {
   file: string;
@@ -154,7 +155,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
   const candidates = await artifactsOf(store, model, explicitExists ? explicit : latest);
 
   // Provenance runs git in child processes: let it overlap the hashing instead of following it.
-  const provenance = Promise.all([gitState(req.cwd), resolveActor(req.cwd, req.env, req.actor)]);
+  const provenance = Promise.all([gitState(req.cwd, req.env), resolveActor(req.cwd, req.env, req.actor)]);
   provenance.catch(() => undefined);
   const artifacts: Artifact[] = [];
   let stored = 0;
@@ -234,7 +235,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
       findings = decision.findings;
     }
     if (current.includes(version)) throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
-    const fields: Omit<Manifest, 'checksum'> = {
+    const manifest: Manifest = sealManifest({
       format: 1,
       name: model,
       kind,
@@ -249,8 +250,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
       ...req.meta,
       ...(Object.keys(schema).length > 0 ? { schema } : {}),
       ...(unsafe.length > 0 ? { unsafe_allowed: unsafe } : {}),
-    };
-    const manifest: Manifest = { ...fields, checksum: manifestChecksum(fields) };
+    });
     const yaml = manifestToYaml(manifest);
     // Never write a manifest that mreg would refuse to read back.
     if (Buffer.byteLength(yaml) > MAX_DOCUMENT_BYTES) {

@@ -19,9 +19,9 @@ export interface HookResult {
 const exists = (path: string) => access(path).then(() => true, () => false);
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-async function hooksDir(cwd: string): Promise<string> {
-  const top = await repoTopLevel(cwd);
-  const dir = (await git(top, ['rev-parse', '--git-path', 'hooks'])).trim();
+async function hooksDir(cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const top = await repoTopLevel(cwd, env);
+  const dir = (await git(top, ['rev-parse', '--git-path', 'hooks'], env)).trim();
   return isAbsolute(dir) ? dir : join(top, dir);
 }
 
@@ -40,8 +40,9 @@ exec mreg verify --staged
 `;
 }
 
-export async function installHook(cwd: string, options: { force?: boolean; node: string; bin: string }): Promise<HookResult> {
-  const dir = await hooksDir(cwd);
+/** `env` is the environment git runs in (core.hooksPath and GIT_DIR decide where hooks live). */
+export async function installHook(cwd: string, options: { force?: boolean; node: string; bin: string; env: NodeJS.ProcessEnv }): Promise<HookResult> {
+  const dir = await hooksDir(cwd, options.env);
   await mkdir(dir, { recursive: true });
   const hook = join(dir, 'pre-commit');
   const chained = hook + CHAINED_SUFFIX;
@@ -61,8 +62,8 @@ export async function installHook(cwd: string, options: { force?: boolean; node:
   return { hook, installed: true, unchanged: false, ...(keepsChain ? { chained: keepsChain } : {}) };
 }
 
-export async function uninstallHook(cwd: string): Promise<HookResult> {
-  const dir = await hooksDir(cwd);
+export async function uninstallHook(cwd: string, env: NodeJS.ProcessEnv): Promise<HookResult> {
+  const dir = await hooksDir(cwd, env);
   const hook = join(dir, 'pre-commit');
   const chained = hook + CHAINED_SUFFIX;
   const current = await readFile(hook, 'utf8').catch(() => undefined);

@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MregError } from '../errors.js';
-import { artifactPathProblem } from './manifest/validate.js';
+import { artifactPathProblem } from './manifest/fields.js';
 
 export interface InputFile {
   /** where to read it */

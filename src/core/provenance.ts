@@ -1,22 +1,19 @@
 // Who and what made a version: the git commit the work tree is at (and whether it was dirty) and
 // the actor (--actor, MREG_ACTOR, git user.email, then the login name).
-import { execFile } from 'node:child_process';
 import { userInfo } from 'node:os';
+import { git } from './git.js';
 import type { GitState } from './manifest/types.js';
 
-function git(cwd: string, args: string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('git', args, { cwd, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' }, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 }, (err, stdout) =>
-      resolve(err ? undefined : stdout),
-    );
-  });
+/** Provenance is best effort: no repository, no commit or a git that hangs just means none is recorded. */
+function gitOutput(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  return git(cwd, args, env, { timeoutMs: 30_000 }).catch(() => undefined);
 }
 
-export async function gitState(cwd: string): Promise<GitState | undefined> {
+export async function gitState(cwd: string, env: NodeJS.ProcessEnv): Promise<GitState | undefined> {
   const [commit, status, branch] = await Promise.all([
-    git(cwd, ['rev-parse', '--verify', '-q', 'HEAD']),
-    git(cwd, ['status', '--porcelain']),
-    git(cwd, ['symbolic-ref', '--short', '-q', 'HEAD']),
+    gitOutput(cwd, ['rev-parse', '--verify', '-q', 'HEAD'], env),
+    gitOutput(cwd, ['status', '--porcelain'], env),
+    gitOutput(cwd, ['symbolic-ref', '--short', '-q', 'HEAD'], env),
   ]);
   if (!commit || status === undefined) return undefined; // not a work tree, or no commit yet
   return { commit: commit.trim(), dirty: status.trim().length > 0, ...(branch?.trim() ? { branch: branch.trim() } : {}) };
@@ -25,7 +22,7 @@ export async function gitState(cwd: string): Promise<GitState | undefined> {
 export async function resolveActor(cwd: string, env: NodeJS.ProcessEnv, explicit?: string): Promise<string> {
   if (explicit) return explicit;
   if (env.MREG_ACTOR) return env.MREG_ACTOR;
-  const email = (await git(cwd, ['config', 'user.email']))?.trim();
+  const email = (await gitOutput(cwd, ['config', 'user.email'], env))?.trim();
   if (email) return email;
   if (env.USER) return env.USER;
   try {

@@ -11,7 +11,8 @@ import type { VersionRecord } from '../../src/core/lineage/version-index.js';
 import { normalizeLineage, parseReference, storedLineage, withFlagReferences } from '../../src/core/manifest/lineage.js';
 import { manifestChecksum, shortHash, versionDigest } from '../../src/core/manifest/hash.js';
 import type { Kind, Lineage, Manifest, Metadata } from '../../src/core/manifest/types.js';
-import { Checker, validateManifest, validateMetadata } from '../../src/core/manifest/validate.js';
+import { Checker } from '../../src/core/manifest/checker.js';
+import { validateManifest, validateMetadata } from '../../src/core/manifest/validate.js';
 import { manifestToYaml } from '../../src/core/manifest/yaml.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -4,7 +4,8 @@ import { parseYamlText } from '../../src/core/documents.js';
 import { MregError } from '../../src/errors.js';
 import { canonicalJson, manifestChecksum, shortHash, versionDigest } from '../../src/core/manifest/hash.js';
 import type { Manifest, Metadata } from '../../src/core/manifest/types.js';
-import { artifactPathProblem, validateManifest, validateMetadata } from '../../src/core/manifest/validate.js';
+import { artifactPathProblem } from '../../src/core/manifest/fields.js';
+import { validateManifest, validateMetadata } from '../../src/core/manifest/validate.js';
 import { manifestToYaml } from '../../src/core/manifest/yaml.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,7 +1,8 @@
 // The version arithmetic of declared changes (src/core/versioning/bump.ts), as tables.
 import { describe, expect, it } from 'vitest';
 import { MregError } from '../../src/errors.js';
-import { checkPreTag, compareTypes, highestType, impliedType, nextVersion, preReleaseLevel, type ChangeType } from '../../src/core/versioning/bump.js';
+import type { ChangeType } from '../../src/core/change-type.js';
+import { checkPreTag, compareTypes, highestType, impliedType, nextVersion, preReleaseLevel } from '../../src/core/versioning/bump.js';
 
 describe('nextVersion', () => {
   const cases: [current: string | undefined, type: ChangeType, pre: string | undefined, next: string][] = [

@@ -2,7 +2,7 @@
 // output is the version alone, so V=$(mreg bump fraud) works in a shell.
 import { readDocumentFile } from '../../core/documents.js';
 import { validateMetadata } from '../../core/manifest/validate.js';
-import type { ChangeType } from '../../core/versioning/bump.js';
+import type { ChangeType } from '../../core/change-type.js';
 import { planBump } from '../../core/versioning/plan.js';
 import { openContextStore, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';

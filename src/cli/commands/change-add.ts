@@ -2,7 +2,7 @@
 import { relative } from 'node:path';
 import { MregError } from '../../errors.js';
 import { checkName } from '../../core/names.js';
-import { isChangeType, type ChangeType } from '../../core/versioning/bump.js';
+import { isChangeType, type ChangeType } from '../../core/change-type.js';
 import { checkSummary } from '../../core/versioning/change-file.js';
 import { addChange } from '../../core/versioning/changes.js';
 import { openContextStore, type Context } from '../context.js';

@@ -9,7 +9,7 @@ export async function run(ctx: Context, args: unknown[], opts: { force?: boolean
   const action = args[0] as string;
   if (action === 'install') {
     const bin = fileURLToPath(new URL('../../../bin/mreg.js', import.meta.url));
-    const result = await installHook(ctx.cwd, { force: Boolean(opts.force), node: process.execPath, bin });
+    const result = await installHook(ctx.cwd, { force: Boolean(opts.force), node: process.execPath, bin, env: ctx.env });
     const text = result.unchanged
       ? `the mreg pre-commit hook is already installed at ${result.hook}`
       : `installed the pre-commit hook at ${result.hook}${result.chained ? ` (the hook that was there runs first, from ${result.chained})` : ''}`;
@@ -17,7 +17,7 @@ export async function run(ctx: Context, args: unknown[], opts: { force?: boolean
     return EXIT_OK;
   }
   if (action === 'uninstall') {
-    const result = await uninstallHook(ctx.cwd);
+    const result = await uninstallHook(ctx.cwd, ctx.env);
     ctx.render.result(result, result.unchanged ? 'no pre-commit hook installed; nothing changed' : `removed the mreg pre-commit hook${result.chained ? ' and put the previous hook back' : ''}`);
     return EXIT_OK;
   }

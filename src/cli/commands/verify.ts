@@ -11,7 +11,7 @@ async function staged(ctx: Context): Promise<VerifyReport> {
   const root = await locateStoreRoot({ store: storeOption(ctx), cwd: ctx.cwd });
   if (!root) throw new MregError('NO_STORE', 'no .modelreg store found (run mreg init)');
   const { verifyStaged } = await import('../../core/verify/staged.js');
-  return verifyStaged(root, ctx.cwd);
+  return verifyStaged(root, ctx.cwd, ctx.env);
 }
 
 export async function run(ctx: Context, _args: unknown[], opts: { staged?: boolean; signatures?: boolean }): Promise<number> {

@@ -3,7 +3,8 @@
 import { parseDuration } from '../duration.js';
 import { readDocumentFile } from '../documents.js';
 import type { JsonMap } from '../manifest/types.js';
-import { artifactPathProblem, Checker } from '../manifest/validate.js';
+import { Checker } from '../manifest/checker.js';
+import { artifactPathProblem } from '../manifest/fields.js';
 import { nameProblem } from '../names.js';
 import { parseRemotes, type RemoteConfig } from './remotes.js';
 import { STORE_FORMAT } from '../../store/layout.js';

@@ -3,7 +3,7 @@
 import { isAbsolute, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MregError } from '../../errors.js';
-import type { Checker } from '../manifest/validate.js';
+import type { Checker } from '../manifest/checker.js';
 import { nameProblem } from '../names.js';
 
 export interface RemoteConfig {

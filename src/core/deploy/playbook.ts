@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { readDocumentFile } from '../documents.js';
 import { parseDuration } from '../duration.js';
-import { Checker } from '../manifest/validate.js';
+import { Checker } from '../manifest/checker.js';
 import type { Layout } from '../../store/layout.js';
 
 export type Probe =

@@ -1,9 +1,8 @@
 // Compares the interfaces of two versions of a model and reports each difference as a finding with the semver
 // bump it requires; also turns breaking findings into a migration guide. Pure functions over plain data.
 
+import type { ChangeType } from '../change-type.js';
 import { UNKNOWN_RANK, type Dim, type InputTensor, type ModelInterface, type Tensor } from './types.js';
-
-export type Bump = 'major' | 'minor' | 'patch';
 
 /** Every rule and the bump it requires. Rule ids are stable: scripts and change files refer to them. */
 export const RULES = {
@@ -35,13 +34,13 @@ export const RULES = {
   // Between versions with several model files (src/core/versioning/findings.ts pairs them up).
   'model-removed': 'major',
   'model-added': 'minor',
-} as const satisfies Record<string, Bump>;
+} as const satisfies Record<string, ChangeType>;
 
 export type RuleId = keyof typeof RULES;
 
 export interface Finding {
   rule: RuleId;
-  bump: Bump;
+  bump: ChangeType;
   /** The tensor (or metadata key) the finding is about. */
   subject: string;
   /** The model file the finding is about, when a version holds several. */
@@ -60,7 +59,7 @@ export interface CompareOptions {
 export const MAX_ARCHITECTURE_FINDINGS = 20;
 
 const ARCHITECTURE_KEY = 'general.architecture';
-const ORDER: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
+const ORDER: Record<ChangeType, number> = { patch: 0, minor: 1, major: 2 };
 
 /**
  * Findings that take `prev` to `next`. With no previous interface there is nothing to compare (a version
@@ -89,8 +88,8 @@ export function compareInterfaces(
 }
 
 /** The largest bump the findings require, or undefined when there are none. */
-export function requiredBump(findings: readonly Finding[]): Bump | undefined {
-  let bump: Bump | undefined;
+export function requiredBump(findings: readonly Finding[]): ChangeType | undefined {
+  let bump: ChangeType | undefined;
   for (const f of findings) if (bump === undefined || ORDER[f.bump] > ORDER[bump]) bump = f.bump;
   return bump;
 }

@@ -5,8 +5,8 @@ import maxSatisfying from 'semver/ranges/max-satisfying.js';
 import valid from 'semver/functions/valid.js';
 import validRange from 'semver/ranges/valid.js';
 import { MregError } from '../../errors.js';
-import { checkName } from '../names.js';
 import type { Store } from '../store.js';
+import { splitReference } from '../manifest/reference.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
 import { readHistory } from './history.js';
 import { replay, versionInStage } from './state.js';
@@ -19,9 +19,8 @@ export interface ResolvedRef {
 }
 
 export function splitRef(text: string): { model: string; selector: string } {
-  const at = text.indexOf('@');
-  const model = checkName(at === -1 ? text : text.slice(0, at));
-  return { model, selector: at === -1 ? 'latest' : text.slice(at + 1) };
+  const { name, selector } = splitReference(text);
+  return { model: name, selector };
 }
 
 export async function resolveRef(store: Store, text: string, options: { at?: Date } = {}): Promise<ResolvedRef> {

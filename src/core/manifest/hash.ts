@@ -1,9 +1,12 @@
-// The version hash: sha256 over a canonical JSON form (sorted keys) of the artifact list and the
-// declared metadata. Time, actor, git state, message, consumed changes and the interface read from
-// the files are left out, so the same inputs give the same hash on every run and machine.
+// The version hash (digest) and the manifest checksum: sha256 over a canonical JSON form (sorted keys) of
+// the fields shape.ts marks as covered by each. The same inputs give the same digest on every run and machine.
 import { createHash } from 'node:crypto';
+import { checkKnownFields, MANIFEST_FIELDS } from './shape.js';
 import type { Artifact, Json, Kind, Manifest, Metadata } from './types.js';
-import { METADATA_SECTIONS } from './types.js';
+
+const DIGEST_FIELDS = MANIFEST_FIELDS.filter((f) => f.digest !== false);
+/** Left out of the checksum: the checksum itself. */
+const UNCHECKED = new Set<string>(MANIFEST_FIELDS.filter((f) => !f.checksum).map((f) => f.key));
 
 export function canonicalJson(value: Json): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
@@ -16,23 +19,12 @@ export function canonicalJson(value: Json): string {
 }
 
 export function versionDigest(artifacts: Artifact[], meta: Metadata, kind: Kind = 'model'): string {
-  const sorted = [...artifacts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const identity: Record<string, Json> = {
-    kind,
-    artifacts: sorted.map((a) => [a.path, a.sha256, a.size]),
-    params: meta.params,
-    metrics: meta.metrics,
-    tags: meta.tags,
-  };
-  for (const section of METADATA_SECTIONS) {
-    const value = meta[section];
-    if (value !== undefined) identity[section] = value;
+  const fields: Partial<Manifest> = { ...meta, kind, artifacts };
+  const identity: Record<string, Json> = {};
+  for (const { key, digest } of DIGEST_FIELDS) {
+    const value = fields[key];
+    if (value !== undefined) identity[key] = typeof digest === 'function' ? (digest as (v: unknown) => Json)(value) : (value as Json);
   }
-  // A declared signature is a claim about the model, like params: it is part of what the version is.
-  // (The interface read from the files, `schema`, is not: the artifact hashes already pin it down.)
-  if (meta.signature !== undefined) identity.signature = meta.signature as unknown as Json;
-  // Lineage is declared too: the same files made from other data are another version.
-  if (meta.lineage !== undefined) identity.lineage = meta.lineage as unknown as Json;
   return `sha256:${createHash('sha256').update('mreg-version-1\n').update(canonicalJson(identity)).digest('hex')}`;
 }
 
@@ -45,6 +37,21 @@ export function shortHash(digest: string): string {
  * fields the version hash leaves out, such as the actor or the time.
  */
 export function manifestChecksum(manifest: Omit<Manifest, 'checksum'> & { checksum?: string }): string {
-  const { checksum: _ignored, ...rest } = manifest;
+  const rest = Object.fromEntries(Object.entries(manifest).filter(([key]) => !UNCHECKED.has(key)));
   return `sha256:${createHash('sha256').update('mreg-manifest-1\n').update(canonicalJson(rest as unknown as Json)).digest('hex')}`;
+}
+
+/**
+ * A new manifest from its fields: held in the table's order (as a manifest read back holds them), undefined
+ * fields left out, sealed with its checksum. An unknown field is refused.
+ */
+export function sealManifest(fields: Omit<Manifest, 'checksum'>): Manifest {
+  checkKnownFields(fields);
+  const out: Record<string, unknown> = {};
+  for (const { key } of MANIFEST_FIELDS) {
+    const value = (fields as Partial<Manifest>)[key];
+    if (key !== 'checksum' && value !== undefined) out[key] = value;
+  }
+  const sealed = out as Omit<Manifest, 'checksum'>;
+  return { ...sealed, checksum: manifestChecksum(sealed) };
 }

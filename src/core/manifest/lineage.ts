@@ -4,9 +4,10 @@
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import { MregError } from '../../errors.js';
-import { checkName, nameProblem } from '../names.js';
+import { nameProblem } from '../names.js';
+import { splitReference } from './reference.js';
 import { RELATIONS, type ExternalRef, type Kind, type Lineage, type LineageRef, type Relation } from './types.js';
-import type { Checker } from './validate.js';
+import type { Checker } from './checker.js';
 
 /** More references than any real version has; a bound on what a hostile manifest can make us walk. */
 export const MAX_REFS = 1000;
@@ -71,9 +72,7 @@ export function parseReference(text: string): LineageRef {
     }
     return externalRef(uri, sha256, JSON.stringify(text));
   }
-  const at = text.indexOf('@');
-  const name = checkName(at === -1 ? text : text.slice(0, at), 'name');
-  const version = at === -1 ? 'latest' : text.slice(at + 1);
+  const { name, selector: version } = splitReference(text, 'name');
   if (version.trim() === '' || version.length > 256) throw new MregError('INVALID_VERSION', `${JSON.stringify(text)}: after @ comes a version, a range, a stage or latest`);
   return { name, version };
 }

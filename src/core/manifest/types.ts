@@ -1,6 +1,6 @@
 // The version manifest: what a version is made of and what made it. Written once, never rewritten.
+import type { ChangeType } from '../change-type.js';
 import type { InputTensor, ModelInterface, Tensor } from '../formats/types.js';
-import type { ChangeType } from '../versioning/bump.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonMap = Record<string, Json>;
@@ -34,6 +34,11 @@ export interface DeclaredSignature {
   inputs: InputTensor[];
   outputs: Tensor[];
 }
+
+/** A change file's id: lowercase letters, digits and '-', the same file name on every file system, and safe in a path. */
+export const CHANGE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,79}$/;
+/** The longest summary a change file (and so a manifest's `changes`) may hold. */
+export const MAX_SUMMARY_LENGTH = 10_000;
 
 /** A pending change file consumed by this version: its id, its type for this model, and its summary. */
 export interface ConsumedChange {
@@ -77,8 +82,6 @@ export interface UnsafeAllowed {
   /** the imports that make it unsafe, as module.name */
   globals: string[];
 }
-
-export const METADATA_SECTIONS = ['data', 'pipeline', 'architecture', 'framework', 'training', 'requirements'] as const;
 
 /** What a name holds; a name holds one kind for all its versions. */
 export const KINDS = ['model', 'dataset', 'features', 'pipeline'] as const;

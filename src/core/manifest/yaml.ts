@@ -1,16 +1,13 @@
-// Manifests on disk: YAML with a fixed key order so diffs in pull requests read well.
+// Manifests on disk: YAML with the key order of shape.ts, so diffs in pull requests read well. A field the
+// shape does not know is refused, never dropped: its value would be hashed into the checksum but not written.
 import { Document, visit, type Node } from 'yaml';
+import { checkKnownFields, YAML_ORDER } from './shape.js';
 import type { Manifest } from './types.js';
 
-const ORDER: (keyof Manifest)[] = [
-  'format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'message', 'changes', 'git', 'artifacts',
-  'params', 'metrics', 'tags', 'lineage', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements',
-  'signature', 'schema', 'unsafe_allowed', 'checksum',
-];
-
 export function manifestToYaml(manifest: Manifest): string {
+  checkKnownFields(manifest);
   const ordered: Record<string, unknown> = {};
-  for (const key of ORDER) if (manifest[key] !== undefined) ordered[key] = manifest[key];
+  for (const key of YAML_ORDER) if (manifest[key] !== undefined) ordered[key] = manifest[key];
   const doc = new Document(ordered, { aliasDuplicateObjects: false });
   // One line per tensor ({name: ids, dtype: int64, shape: [batch, 128]}): a model with hundreds of weight
   // tensors stays readable, and a pull request's diff shows one changed line per changed tensor.

@@ -14,7 +14,8 @@ import { isEscapingName, openZipMember, readZipDirectory, readZipMemberPrefix, t
 export type { ScanStatus } from './policy.js';
 export type Severity = 'unsafe' | 'warning' | 'info';
 
-export interface Finding {
+/** What the scan noticed about a file (a security note, not an interface finding). */
+export interface ScanFinding {
   severity: Severity;
   message: string;
 }
@@ -25,7 +26,7 @@ export interface FileScan {
   status: ScanStatus;
   /** Every global the file's pickles import, as "module.name", sorted and unique. */
   globals: string[];
-  findings: Finding[];
+  findings: ScanFinding[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -49,7 +50,7 @@ function printable(s: string): string {
 
 /** Accumulates one file's verdicts; `where` names the archive member, '' for the file itself. */
 class Report {
-  readonly findings: Finding[] = [];
+  readonly findings: ScanFinding[] = [];
   private readonly seenFindings = new Set<string>();
   readonly globals = new Set<string>();
 

@@ -3,10 +3,10 @@
 // elsewhere (copied in, merged from another branch) or was made by hand.
 import { isExternal, KIND_NOUNS, lineageEntries, RELATION_KINDS, RELATION_LABELS } from '../manifest/lineage.js';
 import type { Kind, Manifest } from '../manifest/types.js';
-import type { Finding } from './verify.js';
+import type { Problem } from './problem.js';
 
-export function lineageProblems(manifests: Manifest[]): Finding[] {
-  const problems: Finding[] = [];
+export function lineageProblems(manifests: Manifest[]): Problem[] {
+  const problems: Problem[] = [];
   const kinds = new Map<string, Map<Kind, string[]>>();
   const held = new Map<string, Manifest>();
   for (const m of manifests) {

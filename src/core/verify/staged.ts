@@ -7,7 +7,8 @@ import valid from 'semver/functions/valid.js';
 import { MregError } from '../../errors.js';
 import { catFiles, git, repoTopLevel } from '../git.js';
 import { blobPath, layoutOf } from '../../store/layout.js';
-import type { Finding, VerifyReport } from './verify.js';
+import type { Problem } from './problem.js';
+import type { VerifyReport } from './verify.js';
 
 interface StagedEntry {
   status: string;
@@ -21,21 +22,22 @@ function parseNameStatus(out: string): StagedEntry[] {
   return entries;
 }
 
-export async function verifyStaged(storeRoot: string, cwd: string): Promise<VerifyReport> {
-  const top = await repoTopLevel(cwd);
+/** `env` is the environment git runs in: inside the hook, GIT_INDEX_FILE names the index being committed. */
+export async function verifyStaged(storeRoot: string, cwd: string, env: NodeJS.ProcessEnv): Promise<VerifyReport> {
+  const top = await repoTopLevel(cwd, env);
   const rel = relative(top, storeRoot).split(sep).join('/');
-  const problems: Finding[] = [];
-  const warnings: Finding[] = [];
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const checked = { manifests: 0, blobs: 0, bytes: 0 };
   if (rel.startsWith('..')) return { ok: true, problems, warnings: [{ code: 'OUTSIDE_REPO', message: 'the store is not inside this repository; nothing to check' }], checked };
-  const hasHead = await git(top, ['rev-parse', '--verify', '-q', 'HEAD']).then(
+  const hasHead = await git(top, ['rev-parse', '--verify', '-q', 'HEAD'], env).then(
     () => true,
     () => false,
   );
   // Before the first commit everything staged is new.
   const entries = hasHead
-    ? parseNameStatus(await git(top, ['diff', '--cached', '--name-status', '-z', '--no-renames', '--', rel || '.']))
-    : (await git(top, ['ls-files', '-z', '--', rel || '.'])).split('\0').filter(Boolean).map((path) => ({ status: 'A', path }));
+    ? parseNameStatus(await git(top, ['diff', '--cached', '--name-status', '-z', '--no-renames', '--', rel || '.'], env))
+    : (await git(top, ['ls-files', '-z', '--', rel || '.'], env)).split('\0').filter(Boolean).map((path) => ({ status: 'A', path }));
 
   const prefix = rel ? `${rel}/` : '';
   const manifestPattern = /^models\/([^/]+)\/([^/]+)\.yaml$/;
@@ -66,7 +68,7 @@ export async function verifyStaged(storeRoot: string, cwd: string): Promise<Veri
     }
   }
 
-  const blobs = await catFiles(top, wanted);
+  const blobs = await catFiles(top, wanted, env);
   for (const { path } of histories) {
     const before = blobs.get(`HEAD:${path}`);
     const after = blobs.get(`:${path}`);

@@ -15,16 +15,15 @@ import type { Store } from '../store.js';
 import { readManifest } from '../manifest/versions.js';
 import { lineageProblems } from './lineage.js';
 import type { Manifest } from '../manifest/types.js';
+import type { Problem } from './problem.js';
 
-export interface Finding {
-  code: string;
-  message: string;
-}
+/** @deprecated the old name of Problem, kept only for src/index.ts until it is rewritten. */
+export type Finding = Problem;
 
 export interface VerifyReport {
   ok: boolean;
-  problems: Finding[];
-  warnings: Finding[];
+  problems: Problem[];
+  warnings: Problem[];
   checked: { manifests: number; blobs: number; bytes: number };
 }
 
@@ -41,8 +40,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 export async function verifyStore(store: Store, onBlob?: (done: number, total: number) => void): Promise<VerifyReport> {
   const { layout } = store;
-  const problems: Finding[] = [];
-  const warnings: Finding[] = [];
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   const checked = { manifests: 0, blobs: 0, bytes: 0 };
   const usedBy = new Map<string, string[]>(); // sha256 -> versions using it
   const manifests: Manifest[] = []; // the valid ones, for the lineage check
@@ -147,7 +146,7 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
 }
 
 /** History lines intact, and the stage state they give consistent with the config and the manifests. */
-async function verifyHistories(store: Store, problems: Finding[], warnings: Finding[]): Promise<void> {
+async function verifyHistories(store: Store, problems: Problem[], warnings: Problem[]): Promise<void> {
   const { layout, config } = store;
   for (const file of await entries(layout.history)) {
     const model = file.endsWith('.jsonl') ? file.slice(0, -'.jsonl'.length) : '';

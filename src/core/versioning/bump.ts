@@ -5,15 +5,9 @@ import compare from 'semver/functions/compare.js';
 import inc from 'semver/functions/inc.js';
 import parse from 'semver/functions/parse.js';
 import { MregError } from '../../errors.js';
-
-export type ChangeType = 'major' | 'minor' | 'patch';
-export const CHANGE_TYPES: readonly ChangeType[] = ['major', 'minor', 'patch'];
+import type { ChangeType } from '../change-type.js';
 
 const RANK: Readonly<Record<ChangeType, number>> = { patch: 0, minor: 1, major: 2 };
-
-export function isChangeType(value: unknown): value is ChangeType {
-  return value === 'major' || value === 'minor' || value === 'patch';
-}
 
 /** -1, 0 or 1 as `a` is lower than, equal to or higher than `b`; undefined (nothing) is lowest. */
 export function compareTypes(a: ChangeType | undefined, b: ChangeType | undefined): number {

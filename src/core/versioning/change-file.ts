@@ -11,12 +11,10 @@ import { stringify } from 'yaml';
 import { parseYamlText } from '../documents.js';
 import { MregError } from '../../errors.js';
 import { nameProblem } from '../names.js';
-import { isChangeType, type ChangeType } from './bump.js';
+import { isChangeType, type ChangeType } from '../change-type.js';
+import { MAX_SUMMARY_LENGTH } from '../manifest/types.js';
 
-/** Lowercase letters, digits and '-': the same file name on every file system, and safe in a path. */
-export const CHANGE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,79}$/;
 export const MAX_CHANGE_BYTES = 64 * 1024;
-export const MAX_SUMMARY_LENGTH = 10_000;
 const MAX_MODELS = 1000;
 
 export interface ChangeDeclaration {

@@ -5,7 +5,8 @@ import compare from 'semver/functions/compare.js';
 import parse from 'semver/functions/parse.js';
 import { migrationGuide, type Finding } from '../formats/compare.js';
 import type { Manifest } from '../manifest/types.js';
-import { CHANGE_TYPES, impliedType, type ChangeType } from './bump.js';
+import { CHANGE_TYPES, type ChangeType } from '../change-type.js';
+import { impliedType } from './bump.js';
 import { versionFindings } from './findings.js';
 
 export interface ChangelogChange {

@@ -10,8 +10,9 @@ import { readModelManifests } from '../manifest/cache.js';
 import { checkName } from '../names.js';
 import { writeCreateOnly } from '../../store/atomic.js';
 import { changePath, type Layout } from '../../store/layout.js';
-import type { ChangeType } from './bump.js';
-import { CHANGE_ID_PATTERN, MAX_CHANGE_BYTES, parseChangeFile, renderChangeFile, type ChangeDeclaration } from './change-file.js';
+import type { ChangeType } from '../change-type.js';
+import { CHANGE_ID_PATTERN } from '../manifest/types.js';
+import { MAX_CHANGE_BYTES, parseChangeFile, renderChangeFile, type ChangeDeclaration } from './change-file.js';
 
 export interface Change extends ChangeDeclaration {
   id: string;

@@ -9,7 +9,8 @@ import { readInterface } from '../formats/read.js';
 import { formatNamed } from '../formats/registry.js';
 import type { ModelInterface } from '../formats/types.js';
 import type { Artifact, DeclaredSignature } from '../manifest/types.js';
-import { compareTypes, type ChangeType } from './bump.js';
+import type { ChangeType } from '../change-type.js';
+import { compareTypes } from './bump.js';
 
 /** What a version says about its interface: read from its model files, declared, and its artifact hashes. */
 export interface VersionInterface {

@@ -10,7 +10,8 @@ import { checkName } from '../names.js';
 import { hashFile } from '../../store/blobs.js';
 import type { Layout } from '../../store/layout.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
-import { highestType, nextVersion, preReleaseLevel, type ChangeType } from './bump.js';
+import type { ChangeType } from '../change-type.js';
+import { highestType, nextVersion, preReleaseLevel } from './bump.js';
 import { ConsumedIndex, pendingFor, readChanges, type Change, type PendingChange } from './changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from './findings.js';
 
