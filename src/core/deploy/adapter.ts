@@ -1,9 +1,5 @@
-// The deploy adapter interface (exported by the package for plugins) and the loader that finds an
-// adapter by name: a built-in (local, command, kubernetes), a module path, or an npm package.
-import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { MregError } from '../../errors.js';
+// The deploy adapter interface, exported by the package for plugins: types only. The built-in
+// adapters and the loader that finds one by name are in adapters/index.ts.
 import type { JsonMap } from '../manifest/types.js';
 
 /** One version on its way to a target. */
@@ -48,43 +44,3 @@ export interface DeployAdapter {
 
 /** What a plugin module exports (default or `adapter`): an adapter, or a function making one from the options. */
 export type AdapterExport = DeployAdapter | ((options: JsonMap) => DeployAdapter | Promise<DeployAdapter>);
-
-const BUILT_IN: Record<string, () => Promise<{ createAdapter: (options: JsonMap) => DeployAdapter }>> = {
-  local: () => import('./adapters/local.js'),
-  command: () => import('./adapters/command.js'),
-  kubernetes: () => import('./adapters/kubernetes.js'),
-};
-
-function checkAdapter(value: unknown, name: string): DeployAdapter {
-  const a = value as Partial<DeployAdapter> | null;
-  if (a === null || typeof a !== 'object') throw new MregError('INVALID_INPUT', `adapter ${name}: does not export an adapter object (or a function returning one)`);
-  for (const method of ['deploy', 'live'] as const) {
-    if (typeof a[method] !== 'function') throw new MregError('INVALID_INPUT', `adapter ${name}: missing method ${method}() (see the DeployAdapter type)`);
-  }
-  if (a.health !== undefined && typeof a.health !== 'function') throw new MregError('INVALID_INPUT', `adapter ${name}: health is not a function`);
-  return a as DeployAdapter;
-}
-
-export async function loadAdapter(name: string, options: JsonMap, projectDir: string): Promise<DeployAdapter> {
-  const builtIn = BUILT_IN[name];
-  if (builtIn) return checkAdapter((await builtIn()).createAdapter(options), name);
-  let url: string;
-  if (name.startsWith('.') || isAbsolute(name)) {
-    url = pathToFileURL(isAbsolute(name) ? name : resolve(projectDir, name)).href;
-  } else {
-    try {
-      url = pathToFileURL(createRequire(join(projectDir, 'package.json')).resolve(name)).href;
-    } catch {
-      throw new MregError('INVALID_INPUT', `adapter ${name}: not a built-in adapter (local, command, kubernetes) and no such package is installed in ${projectDir}`);
-    }
-  }
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(url)) as Record<string, unknown>;
-  } catch (err) {
-    throw new MregError('INVALID_INPUT', `adapter ${name}: cannot load it: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const exported = (mod.default ?? mod.adapter) as AdapterExport | undefined;
-  const adapter = typeof exported === 'function' ? await exported(options) : exported;
-  return checkAdapter(adapter, name);
-}

@@ -1,35 +1,36 @@
-// Deploy and rollback. A deploy runs the playbook's deploy steps; if any fails it rolls back to the
-// version that was live before (from the deploy history, not "the previous semver"), through the
-// rollback steps. Every start and outcome is recorded, so an interrupted rollback is finished by
-// the next one. Only one deploy or rollback runs on a target at a time.
+// Deploy and rollback, as an orchestrator: a deploy runs the playbook's deploy steps in order; if
+// any fails it rolls back to the version that was live before (from the deploy history, not "the
+// previous semver"), through the rollback steps. Every start and outcome is recorded, so an
+// interrupted rollback is finished by the next one. Only one deploy or rollback runs on a target at
+// a time. What each step does is its kind's business (steps/).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TargetConfig } from '../config/config.js';
-import { formatDuration } from '../duration.js';
 import { MregError } from '../../errors.js';
 import { checkName } from '../names.js';
-import { exportVersion } from '../../api/export.js';
 import { appendEvents, newEventId, readHistory, type HistoryEvent, type NewEvent } from '../lifecycle/history.js';
 import { planPromotion, promote } from '../lifecycle/promote.js';
 import { resolveRef } from '../lifecycle/refs.js';
 import { replay } from '../lifecycle/state.js';
 import type { Manifest } from '../manifest/types.js';
-import { describeOutcome, runCommand } from '../process.js';
+import { materializeVersion } from '../materialize.js';
 import { resolveActor } from '../provenance.js';
 import { requireSignatures } from '../lifecycle/signatures.js';
+import { blobSourceFor } from '../remote/fetch.js';
 import { currentRouting, type Split } from '../routing/route.js';
-import { hashFile } from '../../store/blobs.js';
-import { blobPath } from '../../store/layout.js';
+import type { BlobSource } from '../../store/blob-source.js';
 import { acquireLock, withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
 import { readManifest } from '../manifest/versions.js';
-import { loadAdapter, type AdapterContext, type DeployAdapter, type Release } from './adapter.js';
-import { readPlaybook, type Playbook, type Probe, type Step } from './playbook.js';
+import type { AdapterContext, DeployAdapter, Release } from './adapter.js';
+import { loadAdapter } from './adapters/index.js';
+import { readPlaybook, type Playbook, type Step } from './playbook.js';
 import { liveVersion, replayTarget, type TargetState } from './state.js';
-import { health, monitor, sleep, StepFailure, withTimeout } from './steps.js';
+import { stepKind } from './steps/index.js';
+import { StepFailure, type Phase, type StepContext } from './steps/step.js';
 
-export type Phase = 'deploy' | 'rollback';
+export type { Phase } from './steps/step.js';
 
 export interface StepReport {
   phase: Phase;
@@ -87,6 +88,14 @@ export interface RollbackRequest {
   onStep?: (report: StepReport) => void;
 }
 
+/** What a run depends on beyond the store; each is looked up as usual when not given. */
+export interface DeployDeps {
+  /** where release files come from; by default this store, backed by its default remote */
+  blobs?: BlobSource | undefined;
+  /** the adapter to use instead of the one the target's configuration names (tests, embedders) */
+  adapter?: DeployAdapter | undefined;
+}
+
 interface Setup {
   store: Store;
   name: string;
@@ -94,9 +103,10 @@ interface Setup {
   playbook: Playbook;
   adapter: DeployAdapter;
   projectDir: string;
+  blobs: BlobSource;
 }
 
-async function setUp(store: Store, name: string): Promise<Setup> {
+async function setUp(store: Store, name: string, deps: DeployDeps): Promise<Setup> {
   const target = store.config.targets[name];
   if (!target) {
     const known = Object.keys(store.config.targets);
@@ -104,8 +114,8 @@ async function setUp(store: Store, name: string): Promise<Setup> {
   }
   const projectDir = dirname(store.layout.root);
   const playbook = await readPlaybook(store.layout, target.playbook, Object.keys(store.config.stages));
-  const adapter = await loadAdapter(target.adapter, target.options, projectDir);
-  return { store, name, target, playbook, adapter, projectDir };
+  const adapter = deps.adapter ?? (await loadAdapter(target.adapter, target.options, projectDir));
+  return { store, name, target, playbook, adapter, projectDir, blobs: deps.blobs ?? blobSourceFor(store) };
 }
 
 async function targetState(store: Store, model: string, target: string): Promise<{ events: HistoryEvent[]; state: TargetState }> {
@@ -143,11 +153,11 @@ async function lockTarget(store: Store, name: string) {
 }
 
 /** Re-hashes every blob of a version: a rollback must know its way back is sound before it starts. */
-async function checkBlobs(store: Store, manifest: Manifest): Promise<void> {
+async function checkBlobs(blobs: BlobSource, manifest: Manifest): Promise<void> {
   for (const a of manifest.artifacts) {
-    const actual = await hashFile(blobPath(store.layout, a.sha256)).catch(() => undefined);
-    if (!actual || actual.sha256 !== a.sha256) {
-      throw new MregError('CORRUPT_BLOB', `cannot roll back to ${manifest.name}@${manifest.version}: its blob for ${a.path} (${a.sha256}) is ${actual ? 'corrupt' : 'missing'}; nothing was changed`);
+    const state = await blobs.check(a);
+    if (state !== 'sound') {
+      throw new MregError('CORRUPT_BLOB', `cannot roll back to ${manifest.name}@${manifest.version}: its blob for ${a.path} (${a.sha256}) is ${state}; nothing was changed`);
     }
   }
 }
@@ -155,7 +165,6 @@ async function checkBlobs(store: Store, manifest: Manifest): Promise<void> {
 class Run {
   readonly reports: StepReport[] = [];
   private readonly temps: string[] = [];
-  routed = false;
 
   constructor(
     readonly setup: Setup,
@@ -166,10 +175,10 @@ class Run {
   ) {}
 
   release(manifest: Manifest): Release {
-    const { store } = this.setup;
+    const { blobs } = this.setup;
     let dir: Promise<string> | undefined;
     const exportTo = async (target: string) => {
-      await exportVersion(store, `${manifest.name}@${manifest.version}`, target);
+      await materializeVersion(blobs, manifest, target);
     };
     return {
       model: manifest.name,
@@ -205,64 +214,23 @@ class Run {
 
   async step(phase: Phase, step: Step, manifest: Manifest, previous: string | null): Promise<string> {
     const { adapter, target, projectDir, store, name } = this.setup;
-    const where = { cwd: projectDir, env: this.stepEnv(phase, manifest.version, previous) };
-    switch (step.kind) {
-      case 'deploy': {
-        const release = this.release(manifest);
-        await withTimeout(step.timeoutMs, 'deploy', (signal) => {
-          const ctx: AdapterContext = { target: name, options: target.options, projectDir, env: this.env, signal };
-          return adapter.deploy(release, ctx);
-        });
-        return `${manifest.name}@${manifest.version} deployed through ${target.adapter}`;
-      }
-      case 'health':
-        await health(step.probe, step.retries, step.intervalMs, where);
-        return `healthy (${probeText(step.probe)})`;
-      case 'monitor':
-        await monitor(step.checks, step.windowMs, step.intervalMs, step.failureThreshold, where);
-        return `healthy for ${formatDuration(step.windowMs)}`;
-      case 'wait':
-        await sleep(step.ms);
-        return `waited ${formatDuration(step.ms)}`;
-      case 'notify':
-        return this.notify(step, phase, manifest.version, previous, where);
-      case 'promote': {
-        const r = await promote(store, { ref: `${manifest.name}@${manifest.version}`, stage: step.stage, reason: `${phase} to ${name}`, actor: this.actor, cwd: projectDir, env: this.env });
-        return r.unchanged ? `already in ${step.stage}` : `promoted to ${step.stage}`;
-      }
-      case 'route': {
-        if (phase === 'rollback' || previous === null || previous === manifest.version) {
-          await this.route([{ version: manifest.version, weight: 1 }]);
-          return `all traffic to ${manifest.version}`;
-        }
-        await this.route([
-          { version: manifest.version, weight: step.weight },
-          { version: previous, weight: +(1 - step.weight).toFixed(6) },
-        ]);
-        this.routed = true;
-        return `${+(step.weight * 100).toFixed(2)}% of traffic to ${manifest.version}, the rest to ${previous}`;
-      }
-    }
-  }
-
-  async notify(step: Extract<Step, { kind: 'notify' }>, phase: Phase, version: string, previous: string | null, where: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string> {
-    // A notification that cannot be delivered is reported, but never fails a deploy or a rollback.
-    if (step.command) {
-      const outcome = await runCommand(step.command, { cwd: where.cwd, env: where.env, timeoutMs: step.timeoutMs });
-      return outcome.exit_code === 0 ? `ran ${step.command[0]}` : `notification failed (ignored): ${describeOutcome(step.command, outcome)}`;
-    }
-    try {
-      const response = await fetch(step.http!, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ event: phase, model: this.model, version, previous, target: this.setup.name, time: new Date().toISOString() }),
-        signal: AbortSignal.timeout(step.timeoutMs),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      return response.ok ? `posted to ${step.http}` : `notification failed (ignored): ${step.http} answered ${response.status}`;
-    } catch (err) {
-      return `notification failed (ignored): ${step.http}: ${(err as Error).message}`;
-    }
+    const ctx: StepContext = {
+      phase,
+      store,
+      target: name,
+      targetConfig: target,
+      adapter,
+      projectDir,
+      env: this.env,
+      where: { cwd: projectDir, env: this.stepEnv(phase, manifest.version, previous) },
+      actor: this.actor,
+      model: this.model,
+      manifest,
+      previous,
+      release: () => this.release(manifest),
+      route: (split) => this.route(split),
+    };
+    return stepKind(step.kind)!.run(step, ctx);
   }
 
   /** Runs steps in order; returns the first failure, if any. */
@@ -287,27 +255,8 @@ class Run {
   }
 }
 
-function probeText(p: Probe): string {
-  return p.kind === 'http' ? `GET ${p.url} expects ${p.expectStatus}${p.expectBody ? ` and ${JSON.stringify(p.expectBody)}` : ''}` : `runs ${p.command.join(' ')}`;
-}
-
 export function describeStep(step: Step, version: string, previous: string | null, adapter: string): string {
-  switch (step.kind) {
-    case 'deploy':
-      return `deploy ${version} through the ${adapter} adapter (timeout ${formatDuration(step.timeoutMs)})`;
-    case 'health':
-      return `health: ${probeText(step.probe)}, up to ${step.retries} tries ${formatDuration(step.intervalMs)} apart, ${formatDuration(step.probe.timeoutMs)} each`;
-    case 'monitor':
-      return `monitor for ${formatDuration(step.windowMs)} every ${formatDuration(step.intervalMs)}, failing after ${step.failureThreshold} failed round(s): ${step.checks.map(probeText).join('; ')}`;
-    case 'wait':
-      return `wait ${formatDuration(step.ms)}`;
-    case 'notify':
-      return step.command ? `notify: run ${JSON.stringify(step.command)}` : `notify: POST ${step.http}`;
-    case 'promote':
-      return `promote ${version} to ${step.stage}`;
-    case 'route':
-      return previous && previous !== version ? `route ${+(step.weight * 100).toFixed(2)}% of traffic to ${version}, the rest to ${previous}` : `route all traffic to ${version}`;
-  }
+  return stepKind(step.kind)!.describe(step, { version, previous, adapter });
 }
 
 function plan(setup: Setup, phase: Phase, steps: Step[], version: string, previous: string | null): PlanLine[] {
@@ -317,7 +266,7 @@ function plan(setup: Setup, phase: Phase, steps: Step[], version: string, previo
 /** The rollback part: verify the way back, route all traffic there, run the rollback steps, record. */
 async function rollBack(run: Run, to: Manifest, from: string | null, reason: string): Promise<{ ok: boolean; failure?: DeployResult['failed_step'] }> {
   const { store, target, name } = run.setup;
-  await checkBlobs(store, to);
+  await checkBlobs(run.setup.blobs, to);
   const op = newEventId();
   await record(store, run.model, [{ event: 'rollback', model: run.model, version: to.version, actor: run.actor, target: name, phase: 'started', op, ...(from ? { from } : {}), reason }]);
   if (currentRouting((await readHistory(store.layout, run.model)).events)) await run.route([{ version: to.version, weight: 1 }]);
@@ -331,8 +280,8 @@ async function rollBack(run: Run, to: Manifest, from: string | null, reason: str
   return failure ? { ok: false, failure } : { ok: true };
 }
 
-export async function deploy(store: Store, req: DeployRequest): Promise<DeployResult> {
-  const setup = await setUp(store, req.target);
+export async function deploy(store: Store, req: DeployRequest, deps: DeployDeps = {}): Promise<DeployResult> {
+  const setup = await setUp(store, req.target, deps);
   const { model, version } = await resolveRef(store, req.ref);
   const manifest = await readManifest(store.layout, model, version);
   const actor = await resolveActor(req.cwd, req.env, req.actor);
@@ -387,8 +336,8 @@ export interface RollbackResult {
   plan?: PlanLine[];
 }
 
-export async function rollback(store: Store, req: RollbackRequest): Promise<RollbackResult> {
-  const setup = await setUp(store, req.target);
+export async function rollback(store: Store, req: RollbackRequest, deps: DeployDeps = {}): Promise<RollbackResult> {
+  const setup = await setUp(store, req.target, deps);
   const model = checkName(req.model);
   const actor = await resolveActor(req.cwd, req.env, req.actor);
 
@@ -408,7 +357,7 @@ export async function rollback(store: Store, req: RollbackRequest): Promise<Roll
 
   if (req.dryRun) {
     const { to, from, resumed } = await decide();
-    await checkBlobs(store, await readManifest(store.layout, model, to));
+    await checkBlobs(setup.blobs, await readManifest(store.layout, model, to));
     return { ok: true, model, target: req.target, from, to, resumed, steps: [], dry_run: true, plan: plan(setup, 'rollback', setup.playbook.rollback, to, from) };
   }
   return onTarget(setup, model, actor, req, async (run) => {
@@ -433,9 +382,9 @@ export interface StatusResult {
   routing: { split: Split[]; salt: string } | null;
 }
 
-export async function status(store: Store, model: string, targetName: string, env: NodeJS.ProcessEnv): Promise<StatusResult> {
+export async function status(store: Store, model: string, targetName: string, env: NodeJS.ProcessEnv, deps: DeployDeps = {}): Promise<StatusResult> {
   checkName(model);
-  const setup = await setUp(store, targetName);
+  const setup = await setUp(store, targetName, deps);
   const { events, state } = await targetState(store, model, targetName);
   const live = liveVersion(state) ?? null;
   const e = state.liveEvent;

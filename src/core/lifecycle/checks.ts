@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MregError } from '../../errors.js';
 import { runCommand } from '../process.js';
-import { exportVersion } from '../../api/export.js';
+import { materializeVersion } from '../materialize.js';
+import { blobSourceFor } from '../remote/fetch.js';
+import type { BlobSource } from '../../store/blob-source.js';
 import { resolveActor } from '../provenance.js';
 import { withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
@@ -39,7 +41,12 @@ export interface RunChecksRequest {
   actor?: string | undefined;
 }
 
-export async function runChecks(store: Store, req: RunChecksRequest): Promise<ChecksResult> {
+export interface ChecksDeps {
+  /** where the version's files come from; by default this store, backed by its default remote */
+  blobs?: BlobSource | undefined;
+}
+
+export async function runChecks(store: Store, req: RunChecksRequest, deps: ChecksDeps = {}): Promise<ChecksResult> {
   const names = req.only?.length ? req.only : Object.keys(store.config.checks);
   if (names.length === 0) throw new MregError('INVALID_INPUT', 'no checks are configured (add them under checks: in .modelreg/config.yaml)');
   for (const name of names) {
@@ -51,7 +58,7 @@ export async function runChecks(store: Store, req: RunChecksRequest): Promise<Ch
   const dir = await mkdtemp(join(tmpdir(), 'mreg-check-'));
   const results: CheckRun[] = [];
   try {
-    await exportVersion(store, `${model}@${version}`, dir);
+    await materializeVersion(deps.blobs ?? blobSourceFor(store), manifest, dir);
     for (const name of names) {
       const check = store.config.checks[name]!;
       const run = await runCommand(check.command, {

@@ -1,29 +1,43 @@
-// Blobs on demand: before export (or deploy) copies a version's files, blobs missing from the local
-// store are fetched from the default remote, verified while they stream. Loads no remote code at
-// all when every blob is already here.
-import type { BlobRef } from '../../store/blobs.js';
+// Blobs on demand: the default remote as the fallback of a store's blob source, so export, deploy and
+// checks get a version's files even in a clone that holds only manifests. Loads no remote code at
+// all unless a blob is actually missing.
+import { createBlobSource, type BlobFallback, type BlobNeed, type BlobSource } from '../../store/blob-source.js';
 import type { Store } from '../store.js';
 import type { TransferListener } from './backend.js';
 import { defaultRemote } from '../config/remotes.js';
 
-export interface FetchNeed extends BlobRef {
-  /** the artifact that needs it, for messages: fraud@1.2.0:model.onnx */
-  label: string;
+/** A blob wanted, named for messages: fraud@1.2.0:model.onnx */
+export type FetchNeed = BlobNeed;
+
+/** Fetches missing blobs from the store's default remote (none configured: supplies nothing). */
+export function remoteBlobFallback(store: Store, onTransfer?: TransferListener): BlobFallback {
+  return {
+    async fetch(needs, sink) {
+      const remote = defaultRemote(store.config.remotes ?? {});
+      if (needs.length === 0 || !remote) return;
+      const { uniqueJobs, downloadBlobs } = await import('./transfer.js');
+      const { openRemote } = await import('./open.js');
+      const backend = await openRemote(remote);
+      try {
+        await downloadBlobs(store.layout, backend, uniqueJobs(needs), onTransfer, sink);
+      } finally {
+        backend.close();
+      }
+    },
+  };
+}
+
+export interface BlobSourceOptions {
+  /** progress of blobs fetched from the default remote */
+  onTransfer?: TransferListener | undefined;
+}
+
+/** The blob source every operation uses unless it is handed one: this store, backed by its default remote. */
+export function blobSourceFor(store: Store, options: BlobSourceOptions = {}): BlobSource {
+  return createBlobSource(store.layout, remoteBlobFallback(store, options.onTransfer));
 }
 
 /** Returns how many blobs were fetched; blobs no remote can supply are left for the caller to report. */
 export async function ensureBlobsLocal(store: Store, needs: FetchNeed[], onTransfer?: TransferListener): Promise<number> {
-  const { localHasBlob, uniqueJobs, downloadBlobs } = await import('./transfer.js');
-  const jobs = uniqueJobs(needs);
-  const missing: FetchNeed[] = [];
-  for (const job of jobs) if (!(await localHasBlob(store.layout, job))) missing.push(job);
-  const remote = defaultRemote(store.config.remotes ?? {});
-  if (missing.length === 0 || !remote) return 0;
-  const { openRemote } = await import('./open.js');
-  const backend = await openRemote(remote);
-  try {
-    return (await downloadBlobs(store.layout, backend, missing, onTransfer)).count;
-  } finally {
-    backend.close();
-  }
+  return blobSourceFor(store, { onTransfer }).ensure(needs);
 }

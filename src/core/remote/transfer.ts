@@ -2,7 +2,7 @@
 // Downloads are hashed while they stream and enter objects/ only on a match (store/blobs.ts).
 import { lstat } from 'node:fs/promises';
 import { MregError } from '../../errors.js';
-import { ingestStream, type BlobRef } from '../../store/blobs.js';
+import { ingestStream, type BlobRef, type ProgressFn } from '../../store/blobs.js';
 import { blobPath, type Layout } from '../../store/layout.js';
 import type { RemoteBackend, TransferDirection, TransferListener } from './backend.js';
 import { mapLimit } from './concurrency.js';
@@ -63,13 +63,20 @@ export async function uploadBlobs(layout: Layout, backend: RemoteBackend, jobs: 
 /**
  * Downloads blobs into the local store. A dropped connection restarts that blob (its partial temp
  * file is deleted); bytes that do not hash to the blob's name are an error naming it, never stored.
+ * `sink` is how the bytes enter the store (a blob source hands in its own); it must verify them.
  */
-export async function downloadBlobs(layout: Layout, backend: RemoteBackend, jobs: BlobJob[], listener?: TransferListener): Promise<TransferTotals> {
+export async function downloadBlobs(
+  layout: Layout,
+  backend: RemoteBackend,
+  jobs: BlobJob[],
+  listener?: TransferListener,
+  sink: (job: BlobJob, bytes: AsyncIterable<Uint8Array>, onProgress: ProgressFn) => Promise<unknown> = (job, bytes, onProgress) => ingestStream(layout, job, bytes, onProgress),
+): Promise<TransferTotals> {
   const totals = { count: 0, bytes: 0 };
   await inBatches(jobs, (job) =>
     tracked('download', job, listener, async (progress) => {
       try {
-        await withRetry(async () => ingestStream(layout, job, await backend.openBlob(job), progress));
+        await withRetry(async () => sink(job, await backend.openBlob(job), progress));
       } catch (err) {
         if (err instanceof MregError && err.code === 'CORRUPT_BLOB') {
           const detail = err.message.replace(/^.*?is corrupt: /, '');

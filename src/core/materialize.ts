@@ -1,0 +1,85 @@
+// Writing a version's files into a directory (export, a deploy's release, a check's workspace): every
+// blob re-hashed on the way through a blob source, each file written under a temp name and renamed
+// into place only once all of them checked out.
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, realpath, rename } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { MregError } from '../errors.js';
+import { removeQuietly } from '../store/atomic.js';
+import type { BlobSource } from '../store/blob-source.js';
+import type { ProgressFn } from '../store/blobs.js';
+import { readHistory } from './lifecycle/history.js';
+import type { Manifest } from './manifest/types.js';
+
+export interface MaterializeOptions {
+  /** overwrite files already in the directory */
+  force?: boolean | undefined;
+  onProgress?: ((file: string, bytes: number) => void) | undefined;
+}
+
+/** Creates the directories leading to `file` below `root`, refusing any that is a symlink. */
+async function prepareParents(root: string, file: string): Promise<void> {
+  const parts = relative(root, dirname(file)).split(sep).filter(Boolean);
+  let dir = root;
+  for (const part of parts) {
+    dir = join(dir, part);
+    const st = await lstat(dir).catch(() => undefined);
+    if (!st) await mkdir(dir);
+    else if (!st.isDirectory()) throw new MregError('CONFLICT', `${dir} exists and is not a directory (symlinks are not followed)`);
+  }
+}
+
+/**
+ * A pruned version keeps its manifest but must not be handed out, even where a remote still has its
+ * blobs. (The same rule as retention/pruned.ts, read here from the history directly: importing
+ * retention/ from here would close a folder cycle deploy -> retention -> deploy.)
+ */
+async function refusePruned(blobs: BlobSource, manifest: Manifest): Promise<void> {
+  const { name: model, version } = manifest;
+  const pruned = (await readHistory(blobs.layout, model)).events.filter((e) => e.event === 'prune' && e.version === version).pop();
+  if (pruned) throw new MregError('PRUNED', `${model}@${version} was pruned at ${pruned.time} by ${pruned.actor}: its manifest remains, its files are gone`);
+}
+
+/** Writes the files of `manifest` into `targetDir` (created if needed); returns the directory's real path. */
+export async function materializeVersion(blobs: BlobSource, manifest: Manifest, targetDir: string, options: MaterializeOptions = {}): Promise<string> {
+  const { name: model, version } = manifest;
+  await refusePruned(blobs, manifest);
+  await mkdir(resolve(targetDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new MregError('CONFLICT', `${targetDir}: cannot create the directory (${err.code})`);
+  });
+  const root = await realpath(targetDir);
+
+  const plan = manifest.artifacts.map((artifact) => {
+    const dest = resolve(root, artifact.path);
+    if (!dest.startsWith(root + sep)) throw new MregError('CORRUPT_MANIFEST', `artifact path ${JSON.stringify(artifact.path)} leaves the export directory`);
+    const need = { sha256: artifact.sha256, size: artifact.size, label: `${model}@${version}:${artifact.path}` };
+    return { artifact, need, dest, temp: join(dirname(dest), `.${randomBytes(6).toString('hex')}.mreg-export.tmp`) };
+  });
+  for (const { dest } of plan) {
+    const existing = await lstat(dest).catch(() => undefined);
+    if (existing && !options.force) throw new MregError('CONFLICT', `${dest} already exists (pass --force to overwrite)`);
+    if (existing && !existing.isFile()) throw new MregError('CONFLICT', `${dest} exists and is not a file`);
+  }
+
+  // Blobs that are only on the fallback (a clone fetches them on demand) come first, all at once.
+  await blobs.ensure(plan.map((p) => p.need));
+
+  const written: string[] = [];
+  try {
+    for (const { artifact, need, dest, temp } of plan) {
+      await prepareParents(root, dest);
+      written.push(temp);
+      const progress: ProgressFn | undefined = options.onProgress ? (bytes) => options.onProgress!(artifact.path, bytes) : undefined;
+      await blobs.copyTo(need, temp, progress);
+    }
+  } catch (err) {
+    await Promise.all(written.map(removeQuietly));
+    if (err instanceof MregError && (err.code === 'CORRUPT_BLOB' || err.code === 'NOT_FOUND')) {
+      const artifact = plan[written.length - 1]?.artifact;
+      throw new MregError('CORRUPT_BLOB', `${model}@${version}: ${artifact?.path}: ${err.message}; nothing was exported`, { data: err.data, cause: err });
+    }
+    throw err;
+  }
+  for (const { dest, temp } of plan) await rename(temp, dest);
+  return root;
+}
