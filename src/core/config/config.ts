@@ -68,7 +68,7 @@ export interface Config {
   retention: RetentionConfig;
 }
 
-export const DEFAULT_CONFIG_YAML = `# mreg store configuration (see the README's "Configuration" section)
+export const DEFAULT_CONFIG_YAML = `# mreg store configuration: every key is described in docs/config.md in the mreg repository
 format: ${STORE_FORMAT}
 
 # Stages a version moves through. exclusive: one version at a time; from: the stages a version
