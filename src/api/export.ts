@@ -3,7 +3,7 @@
 import type { Artifact } from '../core/manifest/types.js';
 import type { Store } from '../core/store.js';
 import { resolveRef } from '../core/lifecycle/refs.js';
-import { materializeVersion } from '../core/materialize.js';
+import { materializeVersion } from '../core/lifecycle/materialize.js';
 import type { TransferListener } from '../core/remote/backend.js';
 import { blobSourceFor } from '../core/remote/fetch.js';
 import { readManifest } from '../core/manifest/versions.js';

@@ -89,7 +89,7 @@ const targetEvents = async () =>
 
 describe('deploy runner', () => {
   it('a successful deploy records the live version', async () => {
-    const result = await deploy(store, { ref: 'fraud@1.0.0', target: 'prod', cwd: dir, env, actor }, { adapter });
+    const result = await deploy(store, { ref: 'fraud@1.0.0', target: 'prod', cwd: dir, env, actor }, { adapter, blobs: createBlobSource(store.layout) });
     expect(result).toMatchObject({ ok: true, model: 'fraud', version: '1.0.0', target: 'prod', previous: null, live: '1.0.0' });
     expect(result.steps.map((s) => [s.phase, s.step, s.ok])).toEqual([
       ['deploy', 'deploy', true],
@@ -97,14 +97,14 @@ describe('deploy runner', () => {
     ]);
     expect(adapter.deployed).toEqual([{ version: '1.0.0', content: 'weights of 1.0.0' }]);
     expect(await targetEvents()).toEqual(['deploy 1.0.0 started', 'deploy 1.0.0 succeeded']);
-    const s = await status(store, 'fraud', 'prod', env, { adapter });
+    const s = await status(store, 'fraud', 'prod', env, { adapter, blobs: createBlobSource(store.layout) });
     expect(s).toMatchObject({ live: '1.0.0', via: 'deploy', adapter_live: '1.0.0', interrupted: null, last: { event: 'deploy', phase: 'succeeded', version: '1.0.0' } });
   });
 
   it('a failing health check rolls back to the previous live version and records the outcome', async () => {
-    await deploy(store, { ref: 'fraud@1.0.0', target: 'prod', cwd: dir, env, actor }, { adapter });
+    await deploy(store, { ref: 'fraud@1.0.0', target: 'prod', cwd: dir, env, actor }, { adapter, blobs: createBlobSource(store.layout) });
     sick = '2.0.0';
-    const result = await deploy(store, { ref: 'fraud@2.0.0', target: 'prod', cwd: dir, env, actor }, { adapter });
+    const result = await deploy(store, { ref: 'fraud@2.0.0', target: 'prod', cwd: dir, env, actor }, { adapter, blobs: createBlobSource(store.layout) });
     expect(result).toMatchObject({ ok: false, version: '2.0.0', previous: '1.0.0', live: '1.0.0', rolled_back_to: '1.0.0', rollback_ok: true });
     expect(result.failed_step).toMatchObject({ phase: 'deploy', index: 1, step: 'health' });
     expect(result.failed_step!.error).toBe(`health check failed 1 time: http://127.0.0.1:${port}/health answered 503, expected 200`);
@@ -125,7 +125,7 @@ describe('deploy runner', () => {
     ]);
     const failed = (await readHistory(store.layout, 'fraud')).events.find((e) => e.event === 'deploy' && e.phase === 'failed');
     expect(failed).toMatchObject({ failed_step: 'health', previous: '1.0.0', target: 'prod' });
-    expect((await status(store, 'fraud', 'prod', env, { adapter })).live).toBe('1.0.0');
+    expect((await status(store, 'fraud', 'prod', env, { adapter, blobs: createBlobSource(store.layout) })).live).toBe('1.0.0');
   });
 
   it('takes its release files from the blob source it is handed', async () => {
@@ -150,8 +150,8 @@ describe('deploy runner', () => {
   });
 
   it('a rollback with no earlier healthy deploy is refused before anything runs', async () => {
-    await deploy(store, { ref: 'fraud@1.0.0', target: 'prod', cwd: dir, env, actor }, { adapter });
-    await expect(rollback(store, { model: 'fraud', target: 'prod', cwd: dir, env, actor }, { adapter })).rejects.toMatchObject({
+    await deploy(store, { ref: 'fraud@1.0.0', target: 'prod', cwd: dir, env, actor }, { adapter, blobs: createBlobSource(store.layout) });
+    await expect(rollback(store, { model: 'fraud', target: 'prod', cwd: dir, env, actor }, { adapter, blobs: createBlobSource(store.layout) })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: 'nothing to roll back to: prod has no earlier healthy deploy of fraud before 1.0.0 (use --to <version>)',
     });
@@ -159,7 +159,7 @@ describe('deploy runner', () => {
 
   it('the step registry rejects an unknown step kind, naming the playbook and the step', async () => {
     writeFileSync(join(dir, '.modelreg', 'playbooks', 'prod.yaml'), 'deploy:\n  - deploy: {}\n  - launch: {now: true}\n');
-    const err = await deploy(store, { ref: 'fraud@1.0.0', target: 'prod', cwd: dir, env, actor }, { adapter }).catch((e: unknown) => e);
+    const err = await deploy(store, { ref: 'fraud@1.0.0', target: 'prod', cwd: dir, env, actor }, { adapter, blobs: createBlobSource(store.layout) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'INVALID_INPUT', message: `playbooks/prod.yaml: deploy[1]: unknown step "launch" (expected one of: ${STEP_KINDS.join(', ')})` });
     expect(STEP_KINDS).toEqual(['deploy', 'health', 'monitor', 'wait', 'notify', 'promote', 'route']);
     expect(adapter.deployed).toEqual([]);

@@ -4,7 +4,7 @@ import { formatShape } from '../../core/formats/compare.js';
 import { readHistory } from '../../core/lifecycle/history.js';
 import { resolveRef } from '../../core/lifecycle/refs.js';
 import { replay, stagesOf } from '../../core/lifecycle/state.js';
-import { prunedVersions } from '../../core/retention/pruned.js';
+import { prunedVersions } from '../../core/lifecycle/pruned.js';
 import { lineageEntries, RELATION_LABELS } from '../../core/manifest/lineage.js';
 import type { Json, Manifest } from '../../core/manifest/types.js';
 import { readManifest } from '../../core/manifest/versions.js';

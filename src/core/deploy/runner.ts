@@ -14,10 +14,9 @@ import { planPromotion, promote } from '../lifecycle/promote.js';
 import { resolveRef } from '../lifecycle/refs.js';
 import { replay } from '../lifecycle/state.js';
 import type { Manifest } from '../manifest/types.js';
-import { materializeVersion } from '../materialize.js';
+import { materializeVersion } from '../lifecycle/materialize.js';
 import { resolveActor } from '../provenance.js';
 import { requireSignatures } from '../lifecycle/signatures.js';
-import { blobSourceFor } from '../remote/fetch.js';
 import { currentRouting, type Split } from '../routing/route.js';
 import type { BlobSource } from '../../store/blob-source.js';
 import { acquireLock, withLock } from '../../store/lock.js';
@@ -90,8 +89,8 @@ export interface RollbackRequest {
 
 /** What a run depends on beyond the store; each is looked up as usual when not given. */
 export interface DeployDeps {
-  /** where release files come from; by default this store, backed by its default remote */
-  blobs?: BlobSource | undefined;
+  /** where release files come from: this store, backed by its default remote (remote/fetch.ts blobSourceFor) */
+  blobs: BlobSource;
   /** the adapter to use instead of the one the target's configuration names (tests, embedders) */
   adapter?: DeployAdapter | undefined;
 }
@@ -115,7 +114,7 @@ async function setUp(store: Store, name: string, deps: DeployDeps): Promise<Setu
   const projectDir = dirname(store.layout.root);
   const playbook = await readPlaybook(store.layout, target.playbook, Object.keys(store.config.stages));
   const adapter = deps.adapter ?? (await loadAdapter(target.adapter, target.options, projectDir));
-  return { store, name, target, playbook, adapter, projectDir, blobs: deps.blobs ?? blobSourceFor(store) };
+  return { store, name, target, playbook, adapter, projectDir, blobs: deps.blobs };
 }
 
 async function targetState(store: Store, model: string, target: string): Promise<{ events: HistoryEvent[]; state: TargetState }> {
@@ -280,7 +279,7 @@ async function rollBack(run: Run, to: Manifest, from: string | null, reason: str
   return failure ? { ok: false, failure } : { ok: true };
 }
 
-export async function deploy(store: Store, req: DeployRequest, deps: DeployDeps = {}): Promise<DeployResult> {
+export async function deploy(store: Store, req: DeployRequest, deps: DeployDeps): Promise<DeployResult> {
   const setup = await setUp(store, req.target, deps);
   const { model, version } = await resolveRef(store, req.ref);
   const manifest = await readManifest(store.layout, model, version);
@@ -336,7 +335,7 @@ export interface RollbackResult {
   plan?: PlanLine[];
 }
 
-export async function rollback(store: Store, req: RollbackRequest, deps: DeployDeps = {}): Promise<RollbackResult> {
+export async function rollback(store: Store, req: RollbackRequest, deps: DeployDeps): Promise<RollbackResult> {
   const setup = await setUp(store, req.target, deps);
   const model = checkName(req.model);
   const actor = await resolveActor(req.cwd, req.env, req.actor);
@@ -382,7 +381,7 @@ export interface StatusResult {
   routing: { split: Split[]; salt: string } | null;
 }
 
-export async function status(store: Store, model: string, targetName: string, env: NodeJS.ProcessEnv, deps: DeployDeps = {}): Promise<StatusResult> {
+export async function status(store: Store, model: string, targetName: string, env: NodeJS.ProcessEnv, deps: DeployDeps): Promise<StatusResult> {
   checkName(model);
   const setup = await setUp(store, targetName, deps);
   const { events, state } = await targetState(store, model, targetName);

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MregError } from '../../errors.js';
 import { runCommand } from '../process.js';
-import { materializeVersion } from '../materialize.js';
-import { blobSourceFor } from '../remote/fetch.js';
+import { materializeVersion } from './materialize.js';
 import type { BlobSource } from '../../store/blob-source.js';
 import { resolveActor } from '../provenance.js';
 import { withLock } from '../../store/lock.js';
@@ -42,11 +41,11 @@ export interface RunChecksRequest {
 }
 
 export interface ChecksDeps {
-  /** where the version's files come from; by default this store, backed by its default remote */
-  blobs?: BlobSource | undefined;
+  /** where the version's files come from: this store, backed by its default remote (remote/fetch.ts blobSourceFor) */
+  blobs: BlobSource;
 }
 
-export async function runChecks(store: Store, req: RunChecksRequest, deps: ChecksDeps = {}): Promise<ChecksResult> {
+export async function runChecks(store: Store, req: RunChecksRequest, deps: ChecksDeps): Promise<ChecksResult> {
   const names = req.only?.length ? req.only : Object.keys(store.config.checks);
   if (names.length === 0) throw new MregError('INVALID_INPUT', 'no checks are configured (add them under checks: in .modelreg/config.yaml)');
   for (const name of names) {
@@ -58,7 +57,7 @@ export async function runChecks(store: Store, req: RunChecksRequest, deps: Check
   const dir = await mkdtemp(join(tmpdir(), 'mreg-check-'));
   const results: CheckRun[] = [];
   try {
-    await materializeVersion(deps.blobs ?? blobSourceFor(store), manifest, dir);
+    await materializeVersion(deps.blobs, manifest, dir);
     for (const name of names) {
       const check = store.config.checks[name]!;
       const run = await runCommand(check.command, {

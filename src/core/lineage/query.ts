@@ -9,7 +9,7 @@ import { replay, stagesOf, type StageState } from '../lifecycle/state.js';
 import { looksLikeUri, parseReference, refId } from '../manifest/lineage.js';
 import type { ExternalRef, Kind, RegisteredRef } from '../manifest/types.js';
 import { nameProblem } from '../names.js';
-import { prunedVersions } from '../retention/pruned.js';
+import { prunedVersions } from '../lifecycle/pruned.js';
 import type { Layout } from '../../store/layout.js';
 import type { LazyStore, Store } from '../store.js';
 import { LineageGraph, type Direction, type GraphEdge, type GraphNode } from './graph.js';

@@ -6,7 +6,7 @@ import compare from 'semver/functions/compare.js';
 import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { resolveRef, splitRef } from '../lifecycle/refs.js';
-import { prunedVersions } from '../retention/pruned.js';
+import { prunedVersions } from '../lifecycle/pruned.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeCreateOnly } from '../../store/atomic.js';
 import { manifestPath } from '../../store/layout.js';

@@ -9,7 +9,7 @@ import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { resolveRef } from '../lifecycle/refs.js';
 import { readModelManifests } from '../manifest/cache.js';
-import { prunedVersions } from '../retention/pruned.js';
+import { prunedVersions } from '../lifecycle/pruned.js';
 import type { Manifest } from '../manifest/types.js';
 import { validateManifest } from '../manifest/validate.js';
 import { manifestPath, type Layout } from '../../store/layout.js';

@@ -15,7 +15,7 @@ import { RELATIONS, type Manifest } from '../manifest/types.js';
 import { acquireLock, withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
 import { listModels } from '../manifest/versions.js';
-import { prunedVersions } from './pruned.js';
+import { prunedVersions } from '../lifecycle/pruned.js';
 
 export interface GcRequest {
   dryRun?: boolean | undefined;

@@ -6,7 +6,7 @@ import valid from 'semver/functions/valid.js';
 import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { replay } from '../lifecycle/state.js';
-import { prunedVersions } from '../retention/pruned.js';
+import { prunedVersions } from '../lifecycle/pruned.js';
 import { nameProblem } from '../names.js';
 import { hashFile } from '../../store/blobs.js';
 import { blobPath, type Layout } from '../../store/layout.js';

@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, realpath, rename } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { MregError } from '../errors.js';
-import { removeQuietly } from '../store/atomic.js';
-import type { BlobSource } from '../store/blob-source.js';
-import type { ProgressFn } from '../store/blobs.js';
-import { readHistory } from './lifecycle/history.js';
-import type { Manifest } from './manifest/types.js';
+import { MregError } from '../../errors.js';
+import { removeQuietly } from '../../store/atomic.js';
+import type { BlobSource } from '../../store/blob-source.js';
+import type { ProgressFn } from '../../store/blobs.js';
+import { prunedEvent } from './pruned.js';
+import type { Manifest } from '../manifest/types.js';
 
 export interface MaterializeOptions {
   /** overwrite files already in the directory */
@@ -29,14 +29,10 @@ async function prepareParents(root: string, file: string): Promise<void> {
   }
 }
 
-/**
- * A pruned version keeps its manifest but must not be handed out, even where a remote still has its
- * blobs. (The same rule as retention/pruned.ts, read here from the history directly: importing
- * retention/ from here would close a folder cycle deploy -> retention -> deploy.)
- */
+/** A pruned version keeps its manifest but must not be handed out, even where a remote still has its blobs. */
 async function refusePruned(blobs: BlobSource, manifest: Manifest): Promise<void> {
   const { name: model, version } = manifest;
-  const pruned = (await readHistory(blobs.layout, model)).events.filter((e) => e.event === 'prune' && e.version === version).pop();
+  const pruned = await prunedEvent(blobs.layout, model, version);
   if (pruned) throw new MregError('PRUNED', `${model}@${version} was pruned at ${pruned.time} by ${pruned.actor}: its manifest remains, its files are gone`);
 }
 

@@ -1,7 +1,6 @@
 // Which versions have been pruned: a `prune` event in the model's history. The manifest stays
 // (versions are immutable, and lineage and history must stay whole); only its blobs may go.
-import type { HistoryEvent } from '../lifecycle/history.js';
-import { readHistory } from '../lifecycle/history.js';
+import { readHistory, type HistoryEvent } from './history.js';
 import type { Layout } from '../../store/layout.js';
 
 export function prunedVersions(events: HistoryEvent[]): Map<string, HistoryEvent> {
