@@ -1,7 +1,8 @@
-// Registering a version: read the model files' interfaces and check the declared change against them
-// (headers only, before any byte is stored), store the files as blobs (no lock held: that is the slow
-// part), then, under the model's lock, allocate the version and write the manifest create-only. The
-// manifest lists the pending changes it consumes, so its link is the one step that both creates the
+// Registering a version: check the options (errors name them in these words), gather the metadata (a file
+// or object, assignments, references), read the model files' interfaces and check the declared change
+// against them (headers only, before any byte is stored), store the files as blobs (no lock held: that is
+// the slow part), then, under the model's lock, allocate the version and write the manifest create-only.
+// The manifest lists the pending changes it consumes, so its link is the one step that both creates the
 // version and consumes them; the change files are deleted after it, as tidying up.
 import { lstat, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
