@@ -1,19 +1,24 @@
-// Registering a version: read the model files' interfaces and check the declared change against them
-// (headers only, before any byte is stored), store the files as blobs (no lock held: that is the slow
-// part), then, under the model's lock, allocate the version and write the manifest create-only. The
-// manifest lists the pending changes it consumes, so its link is the one step that both creates the
+// Registering a version: check the options (errors name them in these words), gather the metadata (a file
+// or object, assignments, references), read the model files' interfaces and check the declared change
+// against them (headers only, before any byte is stored), store the files as blobs (no lock held: that is
+// the slow part), then, under the model's lock, allocate the version and write the manifest create-only.
+// The manifest lists the pending changes it consumes, so its link is the one step that both creates the
 // version and consumes them; the change files are deleted after it, as tidying up.
 import { lstat, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
-import { MAX_DOCUMENT_BYTES } from '../core/documents.js';
+import { MAX_DOCUMENT_BYTES, readDocumentFile } from '../core/documents.js';
 import { MregError } from '../errors.js';
 import { expandInputs, type InputFile } from '../core/inputs.js';
 import type { Finding } from '../core/formats/compare.js';
 import { checkName } from '../core/names.js';
 import { sealManifest, shortHash, versionDigest } from '../core/manifest/hash.js';
-import type { ChangeType } from '../core/change-type.js';
-import type { Artifact, Kind, Lineage, Manifest, Metadata, UnsafeAllowed } from '../core/manifest/types.js';
+import { CHANGE_TYPES, isChangeType, type ChangeType } from '../core/change-type.js';
+import { KINDS, type Artifact, type Kind, type Lineage, type Manifest, type Metadata, type Scalar, type UnsafeAllowed } from '../core/manifest/types.js';
+import { mergeMetadata, parseAssignments } from '../core/manifest/metadata.js';
+import { validateMetadata } from '../core/manifest/validate.js';
+import { withFlagReferences } from '../core/manifest/lineage.js';
 import { checkKind, kindConflict, prepareLineage } from '../core/lineage/declare.js';
 import { scanFile } from '../core/scan/scan.js';
 import { manifestToYaml } from '../core/manifest/yaml.js';
@@ -23,14 +28,18 @@ import { writeCreateOnly } from '../store/atomic.js';
 import { hashFile, ingestFile, type BlobRef } from '../store/blobs.js';
 import { blobPath, manifestPath } from '../store/layout.js';
 import { withLock } from '../store/lock.js';
-import type { Store } from '../core/store.js';
+import { openStore, type Store } from '../core/store.js';
 import { checkPreTag, highestType, impliedType, nextVersion, preReleaseLevel } from '../core/versioning/bump.js';
 import { ConsumedIndex, pendingFor, readChanges, removeConsumed, type PendingChange } from '../core/versioning/changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from '../core/versioning/findings.js';
 import { decideNext, noDeclarationMessage } from '../core/versioning/plan.js';
 import { listVersions, readManifest } from '../core/manifest/versions.js';
+import type { Where } from './where.js';
 
 export { CHANGE_TYPES, type ChangeType } from '../core/change-type.js';
+export type { Artifact, Kind, Lineage } from '../core/manifest/types.js';
+export type { PendingChange } from '../core/versioning/changes.js';
+export type { Finding } from '../core/formats/compare.js';
 
 export interface RegisterProgress {
   file: string;
@@ -40,26 +49,47 @@ export interface RegisterProgress {
   total: number;
 }
 
-export interface RegisterRequest {
+/** Values given as `key=value` assignments (numbers and booleans keep their type), or as an object. */
+export type Assignments = readonly string[] | Record<string, Scalar>;
+
+export interface RegisterOptions extends Where {
+  /** the name the version is registered under */
   model: string;
+  /** files, directories or globs, relative to cwd */
   inputs: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
+  /** the version to register (any valid semver not yet registered); without it, the version is bumped */
   version?: string | undefined;
+  /** the change this version declares: major, minor or patch (the highest of it and the pending change files wins) */
   change?: ChangeType | undefined;
   /** pre-release tag: the next version is a pre-release (1.3.0-rc.0) */
   pre?: string | undefined;
-  /** register artifacts mreg scan finds unsafe anyway (recorded in the manifest) */
-  allowUnsafe?: boolean | undefined;
-  meta: Metadata;
+  /** what this version is (wins over the metadata's message) */
+  message?: string | undefined;
+  /** hyperparameters, metrics and tags (win over the metadata's, key by key) */
+  params?: Assignments | undefined;
+  metrics?: Assignments | undefined;
+  tags?: Assignments | undefined;
+  /** metadata: a YAML or JSON file (a path relative to cwd) or the document itself, validated either way */
+  meta?: string | Record<string, unknown> | undefined;
   /** what the name holds: model (the default), dataset, features or pipeline */
   kind?: Kind | undefined;
+  /** references added to the metadata's lineage: name@version (a range or stage is resolved now) or a URI */
+  parents?: readonly string[] | undefined;
+  data?: readonly string[] | undefined;
+  features?: readonly string[] | undefined;
+  pipeline?: readonly string[] | undefined;
+  /** who registers (default: MREG_ACTOR, git user.email, $USER from env) */
   actor?: string | undefined;
+  /** register artifacts mreg scan finds unsafe anyway (recorded in the manifest) */
+  allowUnsafe?: boolean | undefined;
   now?: () => Date;
   onProgress?: (progress: RegisterProgress) => void;
   /** Fault injection for tests: runs after the files are stored and before the version is written. */
   beforeCommit?: () => Promise<void>;
 }
+
+/** The older name of the options. */
+export type RegisterRequest = RegisterOptions;
 
 export interface RegisterResult {
   model: string;
@@ -99,15 +129,86 @@ async function artifactsOf(store: Store, model: string, version: string | undefi
   return new Map(manifest.artifacts.map((a) => [a.path, a]));
 }
 
-const FLAGS = '--version X.Y.Z, or --change major|minor|patch';
+/** How a version is declared, for the error when none is. */
+const DECLARE = 'a version (X.Y.Z) or a change (major|minor|patch)';
 
-export async function register(store: Store, req: RegisterRequest): Promise<RegisterResult> {
-  const model = checkName(req.model);
-  if (req.version !== undefined && req.change !== undefined) throw new MregError('USAGE', 'give either --version or --change, not both');
-  if (req.version !== undefined && req.pre !== undefined) throw new MregError('USAGE', 'give either --version or --pre, not both (--version takes a pre-release: 1.3.0-rc.0)');
-  if (req.pre !== undefined) checkPreTag(req.pre);
-  const explicit = req.version === undefined ? undefined : checkVersion(req.version);
-  const kind = checkKind(req.kind);
+/** What the domain needs once the options are checked: the metadata merged and the environment settled. */
+interface Prepared {
+  model: string;
+  inputs: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  version: string | undefined;
+  change: ChangeType | undefined;
+  pre: string | undefined;
+  allowUnsafe: boolean;
+  meta: Metadata;
+  kind: Kind;
+  actor: string | undefined;
+  now: (() => Date) | undefined;
+  onProgress: ((progress: RegisterProgress) => void) | undefined;
+  beforeCommit: (() => Promise<void>) | undefined;
+}
+
+function assignments(value: Assignments | undefined, name: string): Record<string, Scalar> {
+  if (value === undefined) return {};
+  if (Array.isArray(value)) return parseAssignments(value as string[], name);
+  if (typeof value !== 'object' || value === null) throw new MregError('USAGE', `${name}: expected key=value assignments or an object`);
+  return { ...(value as Record<string, Scalar>) };
+}
+
+async function metadataOf(opts: RegisterOptions): Promise<Metadata> {
+  let base: Metadata = { params: {}, metrics: {}, tags: {} };
+  if (typeof opts.meta === 'string') base = validateMetadata(await readDocumentFile(resolve(opts.cwd, opts.meta), opts.meta), opts.meta);
+  else if (opts.meta !== undefined) {
+    if (typeof opts.meta !== 'object' || opts.meta === null || Array.isArray(opts.meta)) throw new MregError('USAGE', 'meta: expected a file path or a metadata object');
+    base = validateMetadata(opts.meta, 'meta');
+  }
+  const meta = mergeMetadata(base, {
+    params: assignments(opts.params, 'params'),
+    metrics: assignments(opts.metrics, 'metrics'),
+    tags: assignments(opts.tags, 'tags'),
+    ...(opts.message === undefined ? {} : { message: opts.message }),
+  });
+  const references = { parents: opts.parents, data: opts.data, features: opts.features, pipeline: opts.pipeline };
+  const lineage = withFlagReferences(meta.lineage, Object.fromEntries(Object.entries(references).map(([k, v]) => [k, v === undefined ? undefined : [...v]])));
+  if (lineage) meta.lineage = lineage;
+  return meta;
+}
+
+/** Checks the options (in the options' own words), opens the store and registers the version. Writes nothing on a refusal. */
+export async function register(opts: RegisterOptions): Promise<RegisterResult> {
+  const model = checkName(opts.model);
+  if (!Array.isArray(opts.inputs) || opts.inputs.length === 0) throw new MregError('USAGE', 'inputs: give at least one file, directory or glob');
+  if (opts.version !== undefined && opts.change !== undefined) throw new MregError('USAGE', 'version and change: give one or the other, not both');
+  if (opts.version !== undefined && opts.pre !== undefined) throw new MregError('USAGE', 'version and pre: give one or the other, not both (a version may itself be a pre-release: 1.3.0-rc.0)');
+  if (opts.change !== undefined && !isChangeType(opts.change)) throw new MregError('USAGE', `change ${JSON.stringify(opts.change)}: expected major, minor or patch`);
+  if (opts.kind !== undefined && !KINDS.includes(opts.kind)) throw new MregError('USAGE', `kind ${JSON.stringify(opts.kind)}: expected one of: ${KINDS.join(', ')}`);
+  if (opts.pre !== undefined) checkPreTag(opts.pre);
+  const version = opts.version === undefined ? undefined : checkVersion(opts.version);
+  const store = await openStore({ store: opts.store, cwd: opts.cwd });
+  const meta = await metadataOf(opts);
+  return registerVersion(store, {
+    model,
+    inputs: opts.inputs,
+    cwd: opts.cwd,
+    env: opts.env ?? {},
+    version,
+    change: opts.change,
+    pre: opts.pre,
+    allowUnsafe: Boolean(opts.allowUnsafe),
+    meta,
+    kind: checkKind(opts.kind),
+    actor: opts.actor,
+    now: opts.now,
+    onProgress: opts.onProgress,
+    beforeCommit: opts.beforeCommit,
+  });
+}
+
+async function registerVersion(store: Store, req: Prepared): Promise<RegisterResult> {
+  const { model, kind } = req;
+  const explicit = req.version;
   // The name's kind and every reference are checked first; the references, resolved to exact versions, are
   // what is hashed and stored.
   req = { ...req, meta: await prepareLineage(store, model, kind, req.meta) };
@@ -118,14 +219,14 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
   // before a single byte is stored. The stat lets us notice a file rewritten between this read and storing it.
   const seen = await Promise.all(files.map((f) => stat(f.source)));
   const schema = await readSchema(files, req.cwd);
-  const unsafe = await unsafeArtifacts(files, Boolean(req.allowUnsafe));
+  const unsafe = await unsafeArtifacts(files, req.allowUnsafe);
   const signature = req.meta.signature;
   const candidate = (artifacts: VersionInterface['artifacts']): VersionInterface => ({ schema, signature, artifacts });
 
   const versions = await listVersions(layout, model);
   const latest = versions[versions.length - 1];
   const explicitExists = explicit !== undefined && versions.includes(explicit);
-  // --version is the manual way: it neither needs nor consumes change files.
+  // An explicit version is the manual way: it neither needs nor consumes change files.
   const pending = explicit === undefined ? await pendingFor(layout, model, await readChanges(layout)) : [];
   const declared = highestType([req.change, ...pending.map((p) => p.type)]);
   const undeclared = explicit === undefined && declared === undefined && (latest === undefined || preReleaseLevel(latest) === undefined);
@@ -137,7 +238,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     // declaration covers, so this early check refuses exactly what the final one would.
     const early = candidate(files.map((f) => ({ path: f.path })));
     if (explicit !== undefined) checkExplicit(model, previousVersion, explicit, versionFindings(previous, early));
-    else decideNext({ model, current: latest, previous, candidate: early, declared, pre: req.pre, flag: FLAGS });
+    else decideNext({ model, current: latest, previous, candidate: early, declared, pre: req.pre, flag: DECLARE });
   }
 
   if (undeclared) {
@@ -148,7 +249,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
     if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
       return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, changes: [], findings: [], kind, ...lineageOf(req.meta) };
     }
-    throw new MregError('USAGE', noDeclarationMessage(model, FLAGS));
+    throw new MregError('USAGE', noDeclarationMessage(model, DECLARE));
   }
 
   // Compare against the version being re-declared, else the latest: unchanged bytes are then read, not copied.
@@ -229,7 +330,7 @@ export async function register(store: Store, req: RegisterRequest): Promise<Regi
         candidate: candidate(artifacts),
         declared: highestType([req.change, ...consumed.map((p) => p.type)]),
         pre: req.pre,
-        flag: FLAGS,
+        flag: DECLARE,
       });
       version = decision.next;
       findings = decision.findings;
@@ -273,10 +374,10 @@ function lineageOf(meta: Metadata): { lineage?: Lineage } {
   return meta.lineage ? { lineage: meta.lineage } : {};
 }
 
-/** An explicit --version declares the step from the version below it: 1.2.0 → 1.2.1 is a patch. */
+/** An explicit version declares the step from the version below it: 1.2.0 → 1.2.1 is a patch. */
 function checkExplicit(model: string, previous: string | undefined, version: string, findings: Finding[]): void {
   const implied = impliedType(previous, version);
-  if (implied !== undefined) checkDeclared(model, implied, findings, { previous, version }, `--version ${version} after ${previous}`);
+  if (implied !== undefined) checkDeclared(model, implied, findings, { previous, version }, `version ${version} after ${previous}`);
 }
 
 /**
@@ -292,7 +393,7 @@ async function unsafeArtifacts(files: InputFile[], allow: boolean): Promise<Unsa
   if (found.length > 0 && !allow) {
     const what = found.map((f) => `${f.path}${f.globals.length ? ` (imports ${f.globals.join(', ')})` : ' (malformed or unscannable)'}`).join('; ');
     throw new MregError('UNSAFE_ARTIFACT', `refusing to register artifacts that would run code when loaded: ${what}; nothing was stored`, {
-      hint: 'see mreg scan for details; --allow-unsafe registers them anyway and records that in the manifest',
+      hint: 'see mreg scan for details; allowUnsafe registers them anyway and records that in the manifest',
       data: { unsafe: found as unknown as Record<string, unknown>[] } as Record<string, unknown>,
     });
   }

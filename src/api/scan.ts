@@ -1,13 +1,27 @@
 // What `mreg scan` looks at: files and directories on disk, or the artifacts of registered
 // versions (their blobs, named by their artifact paths so the right reader is chosen).
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { MregError } from '../errors.js';
 import { resolveRef } from '../core/lifecycle/refs.js';
 import { blobPath } from '../store/layout.js';
-import type { Store } from '../core/store.js';
+import { openStore, type Store } from '../core/store.js';
 import { readManifest } from '../core/manifest/versions.js';
 import { scanFile, type FileScan } from '../core/scan/scan.js';
+import type { Where } from './where.js';
+
+export type { FileScan, ScanFinding, ScanStatus, Severity } from '../core/scan/scan.js';
+
+export interface ScanOptions extends Where {
+  /** paths (a file, or every file under a directory, relative to cwd) or, where no such path exists, version references */
+  targets: readonly string[];
+}
+
+export interface ScanResult {
+  /** no file is unsafe */
+  ok: boolean;
+  files: FileScan[];
+}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -19,16 +33,18 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Scans each path (a file, or every file under a directory) or, if no such path exists, each version reference. */
-export async function scanTargets(targets: string[], cwd: string, openStore: () => Promise<Store>): Promise<FileScan[]> {
-  const results: FileScan[] = [];
+/** Scans each target without running anything; the store is opened only if a target is a version. */
+export async function scan(opts: ScanOptions): Promise<ScanResult> {
+  if (opts.targets.length === 0) throw new MregError('USAGE', 'targets: give at least one path or version');
+  const cwd = resolve(opts.cwd);
+  const files: FileScan[] = [];
   let store: Store | undefined;
-  for (const target of targets) {
+  for (const target of opts.targets) {
     const st = await stat(join(cwd, target)).catch(() => undefined);
-    if (st?.isDirectory()) for (const file of await filesUnder(join(cwd, target))) results.push(await scanFile(file, file.slice(cwd.length + 1)));
-    else if (st) results.push(await scanFile(join(cwd, target), target));
+    if (st?.isDirectory()) for (const file of await filesUnder(join(cwd, target))) files.push(await scanFile(file, file.slice(cwd.length + 1)));
+    else if (st) files.push(await scanFile(join(cwd, target), target));
     else {
-      store ??= await openStore();
+      store ??= await openStore({ store: opts.store, cwd: opts.cwd });
       const { model, version } = await resolveRef(store, target).catch((err: unknown) => {
         if (err instanceof MregError && ['NOT_FOUND', 'INVALID_NAME', 'INVALID_VERSION'].includes(err.code)) {
           throw new MregError('INVALID_INPUT', `${target}: no such file or directory, nor a registered version (${err.message})`);
@@ -36,8 +52,8 @@ export async function scanTargets(targets: string[], cwd: string, openStore: () 
         throw err;
       });
       const manifest = await readManifest(store.layout, model, version);
-      for (const a of manifest.artifacts) results.push(await scanFile(blobPath(store.layout, a.sha256), `${model}@${version}:${a.path}`));
+      for (const a of manifest.artifacts) files.push(await scanFile(blobPath(store.layout, a.sha256), `${model}@${version}:${a.path}`));
     }
   }
-  return results;
+  return { ok: files.every((f) => f.status !== 'unsafe'), files };
 }

@@ -137,16 +137,14 @@ describe('mreg gc', () => {
     await cliPasses(p.dir, ['register', 'fraud', 'n.bin', '--version', '1.1.0']);
     age(p);
     // In-process register, with a real gc process run exactly inside the race window.
-    const { openStore, register } = await import('../../src/index.js');
-    const opened = await openStore({ cwd: p.dir });
+    const { register } = await import('../../src/api/register.js');
     let collected: { blobs_deleted: number } | undefined;
-    const result = await register(opened, {
+    const result = await register({
       model: 'fraud',
       inputs: ['m.bin'],
       cwd: p.dir,
       env: process.env,
       change: 'minor',
-      meta: { params: {}, metrics: {}, tags: {} },
       beforeCommit: async () => {
         collected = (await cliPasses(p.dir, ['gc', '--json'])).json;
       },

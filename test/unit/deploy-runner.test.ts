@@ -50,7 +50,7 @@ let adapter: FakeAdapter;
 
 async function registerVersion(version: string): Promise<void> {
   writeFileSync(join(dir, 'model.bin'), `weights of ${version}`);
-  await register(store, { model: 'fraud', inputs: ['model.bin'], version, cwd: dir, env, actor, meta: { params: {}, metrics: {}, tags: {} } });
+  await register({ model: 'fraud', inputs: ['model.bin'], version, cwd: dir, env, actor });
 }
 
 function configure(playbook: string): Promise<Store> {

@@ -1,17 +1,14 @@
 // mreg bump <model> [paths...]: the next version, computed and checked without writing anything. The plain
 // output is the version alone, so V=$(mreg bump fraud) works in a shell.
-import { readDocumentFile } from '../../core/documents.js';
-import { validateMetadata } from '../../core/manifest/validate.js';
-import type { ChangeType } from '../../core/change-type.js';
-import { planBump } from '../../core/versioning/plan.js';
-import { openContextStore, type Context } from '../context.js';
+import { bump, type ChangeType } from '../../api/bump.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
+import { whereOf } from '../where.js';
 
-export async function run(ctx: Context, args: unknown[], opts: { type?: ChangeType; pre?: string; meta?: string }): Promise<number> {
+// --change, or its alias --type (either name reaches here while the command table moves to --change).
+export async function run(ctx: Context, args: unknown[], opts: { change?: ChangeType; type?: ChangeType; pre?: string; meta?: string }): Promise<number> {
   const [model, paths] = args as [string, string[] | undefined];
-  const meta = opts.meta ? validateMetadata(await readDocumentFile(opts.meta, opts.meta), opts.meta) : undefined;
-  const store = await openContextStore(ctx);
-  const plan = await planBump(store.layout, { model, type: opts.type, pre: opts.pre, inputs: paths ?? [], cwd: ctx.cwd, signature: meta?.signature });
+  const plan = await bump({ ...whereOf(ctx), model, change: opts.change ?? opts.type, pre: opts.pre, inputs: paths ?? [], meta: opts.meta });
   for (const f of plan.findings) ctx.render.note(`${f.bump}: ${f.message}`);
   ctx.render.result(plan, plan.next);
   return EXIT_OK;

@@ -1,30 +1,18 @@
-// mreg change add <models...> --type T -m "summary"
+// mreg change add <models...> --change T -m "summary" (--type is the older name of --change)
 import { relative } from 'node:path';
 import { MregError } from '../../errors.js';
-import { checkName } from '../../core/names.js';
-import { isChangeType, type ChangeType } from '../../core/change-type.js';
-import { checkSummary } from '../../core/versioning/change-file.js';
-import { addChange } from '../../core/versioning/changes.js';
-import { openContextStore, type Context } from '../context.js';
+import { CHANGE_TYPES, changeAdd, type ChangeType } from '../../api/change.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
+import { whereOf } from '../where.js';
 
-export async function run(ctx: Context, args: unknown[], opts: { type?: string; message?: string }): Promise<number> {
+export async function run(ctx: Context, args: unknown[], opts: { change?: string; type?: string; message?: string }): Promise<number> {
   const [names] = args as [string[]];
-  // Everything is checked before the store is touched: bad input writes nothing.
-  if (!isChangeType(opts.type)) throw new MregError('USAGE', '--type is required: major, minor or patch');
+  const change = opts.change ?? opts.type;
+  // The flags are checked first, so their errors name the flags.
+  if (!CHANGE_TYPES.includes(change as ChangeType)) throw new MregError('USAGE', '--type is required: major, minor or patch');
   if (opts.message === undefined) throw new MregError('USAGE', '-m "summary" is required: say what changed, for the changelog');
-  const summary = checkSummary(opts.message);
-  const models: Record<string, ChangeType> = {};
-  for (const name of names) {
-    checkName(name);
-    if (Object.hasOwn(models, name)) throw new MregError('USAGE', `model ${name} is named twice`);
-    models[name] = opts.type;
-  }
-  const store = await openContextStore(ctx);
-  const change = await addChange(store.layout, { models, summary });
-  ctx.render.result(
-    { id: change.id, path: change.path, models: change.models, summary: change.summary },
-    `added ${relative(ctx.cwd, change.path) || change.path} (${names.join(', ')}: ${opts.type})`,
-  );
+  const result = await changeAdd({ ...whereOf(ctx), models: names, change: change as ChangeType, summary: opts.message });
+  ctx.render.result(result, `added ${relative(ctx.cwd, result.path) || result.path} (${names.join(', ')}: ${change})`);
   return EXIT_OK;
 }

@@ -1,12 +1,12 @@
 // mreg change ls
-import { pendingChanges } from '../../core/versioning/changes.js';
-import { openContextStore, type Context } from '../context.js';
+import { changeList } from '../../api/change.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { table } from '../render/render.js';
+import { whereOf } from '../where.js';
 
 export async function run(ctx: Context): Promise<number> {
-  const store = await openContextStore(ctx);
-  const rows = (await pendingChanges(store.layout)).map((c) => ({ id: c.id, models: c.models, summary: c.summary }));
+  const rows = await changeList(whereOf(ctx));
   ctx.render.result(
     rows,
     rows.length === 0

@@ -1,15 +1,14 @@
 // mreg check <ref>
-import { formatDuration } from '../../core/duration.js';
-import { runChecks } from '../../core/lifecycle/checks.js';
-import { openContextStore, type Context } from '../context.js';
+import { check, formatDuration } from '../../api/check.js';
+import type { Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
+import { whereOf } from '../where.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { only?: string[]; actor?: string }): Promise<number> {
-  const store = await openContextStore(ctx);
   const progress = await ctx.render.progress(`running checks on ${args[0] as string}`);
   let result;
   try {
-    result = await runChecks(store, { ref: args[0] as string, only: opts.only, cwd: ctx.cwd, env: ctx.env, actor: opts.actor });
+    result = await check({ ...whereOf(ctx), ref: args[0] as string, only: opts.only, actor: opts.actor });
   } finally {
     progress.stop();
   }

@@ -1,12 +1,12 @@
 // mreg demote <ref> <stage>
-import { demote } from '../../core/lifecycle/promote.js';
-import { openContextStore, type Context } from '../context.js';
+import { demote } from '../../api/demote.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
+import { whereOf } from '../where.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { reason?: string; actor?: string }): Promise<number> {
   const [ref, stage] = args as [string, string];
-  const store = await openContextStore(ctx);
-  const result = await demote(store, { ref, stage, reason: opts.reason, actor: opts.actor, cwd: ctx.cwd, env: ctx.env });
+  const result = await demote({ ...whereOf(ctx), ref, stage, reason: opts.reason, actor: opts.actor });
   ctx.render.result(result, `${result.model}@${result.version} left ${stage}`);
   return EXIT_OK;
 }

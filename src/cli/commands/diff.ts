@@ -1,21 +1,18 @@
 // mreg diff <refA> <refB>
-import { diffVersions } from '../../core/diff.js';
-import { resolveRef } from '../../core/lifecycle/refs.js';
-import type { Json } from '../../core/manifest/types.js';
-import { readManifest } from '../../core/manifest/versions.js';
-import { openContextStore, type Context } from '../context.js';
+import { diff as diffOf, type Json } from '../../api/diff.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes, table } from '../render/render.js';
+import { whereOf } from '../where.js';
 
 const show = (v: Json | null) => (v === null ? '-' : typeof v === 'string' ? v : JSON.stringify(v));
 
 export async function run(ctx: Context, args: unknown[]): Promise<number> {
-  const store = await openContextStore(ctx);
-  const [ra, rb] = await Promise.all((args as string[]).map((ref) => resolveRef(store, ref)));
-  const [a, b] = await Promise.all([readManifest(store.layout, ra!.model, ra!.version), readManifest(store.layout, rb!.model, rb!.version)]);
-  const diff = diffVersions(store.config, a, b);
+  const [from, to] = args as [string, string];
+  const diff = await diffOf({ ...whereOf(ctx), from, to });
+  const { a, b } = diff;
   const { out } = ctx.render;
-  const lines = [`${a.name}@${a.version} (${a.hash})  ->  ${b.name}@${b.version} (${b.hash})`];
+  const lines = [`${a.model}@${a.version} (${a.hash})  ->  ${b.model}@${b.version} (${b.hash})`];
   const metricRows = Object.entries(diff.metrics).map(([name, m]) => {
     const delta = m.delta === null ? '' : `${m.delta > 0 ? '+' : ''}${+m.delta.toPrecision(6)}${m.relative === null ? '' : ` (${m.relative > 0 ? '+' : ''}${(m.relative * 100).toFixed(1)}%)`}`;
     const painted = m.improved === true ? out.green(delta) : m.improved === false ? out.red(delta) : delta;

@@ -1,17 +1,15 @@
 // mreg gc
-import { collectGarbage } from '../../core/retention/gc.js';
-import { resolveActor } from '../../core/provenance.js';
+import { gc } from '../../api/gc.js';
 import { MregError } from '../../errors.js';
-import { openContextStore, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes } from '../render/render.js';
+import { whereOf } from '../where.js';
 
 export async function run(ctx: Context, _args: unknown[], opts: { dryRun?: boolean; keepLast?: string }): Promise<number> {
   const keepLast = opts.keepLast === undefined ? undefined : Number(opts.keepLast);
   if (keepLast !== undefined && !(Number.isInteger(keepLast) && keepLast >= 1)) throw new MregError('USAGE', `--keep-last ${opts.keepLast}: expected a whole number >= 1`);
-  const store = await openContextStore(ctx);
-  const actor = await resolveActor(ctx.cwd, ctx.env);
-  const report = await collectGarbage(store, { dryRun: opts.dryRun, keepLast, actor });
+  const report = await gc({ ...whereOf(ctx), dryRun: opts.dryRun, keepLast });
   const verb = report.dry_run ? 'would ' : '';
   const lines = report.pruned.map((p) => `${verb}prune ${p.model}@${p.version} (created ${p.created_at})`);
   lines.push(

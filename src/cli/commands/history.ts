@@ -1,15 +1,9 @@
 // mreg history <model>
-import { MregError } from '../../errors.js';
-import { readHistory, type HistoryEvent } from '../../core/lifecycle/history.js';
-import { checkName } from '../../core/names.js';
-import { listVersions } from '../../core/manifest/versions.js';
-import { openContextStore, type Context } from '../context.js';
+import { history, type HistoryEvent } from '../../api/history.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { table } from '../render/render.js';
-
-function touches(event: HistoryEvent, stage: string): boolean {
-  return event.stage === stage || (event.left ?? []).includes(stage) || (event.displaced ?? []).some((d) => d.to === stage || d.left.includes(stage));
-}
+import { whereOf } from '../where.js';
 
 function describe(e: HistoryEvent): string {
   switch (e.event) {
@@ -30,12 +24,8 @@ function describe(e: HistoryEvent): string {
 }
 
 export async function run(ctx: Context, args: unknown[], opts: { stage?: string }): Promise<number> {
-  const model = checkName(args[0] as string);
-  const store = await openContextStore(ctx);
-  const { events, warnings } = await readHistory(store.layout, model);
-  if (events.length === 0 && (await listVersions(store.layout, model)).length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
+  const { model, events: shown, warnings } = await history({ ...whereOf(ctx), model: args[0] as string, stage: opts.stage });
   for (const w of warnings) ctx.render.warn(`history/${model}.jsonl:${w.line}: ${w.message}`);
-  const shown = opts.stage ? events.filter((e) => touches(e, opts.stage!)) : events;
   ctx.render.result(
     shown,
     shown.length === 0

@@ -1,15 +1,13 @@
 // mreg impact <component>: every version made, directly or transitively, from a version or a URI,
 // with the path that ties it and its stages; with --fail-on-stage, a CI gate (exit 1 when one is there).
-import { impact } from '../../core/lineage/query.js';
-import { openLazyStore } from '../../core/store.js';
-import { storeOption, type Context } from '../context.js';
+import { impact } from '../../api/impact.js';
+import type { Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { table } from '../render/render.js';
+import { whereOf } from '../where.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { failOnStage?: string }): Promise<number> {
-  // The config is read only if a stage is named: most queries need no YAML parser at all.
-  const store = await openLazyStore({ store: storeOption(ctx), cwd: ctx.cwd });
-  const result = await impact(store, { component: args[0] as string, failOnStage: opts.failOnStage });
+  const result = await impact({ ...whereOf(ctx), component: args[0] as string, failOnStage: opts.failOnStage });
   const { out } = ctx.render;
   const lines: string[] = [];
   if (result.matched.length === 0) {

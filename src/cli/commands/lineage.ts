@@ -1,14 +1,11 @@
 // mreg lineage <ref>: what a version was made from and what was made from it, as an indented tree,
 // JSON, Graphviz dot or Mermaid.
 import { MregError } from '../../errors.js';
-import { toDot, toMermaid } from '../../core/lineage/diagram.js';
-import type { Direction, GraphEdge } from '../../core/lineage/graph.js';
-import { lineage, type LineageNode, type LineageResult } from '../../core/lineage/query.js';
-import { RELATION_LABELS } from '../../core/manifest/lineage.js';
-import { openLazyStore } from '../../core/store.js';
-import { storeOption, type Context } from '../context.js';
+import { lineage, RELATION_LABELS, toDot, toMermaid, type Direction, type GraphEdge, type LineageNode, type LineageResult } from '../../api/lineage.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import type { Style } from '../render/render.js';
+import { whereOf } from '../where.js';
 
 interface Options {
   up?: boolean;
@@ -73,9 +70,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   if (ctx.globals.json && format !== 'json') throw new MregError('USAGE', `--json prints JSON: leave out --format ${format}, or --json`);
   const depth = opts.depth === undefined ? undefined : /^\d+$/.test(opts.depth) ? Number(opts.depth) : Number.NaN;
   if (depth !== undefined && !(depth >= 1)) throw new MregError('USAGE', `--depth ${JSON.stringify(opts.depth)}: expected a whole number of references, 1 or more`);
-  // The config is read only if a stage is named: most queries need no YAML parser at all.
-  const store = await openLazyStore({ store: storeOption(ctx), cwd: ctx.cwd });
-  const result = await lineage(store, { ref: args[0] as string, up: opts.up, down: opts.down, depth });
+  const result = await lineage({ ...whereOf(ctx), ref: args[0] as string, up: opts.up, down: opts.down, depth });
   if (format === 'json') {
     // With --format json but without --json, the renderer prints text: the JSON goes out as text then.
     if (ctx.globals.json) ctx.render.result(result);

@@ -1,12 +1,12 @@
 // mreg promote <ref> <stage>
-import { promote } from '../../core/lifecycle/promote.js';
-import { openContextStore, type Context } from '../context.js';
+import { promote } from '../../api/promote.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
+import { whereOf } from '../where.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { reason?: string; force?: boolean; actor?: string }): Promise<number> {
   const [ref, stage] = args as [string, string];
-  const store = await openContextStore(ctx);
-  const result = await promote(store, { ref, stage, reason: opts.reason, force: opts.force, actor: opts.actor, cwd: ctx.cwd, env: ctx.env });
+  const result = await promote({ ...whereOf(ctx), ref, stage, reason: opts.reason, force: opts.force, actor: opts.actor });
   const name = `${result.model}@${result.version}`;
   const lines = [
     result.unchanged ? `${name} is already in ${stage}; nothing changed` : `promoted ${ctx.render.out.bold(name)} to ${stage}${result.forced ? ctx.render.out.yellow(' (forced)') : ''}`,

@@ -1,13 +1,10 @@
 // mreg register <model> <paths...>
-import { readDocumentFile } from '../../core/documents.js';
-import { mergeMetadata, parseAssignments } from '../../core/manifest/metadata.js';
-import { validateMetadata } from '../../core/manifest/validate.js';
-import { withFlagReferences } from '../../core/manifest/lineage.js';
-import type { Kind, Metadata } from '../../core/manifest/types.js';
-import { register, type ChangeType } from '../../api/register.js';
-import { openContextStore, type Context } from '../context.js';
+import { MregError } from '../../errors.js';
+import { register, type ChangeType, type Kind } from '../../api/register.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes, throughput } from '../render/render.js';
+import { whereOf } from '../where.js';
 
 interface Options {
   version?: string;
@@ -27,34 +24,50 @@ interface Options {
   pipeline?: string[];
 }
 
+/** The use case names its options; the command line says them as flags. */
+const FLAG_WORDING: [RegExp, string][] = [
+  [/^version and change: give one or the other, not both/, 'give either --version or --change, not both'],
+  [/^version and pre: give one or the other, not both.*/, 'give either --version or --pre, not both (--version takes a pre-release: 1.3.0-rc.0)'],
+  [/pass a version \(X\.Y\.Z\) or a change \(major\|minor\|patch\)/, 'pass --version X.Y.Z, or --change major|minor|patch'],
+  [/\(version (\S+) after /, '(--version $1 after '],
+  [/^params(?=[ :])/, '--param'],
+  [/^metrics(?=[ :])/, '--metric'],
+  [/^tags(?=[ :])/, '--tag'],
+  [/^(change|kind|pre|meta)(?=[ :])/, '--$1'],
+  [/\ballowUnsafe\b/, '--allow-unsafe'],
+];
+
+function inFlagWords(err: unknown): unknown {
+  if (!(err instanceof MregError)) return err;
+  const say = (text: string) => FLAG_WORDING.reduce((t, [from, to]) => t.replace(from, to), text);
+  const [message, hint] = [say(err.message), err.hint === undefined ? undefined : say(err.hint)];
+  if (message === err.message && hint === err.hint) return err;
+  return new MregError(err.code, message, { ...(hint === undefined ? {} : { hint }), ...(err.data === undefined ? {} : { data: err.data }), cause: err });
+}
+
 export async function run(ctx: Context, args: unknown[], opts: Options): Promise<number> {
   const [model, paths] = args as [string, string[]];
-  const store = await openContextStore(ctx);
-  let fileMeta: Metadata = { params: {}, metrics: {}, tags: {} };
-  if (opts.meta) fileMeta = validateMetadata(await readDocumentFile(opts.meta, opts.meta), opts.meta);
-  const meta = mergeMetadata(fileMeta, {
-    params: parseAssignments(opts.param ?? [], '--param'),
-    metrics: parseAssignments(opts.metric ?? [], '--metric'),
-    tags: parseAssignments(opts.tag ?? [], '--tag'),
-    ...(opts.message === undefined ? {} : { message: opts.message }),
-  });
-  const lineage = withFlagReferences(meta.lineage, { parents: opts.parent, data: opts.data, features: opts.features, pipeline: opts.pipeline });
-  if (lineage) meta.lineage = lineage;
-
   const progress = await ctx.render.progress(`storing ${model}`);
   let [file, started] = [0, Date.now()]; // the rate is per file
   let result;
   try {
-    result = await register(store, {
+    result = await register({
+      ...whereOf(ctx),
       model,
       inputs: paths,
-      cwd: ctx.cwd,
-      env: ctx.env,
       version: opts.version,
       change: opts.change,
       pre: opts.pre,
-      meta,
+      message: opts.message,
+      params: opts.param,
+      metrics: opts.metric,
+      tags: opts.tag,
+      meta: opts.meta,
       kind: opts.kind,
+      parents: opts.parent,
+      data: opts.data,
+      features: opts.features,
+      pipeline: opts.pipeline,
       actor: opts.actor,
       allowUnsafe: opts.allowUnsafe,
       onProgress: (p) => {
@@ -66,6 +79,8 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
         );
       },
     });
+  } catch (err) {
+    throw inFlagWords(err);
   } finally {
     progress.stop();
   }

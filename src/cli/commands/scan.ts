@@ -1,11 +1,12 @@
 // mreg scan <path|ref>...
-import { scanTargets } from '../../api/scan.js';
-import { openContextStore, type Context } from '../context.js';
+import { scan } from '../../api/scan.js';
+import type { Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
+import { whereOf } from '../where.js';
 
 export async function run(ctx: Context, args: unknown[]): Promise<number> {
-  const files = await scanTargets(args[0] as string[], ctx.cwd, () => openContextStore(ctx));
-  const ok = files.every((f) => f.status !== 'unsafe');
+  const result = await scan({ ...whereOf(ctx), targets: args[0] as string[] });
+  const { files } = result;
   const { out } = ctx.render;
   const paint = { safe: out.green, warning: out.yellow, unsafe: out.red } as const;
   const lines = files.map((f) => {
@@ -14,6 +15,6 @@ export async function run(ctx: Context, args: unknown[]): Promise<number> {
   });
   const unsafe = files.filter((f) => f.status === 'unsafe').length;
   lines.push(`${files.length} file${files.length === 1 ? '' : 's'} scanned, ${unsafe} unsafe`);
-  ctx.render.result({ ok, files }, lines.join('\n'));
-  return ok ? EXIT_OK : EXIT_FAILED;
+  ctx.render.result({ ok: result.ok, files }, lines.join('\n'));
+  return result.ok ? EXIT_OK : EXIT_FAILED;
 }

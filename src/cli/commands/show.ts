@@ -1,16 +1,10 @@
 // mreg show <ref>
 import { MregError } from '../../errors.js';
-import { formatShape } from '../../core/formats/compare.js';
-import { readHistory } from '../../core/lifecycle/history.js';
-import { resolveRef } from '../../core/lifecycle/refs.js';
-import { replay, stagesOf } from '../../core/lifecycle/state.js';
-import { prunedVersions } from '../../core/lifecycle/pruned.js';
-import { lineageEntries, RELATION_LABELS } from '../../core/manifest/lineage.js';
-import type { Json, Manifest } from '../../core/manifest/types.js';
-import { readManifest } from '../../core/manifest/versions.js';
-import { openContextStore, type Context } from '../context.js';
+import { formatShape, lineageEntries, RELATION_LABELS, show, type Json, type Manifest } from '../../api/show.js';
+import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes, table } from '../render/render.js';
+import { whereOf } from '../where.js';
 
 function flat(value: Json): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -45,21 +39,13 @@ export function describe(m: Manifest, stages: string[], bold: (s: string) => str
 }
 
 export async function run(ctx: Context, args: unknown[], opts: { at?: string }): Promise<number> {
-  const store = await openContextStore(ctx);
-  let at: Date | undefined;
-  if (opts.at !== undefined) {
-    at = new Date(opts.at);
-    if (Number.isNaN(at.getTime())) throw new MregError('USAGE', `--at ${JSON.stringify(opts.at)}: expected an ISO 8601 time like 2026-03-02T14:00:00Z`);
-  }
-  const { model, version } = await resolveRef(store, args[0] as string, at ? { at } : {});
-  const manifest = await readManifest(store.layout, model, version);
-  const { events } = await readHistory(store.layout, model);
-  const stages = stagesOf(replay(events, at), version);
-  const prune = prunedVersions(events).get(version);
-  const pruned = prune ? { time: prune.time, actor: prune.actor } : undefined;
-  const text = describe(manifest, stages, ctx.render.out.bold);
+  const at = opts.at === undefined ? undefined : new Date(opts.at);
+  if (at && Number.isNaN(at.getTime())) throw new MregError('USAGE', `--at ${JSON.stringify(opts.at)}: expected an ISO 8601 time like 2026-03-02T14:00:00Z`);
+  const result = await show({ ...whereOf(ctx), ref: args[0] as string, at });
+  const { stages, pruned } = result;
+  const text = describe(result, stages, ctx.render.out.bold);
   ctx.render.result(
-    { ...manifest, stages, ...(pruned ? { pruned } : {}) },
+    result,
     pruned ? `${text}\n\n${ctx.render.out.yellow(`pruned at ${pruned.time} by ${pruned.actor}: the files are gone, this record stays`)}` : text,
   );
   return EXIT_OK;

@@ -1,0 +1,92 @@
+// Listing: every model with its latest version, kind and stages; or one model's versions, oldest first.
+import { MregError } from '../errors.js';
+import { readHistory } from '../core/lifecycle/history.js';
+import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
+import { kindsOf } from '../core/lineage/version-index.js';
+import { readModelManifests } from '../core/manifest/cache.js';
+import type { Kind } from '../core/manifest/types.js';
+import { listModels, listVersions } from '../core/manifest/versions.js';
+import { checkName } from '../core/names.js';
+import { openStore } from '../core/store.js';
+import type { Layout } from '../store/layout.js';
+import type { Where } from './where.js';
+
+export type { Kind } from '../core/manifest/types.js';
+
+export interface LsOptions extends Where {
+  /** list this model's versions instead of every model */
+  model?: string | undefined;
+}
+
+export interface ModelRow {
+  model: string;
+  kind: Kind;
+  /** the latest version */
+  version: string;
+  /** how many versions it has */
+  versions: number;
+  /** the stages the latest version holds */
+  stages: string[];
+  /** stage -> versions in it, stages in a stable order */
+  by_stage: Record<string, string[]>;
+}
+
+export interface VersionRow {
+  model: string;
+  kind: Kind;
+  version: string;
+  hash: string;
+  created_at: string;
+  actor: string;
+  stages: string[];
+  message?: string;
+}
+
+/** Every model (`models`, and the stages config.yaml marks as retired), or one model's versions (`versions`). */
+export type LsResult = { model?: undefined; models: ModelRow[]; retiredStages: string[] } | { model: string; versions: VersionRow[] };
+
+async function stateOf(layout: Layout, model: string): Promise<StageState> {
+  return replay((await readHistory(layout, model)).events);
+}
+
+function byStage(state: StageState): Record<string, string[]> {
+  return Object.fromEntries([...state.stages.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export async function ls(opts: LsOptions): Promise<LsResult> {
+  if (opts.model !== undefined) checkName(opts.model);
+  const store = await openStore({ store: opts.store, cwd: opts.cwd });
+  const { layout } = store;
+  if (opts.model === undefined) {
+    const rows: ModelRow[] = [];
+    for (const name of await listModels(layout)) {
+      const versions = await listVersions(layout, name);
+      if (versions.length === 0) continue;
+      const state = await stateOf(layout, name);
+      const latest = versions[versions.length - 1]!;
+      rows.push({ model: name, kind: 'model', version: latest, versions: versions.length, stages: stagesOf(state, latest), by_stage: byStage(state) });
+    }
+    // A name holds one kind: its latest manifest says which (from the lineage index while that file is unchanged).
+    const kinds = await kindsOf(layout, rows.map((r) => ({ name: r.model, version: r.version })));
+    for (const r of rows) r.kind = kinds.get(`${r.model}@${r.version}`) ?? r.kind;
+    const retiredStages = Object.entries(store.config.stages).filter(([, s]) => s.retire).map(([name]) => name);
+    return { models: rows, retiredStages };
+  }
+  const model = opts.model;
+  const manifests = await readModelManifests(layout, model);
+  if (manifests.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
+  const state = await stateOf(layout, model);
+  return {
+    model,
+    versions: manifests.map((m) => ({
+      model,
+      kind: m.kind,
+      version: m.version,
+      hash: m.hash,
+      created_at: m.created_at,
+      actor: m.actor,
+      stages: stagesOf(state, m.version),
+      ...(m.message ? { message: m.message } : {}),
+    })),
+  };
+}
