@@ -1,4 +1,5 @@
 // What every command module receives: where it runs, how to find the store, and how to print.
+import type { Where } from '../api/where.js';
 import { openStore, type Store } from '../core/store.js';
 import type { Renderer } from './render/render.js';
 
@@ -20,6 +21,12 @@ export function storeOption(ctx: Context): string | undefined {
   return ctx.globals.store ?? (ctx.env.MREG_STORE || undefined);
 }
 
+/** The options every use case takes: the directory, the store (--store or MREG_STORE) and the environment. */
+export function where(ctx: Context): Where {
+  return { cwd: ctx.cwd, store: storeOption(ctx), env: ctx.env };
+}
+
+/** For commands whose use case still takes an opened store (export). */
 export function openContextStore(ctx: Context): Promise<Store> {
   return openStore({ store: storeOption(ctx), cwd: ctx.cwd });
 }
