@@ -79,6 +79,12 @@ function addCommand({ Option }: Commander, program: Command, spec: CommandSpec, 
     }
     cmd.addOption(option);
   }
+  if (spec.missing !== undefined) {
+    const missing = spec.missing;
+    cmd.exitOverride((err) => {
+      throw err.code === 'commander.missingArgument' ? new MregError('USAGE', missing, { hint: `see 'mreg ${spec.name} --help'` }) : err;
+    });
+  }
   cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   cmd.action(async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;

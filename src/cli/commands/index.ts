@@ -26,6 +26,8 @@ export interface CommandSpec {
   /** commander argument syntax: '<model> <path...>' */
   args: string;
   summary: string;
+  /** said instead of commander's "missing required argument" when an argument is missing */
+  missing?: string;
   options: OptionSpec[];
   examples: string[];
   /** the command's code, loaded when it runs: a module's run, or for a group's file one of its exports */
@@ -307,6 +309,7 @@ export const COMMANDS: CommandSpec[] = [
     group: 'remotes that push, pull and clone use: add, ls, rm',
     args: '<name> <url>',
     summary: 'add a remote: s3://bucket/prefix, or a directory (a shared mount)',
+    missing: 'remote add needs a name and a URL: mreg remote add origin s3://bucket/prefix',
     options: [
       { flags: '--endpoint <url>', description: 'an S3-compatible server (MinIO, Ceph, R2, ...), addressed path-style' },
       { flags: '--region <region>', description: 'the bucket region (default: AWS_REGION or the AWS profile)' },
