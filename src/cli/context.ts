@@ -1,5 +1,5 @@
 // What every command module receives: where it runs, how to find the store, and how to print.
-import { openStore, type Store } from '../core/store.js';
+import type { Where } from '../api/where.js';
 import type { Renderer } from './render/render.js';
 
 export interface GlobalOptions {
@@ -20,6 +20,8 @@ export function storeOption(ctx: Context): string | undefined {
   return ctx.globals.store ?? (ctx.env.MREG_STORE || undefined);
 }
 
-export function openContextStore(ctx: Context): Promise<Store> {
-  return openStore({ store: storeOption(ctx), cwd: ctx.cwd });
+/** The options every use case takes: the directory, the store (--store or MREG_STORE) and the environment. */
+export function whereOf(ctx: Context): Where {
+  return { cwd: ctx.cwd, store: storeOption(ctx), env: ctx.env };
 }
+

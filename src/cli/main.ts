@@ -19,6 +19,12 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 type Commander = typeof import('commander');
 
+/** What a parse leaves behind: the command's exit code and the context it ran with. */
+interface RunState {
+  code: number;
+  ctx?: Context;
+}
+
 /** The pre-commit hook's exact call: run without loading commander, since it runs on every commit. */
 const HOOK_CALLS = new Set(['verify --staged', 'verify --staged --json', 'verify --json --staged']);
 
@@ -29,24 +35,60 @@ function reportFailure(err: unknown, render: Renderer, env: NodeJS.ProcessEnv, s
   return error.code === 'INTERNAL' ? EXIT_FAILED : exitCodeFor(error.code);
 }
 
-function addCommand({ Option }: Commander, program: Command, spec: CommandSpec, state: { code: number; ctx?: Context }, makeContext: (globals: GlobalOptions) => Promise<Context>): void {
-  // 'change add' is the subcommand 'add' of a command group 'change', created with its first subcommand.
+/** A command group that is only a name ('remote'): its subcommands, and its help when run without one. */
+function groupCommand(program: Command, name: string, summary: string): Command {
+  const group = program.command(name).description(summary);
+  // An unknown subcommand is a usage error that names the group and what it offers.
+  group.on('command:*', (operands: string[]) => {
+    const subs = group.commands.map((c) => c.name());
+    const expected = subs.length > 1 ? `${subs.slice(0, -1).join(', ')} or ${subs[subs.length - 1]}` : subs.join('');
+    throw new MregError('USAGE', `unknown ${name} action ${JSON.stringify(operands[0])} (expected ${expected})`, { hint: `see 'mreg ${name} --help'` });
+  });
+  return group;
+}
+
+/** The spellings kept for old scripts (OptionSpec.aliasOf), folded into the option they stand for. */
+function foldAliases(opts: Record<string, unknown>, aliases: { attribute: string; flag: string; target: string; targetFlag: string }[]): Record<string, unknown> {
+  for (const a of aliases) {
+    if (opts[a.attribute] === undefined) continue;
+    if (opts[a.target] !== undefined && opts[a.target] !== opts[a.attribute]) {
+      throw new MregError('USAGE', `${a.targetFlag} and ${a.flag} are the same option (${a.flag} is its old spelling); give it once`);
+    }
+    opts[a.target] = opts[a.attribute];
+    delete opts[a.attribute];
+  }
+  return opts;
+}
+
+function addCommand({ Option }: Commander, program: Command, spec: CommandSpec, state: RunState, makeContext: (globals: GlobalOptions) => Promise<Context>): void {
+  // 'change add' is the subcommand 'add' of a command group 'change': a command listed earlier
+  // ('export'), or a group made with its first subcommand.
   const [group, sub] = spec.name.split(' ');
   let parent = program;
-  if (sub !== undefined) {
-    parent = program.commands.find((c) => c.name() === group) ?? program.command(group!).description(spec.group ?? group!);
-  }
+  if (sub !== undefined) parent = program.commands.find((c) => c.name() === group) ?? groupCommand(program, group!, spec.group ?? group!);
   const cmd = parent.command(`${sub ?? spec.name}${spec.args ? ` ${spec.args}` : ''}`).description(spec.summary);
+  const aliases: Parameters<typeof foldAliases>[1] = [];
   for (const o of spec.options) {
     const option = new Option(o.flags, o.description);
     if (o.choices) option.choices(o.choices);
     if (o.repeatable) option.argParser(collect);
+    if (o.aliasOf !== undefined) {
+      option.hideHelp();
+      const target = spec.options.find((t) => new Option(t.flags).attributeName() === o.aliasOf);
+      aliases.push({ attribute: option.attributeName(), flag: option.long!, target: o.aliasOf, targetFlag: target ? new Option(target.flags).long! : o.aliasOf });
+    }
     cmd.addOption(option);
+  }
+  if (spec.missing !== undefined) {
+    const missing = spec.missing;
+    cmd.exitOverride((err) => {
+      throw err.code === 'commander.missingArgument' ? new MregError('USAGE', missing, { hint: `see 'mreg ${spec.name} --help'` }) : err;
+    });
   }
   cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   cmd.action(async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
-    const opts = command.opts();
+    const opts = foldAliases({ ...command.opts() }, aliases);
     const ctx = await makeContext(command.optsWithGlobals() as unknown as GlobalOptions);
     state.ctx = ctx;
     const mod = await spec.load();
@@ -54,29 +96,21 @@ function addCommand({ Option }: Commander, program: Command, spec: CommandSpec, 
   });
 }
 
-export async function main(run: RunOptions): Promise<number> {
+/**
+ * The commander program for one run: every command of the table, each loading its code only when it
+ * runs. Its output goes to the run's streams; a parse records the exit code and context in `state`.
+ */
+export async function buildProgram(run: RunOptions, state: RunState = { code: EXIT_OK }): Promise<Command> {
   const wantsJson = run.argv.includes('--json');
-  const colorFlag = !run.argv.includes('--no-color');
-  const fallback = await Renderer.create(run, { json: wantsJson, color: colorFlag, env: run.env });
-  const state: { code: number; ctx?: Context } = { code: EXIT_OK };
-
-  if (HOOK_CALLS.has(run.argv.join(' '))) {
-    try {
-      const ctx: Context = { cwd: run.cwd, env: run.env, stdinIsTTY: run.stdinIsTTY, globals: { json: wantsJson, color: true }, render: fallback };
-      return await (await import('./commands/verify.js')).run(ctx, [], { staged: true });
-    } catch (err) {
-      return reportFailure(err, fallback, run.env, run.stderr);
-    }
-  }
-
   const commander = await import('commander');
-  const { Command, CommanderError } = commander;
-  const program = new Command('mreg')
+  const program = new commander.Command('mreg')
     .description('a model registry with a local, content-addressed file store')
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--store <dir>', 'the store directory (default: MREG_STORE, or the nearest .modelreg upwards)')
     .option('--no-color', 'no colour (also: NO_COLOR=1)')
     .addHelpText('after', `\nExamples:\n  $ mreg init\n  $ mreg register fraud model.onnx --change minor -m "first model"\n  $ mreg ls\n  $ mreg verify --json\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input. Run 'mreg <command> --help' for a command's options.`)
+    // Every subcommand's help lists --json, --store and --no-color too (inherited by each command made below).
+    .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -84,7 +118,7 @@ export async function main(run: RunOptions): Promise<number> {
       writeErr: (text) => {
         if (!wantsJson) run.stderr.write(text);
       },
-      outputError: () => undefined, // reported below, as one line or as JSON
+      outputError: () => undefined, // reported by main, as one line or as JSON
     });
 
   const makeContext = async (globals: GlobalOptions): Promise<Context> => ({
@@ -95,6 +129,26 @@ export async function main(run: RunOptions): Promise<number> {
     render: await Renderer.create(run, { json: Boolean(globals.json), color: globals.color !== false, env: run.env }),
   });
   for (const spec of COMMANDS) addCommand(commander, program, spec, state, makeContext);
+  return program;
+}
+
+export async function main(run: RunOptions): Promise<number> {
+  const wantsJson = run.argv.includes('--json');
+  const colorFlag = !run.argv.includes('--no-color');
+  const fallback = await Renderer.create(run, { json: wantsJson, color: colorFlag, env: run.env });
+  const state: RunState = { code: EXIT_OK };
+
+  if (HOOK_CALLS.has(run.argv.join(' '))) {
+    try {
+      const ctx: Context = { cwd: run.cwd, env: run.env, stdinIsTTY: run.stdinIsTTY, globals: { json: wantsJson, color: true }, render: fallback };
+      return await (await import('./commands/verify.js')).run(ctx, [], { staged: true });
+    } catch (err) {
+      return reportFailure(err, fallback, run.env, run.stderr);
+    }
+  }
+
+  const program = await buildProgram(run, state);
+  const { CommanderError } = await import('commander');
 
   const positional = run.argv.filter((a) => a !== '--json' && a !== '--no-color');
   if (positional.length === 1 && (positional[0] === '--version' || positional[0] === '-V')) {

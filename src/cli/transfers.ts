@@ -1,7 +1,7 @@
 // Progress of blob transfers (push, pull, clone, export from a remote): on an interactive terminal a
 // spinner with bytes, rate and ETA of the transfer under way; elsewhere one plain line per finished
 // transfer on stderr (none under --json), so CI logs say what moved and how fast.
-import type { TransferEvent, TransferListener } from '../core/remote/backend.js';
+import type { TransferEvent, TransferListener } from '../api/transfers.js';
 import { formatBytes, type Progress, type Renderer } from './render/render.js';
 
 function seconds(ms: number): string {

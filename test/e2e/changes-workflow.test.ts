@@ -141,7 +141,7 @@ describe('bad input', () => {
   it('mreg change add checks everything before writing anything', async () => {
     const p = await newProject();
     await cliFails(p.dir, ['change', 'add', 'Fraud', '--type', 'minor', '-m', 'x'], 2, /invalid model name "Fraud"/);
-    await cliFails(p.dir, ['change', 'add', 'fraud', '-m', 'x'], 2, /--type is required/);
+    await cliFails(p.dir, ['change', 'add', 'fraud', '-m', 'x'], 2, /--change is required/);
     await cliFails(p.dir, ['change', 'add', 'fraud', '--type', 'huge', '-m', 'x'], 2, /--type.*huge/);
     await cliFails(p.dir, ['change', 'add', 'fraud', '--type', 'minor'], 2, /-m "summary" is required/);
     await cliFails(p.dir, ['change', 'add', 'fraud', '--type', 'minor', '-m', '  '], 2, /the summary is empty/);

@@ -3,7 +3,7 @@
 import { bump, type ChangeType } from '../../api/bump.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 // --change, or its alias --type (either name reaches here while the command table moves to --change).
 export async function run(ctx: Context, args: unknown[], opts: { change?: ChangeType; type?: ChangeType; pre?: string; meta?: string }): Promise<number> {

@@ -3,7 +3,7 @@ import { changeList } from '../../api/change.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { table } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context): Promise<number> {
   const rows = await changeList(whereOf(ctx));

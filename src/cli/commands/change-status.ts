@@ -4,7 +4,7 @@ import { changeStatus } from '../../api/change.js';
 import type { Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { table } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context, _args: unknown[], opts: { require?: string[] }): Promise<number> {
   const report = await changeStatus({ ...whereOf(ctx), require: opts.require });

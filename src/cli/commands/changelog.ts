@@ -2,7 +2,7 @@
 import { changelog, changelogMarkdown } from '../../api/changelog.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context, args: unknown[]): Promise<number> {
   const result = await changelog({ ...whereOf(ctx), model: args[0] as string });

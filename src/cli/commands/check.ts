@@ -2,7 +2,7 @@
 import { check, formatDuration } from '../../api/check.js';
 import type { Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { only?: string[]; actor?: string }): Promise<number> {
   const progress = await ctx.render.progress(`running checks on ${args[0] as string}`);

@@ -1,10 +1,10 @@
 // mreg clone <url> [dir]
 import { relative } from 'node:path';
-import { clone } from '../../core/remote/clone.js';
-import { absoluteRemoteUrl } from '../../core/config/remotes.js';
-import type { Context } from '../context.js';
+import { clone } from '../../api/clone.js';
+import { whereOf, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { transferDisplay } from '../transfers.js';
+import { checkS3Flags, inFlagWords } from './remote.js';
 
 interface Options {
   endpoint?: string;
@@ -15,10 +15,13 @@ interface Options {
 
 export async function run(ctx: Context, args: unknown[], opts: Options): Promise<number> {
   const [url, dir] = args as [string, string | undefined];
+  checkS3Flags(url, opts);
   const display = await transferDisplay(ctx.render, 'cloning');
   let result;
   try {
-    result = await clone({ url: absoluteRemoteUrl(url, ctx.cwd), dir, cwd: ctx.cwd, name: opts.name, endpoint: opts.endpoint, region: opts.region, all: opts.all, onTransfer: display.listener });
+    result = await clone({ ...whereOf(ctx), url, dir, name: opts.name, endpoint: opts.endpoint, region: opts.region, all: opts.all, onTransfer: display.listener }).catch((err: unknown) => {
+      throw inFlagWords(err);
+    });
   } finally {
     display.stop();
   }

@@ -2,7 +2,7 @@
 import { demote } from '../../api/demote.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { reason?: string; actor?: string }): Promise<number> {
   const [ref, stage] = args as [string, string];

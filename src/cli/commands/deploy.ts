@@ -1,9 +1,8 @@
-// mreg deploy <ref> --target <t>
+// mreg deploy <ref> --target <t>: each step on stderr as it finishes, the outcome (or the plan) on stdout.
 import { MregError } from '../../errors.js';
-import type { DeployResult, PlanLine, StepReport } from '../../core/deploy/runner.js';
-import { openContextStore, type Context } from '../context.js';
+import { deploy, formatDuration, type PlanLine, type StepReport } from '../../api/deploy.js';
+import { whereOf, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
-import { formatDuration } from '../../core/duration.js';
 
 export function stepLine(ctx: Context, r: StepReport): string {
   const mark = r.ok ? ctx.render.err.green('ok  ') : ctx.render.err.red('FAIL');
@@ -16,16 +15,13 @@ export function planText(lines: PlanLine[]): string {
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string; dryRun?: boolean; force?: boolean; actor?: string }): Promise<number> {
   if (!opts.target) throw new MregError('USAGE', 'deploy needs --target <name> (targets are declared in .modelreg/config.yaml)');
-  const store = await openContextStore(ctx);
-  const { deploy } = await import('../../core/deploy/runner.js');
-  const result: DeployResult = await deploy(store, {
+  const result = await deploy({
+    ...whereOf(ctx),
     ref: args[0] as string,
     target: opts.target,
     dryRun: opts.dryRun,
     force: opts.force,
     actor: opts.actor,
-    cwd: ctx.cwd,
-    env: ctx.env,
     onStep: (r) => ctx.render.note(stepLine(ctx, r)),
   });
   const name = `${result.model}@${result.version}`;

@@ -3,7 +3,7 @@ import { diff as diffOf, type Json } from '../../api/diff.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes, table } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 const show = (v: Json | null) => (v === null ? '-' : typeof v === 'string' ? v : JSON.stringify(v));
 

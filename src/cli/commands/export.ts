@@ -1,38 +1,16 @@
-// mreg export <ref> <dir>
+// mreg export <ref> <dir> (Kubernetes manifests: export-k8s.ts, the subcommand 'export k8s')
 import { relative } from 'node:path';
 import { MregError } from '../../errors.js';
 import { exportVersion } from '../../api/export.js';
-import type { TransferListener } from '../../core/remote/backend.js';
-import { resolveRef } from '../../core/lifecycle/refs.js';
-import { readManifest } from '../../core/manifest/versions.js';
-import { openContextStore, type Context } from '../context.js';
+import type { TransferListener } from '../../api/transfers.js';
+import { whereOf, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes } from '../render/render.js';
 import { transferDisplay } from '../transfers.js';
 
-async function kubernetes(ctx: Context, ref: string, opts: { replicas?: string; image?: string }): Promise<number> {
-  const store = await openContextStore(ctx);
-  const { model, version } = await resolveRef(store, ref);
-  const manifest = await readManifest(store.layout, model, version);
-  const replicas = opts.replicas === undefined ? undefined : Number(opts.replicas);
-  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) throw new MregError('USAGE', `--replicas ${opts.replicas}: expected a whole number`);
-  const { renderDeployment, renderService, toYamlDocuments } = await import('../../core/deploy/k8s.js');
-  const o = { model, version, hash: manifest.hash, ...(opts.image ? { image: opts.image } : {}), ...(replicas === undefined ? {} : { replicas }) };
-  const docs = [renderDeployment(o), renderService(o)];
-  // The YAML itself is the result: it goes to stdout to be piped into kubectl.
-  ctx.render.result(docs, toYamlDocuments(docs));
-  return EXIT_OK;
-}
-
-export async function run(ctx: Context, args: unknown[], opts: { force?: boolean; replicas?: string; image?: string }): Promise<number> {
+export async function run(ctx: Context, args: unknown[], opts: { force?: boolean }): Promise<number> {
   const [ref, dir] = args as [string, string | undefined];
-  // The bare word k8s names the format; a model called k8s is still reachable as k8s@latest.
-  if (ref === 'k8s') {
-    if (dir === undefined) throw new MregError('USAGE', 'export k8s <ref>: name the version, e.g. mreg export k8s fraud@production');
-    return kubernetes(ctx, dir, opts);
-  }
   if (dir === undefined) throw new MregError('USAGE', "export needs a directory: mreg export <ref> <dir> (or 'mreg export k8s <ref>' for Kubernetes manifests)");
-  const store = await openContextStore(ctx);
   const progress = await ctx.render.progress(`exporting ${ref}`);
   let result;
   try {
@@ -42,7 +20,7 @@ export async function run(ctx: Context, args: unknown[], opts: { force?: boolean
       if (fetched) fetched.listener(e);
       else if (e.type === 'progress') progress.update(`fetching ${e.label} from the remote: ${formatBytes(e.bytes)} / ${formatBytes(e.size)}`);
     };
-    result = await exportVersion(store, ref, dir, { force: Boolean(opts.force), onProgress: (file) => progress.update(`exporting ${file}`), onTransfer });
+    result = await exportVersion({ ...whereOf(ctx), ref, dir, force: Boolean(opts.force), onProgress: (file) => progress.update(`exporting ${file}`), onTransfer });
   } finally {
     progress.stop();
   }

@@ -4,7 +4,7 @@ import { MregError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context, _args: unknown[], opts: { dryRun?: boolean; keepLast?: string }): Promise<number> {
   const keepLast = opts.keepLast === undefined ? undefined : Number(opts.keepLast);

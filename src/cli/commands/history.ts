@@ -3,7 +3,7 @@ import { history, type HistoryEvent } from '../../api/history.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { table } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 function describe(e: HistoryEvent): string {
   switch (e.event) {

@@ -4,7 +4,7 @@ import { impact } from '../../api/impact.js';
 import type { Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { table } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { failOnStage?: string }): Promise<number> {
   const result = await impact({ ...whereOf(ctx), component: args[0] as string, failOnStage: opts.failOnStage });

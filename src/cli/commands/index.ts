@@ -7,18 +7,30 @@ export interface OptionSpec {
   description: string;
   repeatable?: boolean;
   choices?: readonly string[];
+  /**
+   * Another spelling of an option of the same command, kept so scripts do not break: hidden from
+   * help, and its value reaches the command under that option's name ('change' for --type).
+   */
+  aliasOf?: string;
 }
 
 export interface CommandSpec {
-  /** 'register', or 'change add' for a subcommand of a command group */
+  /**
+   * 'register', or 'change add' for a subcommand of a command group. A group is either only a
+   * name (summary from `group` on its first subcommand; run without a subcommand it shows its help
+   * and exits 2) or a command of its own listed before its subcommands ('export', 'export k8s').
+   */
   name: string;
-  /** a command group's summary, given on its first subcommand */
+  /** a command group's summary, given on its first subcommand when the group is not a command itself */
   group?: string;
   /** commander argument syntax: '<model> <path...>' */
   args: string;
   summary: string;
+  /** said instead of commander's "missing required argument" when an argument is missing */
+  missing?: string;
   options: OptionSpec[];
   examples: string[];
+  /** the command's code, loaded when it runs: a module's run, or for a group's file one of its exports */
   load: () => Promise<{ run: (ctx: Context, args: unknown[], opts: Record<string, unknown>) => Promise<number> }>;
 }
 
@@ -38,6 +50,7 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       { flags: '--version <semver>', description: 'the version to register (any valid semver not yet registered)' },
       { flags: '--change <type>', description: 'bump the highest version: major, minor or patch (the highest of this and the pending change files wins)', choices: ['major', 'minor', 'patch'] },
+      { flags: '--type <type>', description: 'the old spelling of --change', choices: ['major', 'minor', 'patch'], aliasOf: 'change' },
       { flags: '--pre <tag>', description: 'register a pre-release: 1.3.0-rc.0, then 1.3.0-rc.1, ...' },
       { flags: '-m, --message <text>', description: 'what this version is' },
       { flags: '--param <key=value>', description: 'a hyperparameter or config value (repeatable)', repeatable: true },
@@ -68,10 +81,11 @@ export const COMMANDS: CommandSpec[] = [
     args: '<models...>',
     summary: 'declare a change of one or more models in a pending change file under .modelreg/changes/',
     options: [
-      { flags: '--type <type>', description: 'major, minor or patch (required)', choices: ['major', 'minor', 'patch'] },
+      { flags: '--change <type>', description: 'major, minor or patch (required)', choices: ['major', 'minor', 'patch'] },
+      { flags: '--type <type>', description: 'the old spelling of --change', choices: ['major', 'minor', 'patch'], aliasOf: 'change' },
       { flags: '-m, --message <summary>', description: 'what changed, for the changelog (required)' },
     ],
-    examples: ['mreg change add fraud --type minor -m "Add the customer-age input"', 'mreg change add fraud churn --type patch -m "Retrained on March data" --json'],
+    examples: ['mreg change add fraud --change minor -m "Add the customer-age input"', 'mreg change add fraud churn --change patch -m "Retrained on March data" --json'],
     load: () => import('./change-add.js'),
   },
   {
@@ -95,11 +109,12 @@ export const COMMANDS: CommandSpec[] = [
     args: '<model> [paths...]',
     summary: "compute a model's next version without writing anything; with files, check the declared change against them",
     options: [
-      { flags: '--type <type>', description: 'declare a change on the command line: major, minor or patch (the highest of this and the pending changes wins)', choices: ['major', 'minor', 'patch'] },
+      { flags: '--change <type>', description: 'declare a change on the command line: major, minor or patch (the highest of this and the pending changes wins)', choices: ['major', 'minor', 'patch'] },
+      { flags: '--type <type>', description: 'the old spelling of --change', choices: ['major', 'minor', 'patch'], aliasOf: 'change' },
       { flags: '--pre <tag>', description: 'a pre-release: 1.3.0-rc.0, then 1.3.0-rc.1, ...' },
       { flags: '--meta <file>', description: 'the metadata file register will get (its declared signature is checked)' },
     ],
-    examples: ['V=$(mreg bump fraud)', 'mreg bump fraud model.onnx --json', 'mreg bump fraud --pre rc'],
+    examples: ['V=$(mreg bump fraud)', 'mreg bump fraud model.onnx --json', 'mreg bump fraud --change minor', 'mreg bump fraud --pre rc'],
     load: () => import('./bump.js'),
   },
   {
@@ -141,13 +156,20 @@ export const COMMANDS: CommandSpec[] = [
     name: 'export',
     args: '<ref> [dir]',
     summary: "write a version's artifacts to a directory (re-hashing every byte), or 'export k8s <ref>': blue-green Kubernetes manifests",
-    options: [
-      { flags: '--force', description: 'overwrite files that already exist in <dir>' },
-      { flags: '--replicas <n>', description: 'k8s: replicas of the Deployment (default 3)' },
-      { flags: '--image <image>', description: 'k8s: container image (default <model>:<version>)' },
-    ],
-    examples: ['mreg export fraud@1.2.0 ./serving/model', 'mreg export fraud ./out --force --json', 'mreg export k8s fraud@production --replicas 3 --image registry/fraud:1.2.3 | kubectl apply -f -'],
+    options: [{ flags: '--force', description: 'overwrite files that already exist in <dir>' }],
+    examples: ['mreg export fraud@1.2.0 ./serving/model', 'mreg export fraud ./out --force --json', 'mreg export k8s fraud@production | kubectl apply -f -'],
     load: () => import('./export.js'),
+  },
+  {
+    name: 'export k8s',
+    args: '<ref>',
+    summary: "a version's blue-green Kubernetes manifests: its Deployment and the Service that selects it, as YAML on stdout",
+    options: [
+      { flags: '--replicas <n>', description: 'replicas of the Deployment (default 3)' },
+      { flags: '--image <image>', description: 'container image (default <model>:<version>)' },
+    ],
+    examples: ['mreg export k8s fraud@production --replicas 3 --image registry/fraud:1.2.3 | kubectl apply -f -', 'mreg export k8s fraud@1.3.0 --json'],
+    load: () => import('./export-k8s.js'),
   },
   {
     name: 'promote',
@@ -255,33 +277,62 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./status.js'),
   },
   {
-    name: 'route',
-    args: '<action> <model> [args...]',
-    summary: 'A/B routing: route set <model> <version>=<weight>..., route get <model> <user-id>, route show <model>',
+    name: 'route set',
+    group: 'A/B routing between versions: set, get, show',
+    args: '<model> <splits...>',
+    summary: 'route users between versions by weight: <version>=<weight>..., the weights summing to 1 (recorded in the history)',
     options: [
-      { flags: '--salt <salt>', description: 'set: a salt for the user buckets (changes every assignment)' },
-      { flags: '--actor <name>', description: 'set: who changes the routing' },
+      { flags: '--salt <salt>', description: 'a salt for the user buckets (changes every assignment)' },
+      { flags: '--actor <name>', description: 'who changes the routing (default: MREG_ACTOR, git user.email, $USER)' },
     ],
-    examples: ['mreg route set fraud 1.2.3=0.8 1.3.0=0.2', 'mreg route get fraud user-42', 'mreg route show fraud --json'],
-    load: () => import('./route.js'),
+    examples: ['mreg route set fraud 1.2.3=0.8 1.3.0=0.2', 'mreg route set fraud 1.3.0=1 --salt march --json'],
+    load: async () => ({ run: (await import('./route.js')).set }),
   },
   {
-    name: 'remote',
-    args: '<action> [name] [url]',
-    summary: 'add, list or remove remotes: remote add <name> <url>, remote ls, remote rm <name>',
+    name: 'route get',
+    args: '<model> <user-id>',
+    summary: 'the version a user is routed to (the same answer on every machine and in every language)',
+    options: [],
+    examples: ['mreg route get fraud user-42', 'mreg route get fraud user-42 --json'],
+    load: async () => ({ run: (await import('./route.js')).get }),
+  },
+  {
+    name: 'route show',
+    args: '<model>',
+    summary: "a model's routing: each version and its weight",
+    options: [],
+    examples: ['mreg route show fraud', 'mreg route show fraud --json'],
+    load: async () => ({ run: (await import('./route.js')).show }),
+  },
+  {
+    name: 'remote add',
+    group: 'remotes that push, pull and clone use: add, ls, rm',
+    args: '<name> <url>',
+    summary: 'add a remote: s3://bucket/prefix, or a directory (a shared mount)',
+    missing: 'remote add needs a name and a URL: mreg remote add origin s3://bucket/prefix',
     options: [
-      { flags: '--endpoint <url>', description: 'add: an S3-compatible server (MinIO, Ceph, R2, ...), addressed path-style' },
-      { flags: '--region <region>', description: 'add: the bucket region (default: AWS_REGION or the AWS profile)' },
-      { flags: '--default', description: 'add: use this remote when push, pull and export name none' },
+      { flags: '--endpoint <url>', description: 'an S3-compatible server (MinIO, Ceph, R2, ...), addressed path-style' },
+      { flags: '--region <region>', description: 'the bucket region (default: AWS_REGION or the AWS profile)' },
+      { flags: '--default', description: 'use this remote when push, pull and export name none' },
     ],
-    examples: [
-      'mreg remote add origin s3://ml-models/registry --default',
-      'mreg remote add minio s3://models --endpoint http://127.0.0.1:9000',
-      'mreg remote add share /mnt/team/models',
-      'mreg remote ls --json',
-      'mreg remote rm share',
-    ],
-    load: () => import('./remote.js'),
+    examples: ['mreg remote add origin s3://ml-models/registry --default', 'mreg remote add minio s3://models --endpoint http://127.0.0.1:9000', 'mreg remote add share /mnt/team/models'],
+    load: async () => ({ run: (await import('./remote.js')).add }),
+  },
+  {
+    name: 'remote ls',
+    args: '',
+    summary: 'list the remotes',
+    options: [],
+    examples: ['mreg remote ls', 'mreg remote ls --json'],
+    load: async () => ({ run: (await import('./remote.js')).ls }),
+  },
+  {
+    name: 'remote rm',
+    args: '<name>',
+    summary: 'remove a remote from config.yaml (nothing on it is touched)',
+    options: [],
+    examples: ['mreg remote rm share'],
+    load: async () => ({ run: (await import('./remote.js')).rm }),
   },
   {
     name: 'push',
@@ -332,12 +383,29 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./scan.js'),
   },
   {
-    name: 'key',
-    args: '<action> <name>',
-    summary: 'key generate <name>: an Ed25519 key pair for signing versions (<name>.key, <name>.pub)',
+    name: 'key generate',
+    group: 'signing keys: generate, trust, untrust',
+    args: '<name>',
+    summary: 'an Ed25519 key pair for signing versions: <name>.key (keep it secret) and <name>.pub',
     options: [{ flags: '--out <dir>', description: 'where to write the key files (default: the current directory)' }],
     examples: ['mreg key generate alice', 'mreg key generate release-bot --out ~/.mreg --json'],
-    load: () => import('./key.js'),
+    load: async () => ({ run: (await import('./key.js')).generate }),
+  },
+  {
+    name: 'key trust',
+    args: '<name> <public-key-file>',
+    summary: "trust a public key (a .pub file) under a name: its signatures count for the stages' signature rules",
+    options: [],
+    examples: ['mreg key trust alice keys/alice.pub', 'mreg key trust release-bot release-bot.pub --json'],
+    load: async () => ({ run: (await import('./key.js')).trust }),
+  },
+  {
+    name: 'key untrust',
+    args: '<name>',
+    summary: 'stop trusting a key (refused while a stage needs more signatures than the keys left)',
+    options: [],
+    examples: ['mreg key untrust alice'],
+    load: async () => ({ run: (await import('./key.js')).untrust }),
   },
   {
     name: 'sign',
@@ -351,11 +419,20 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./sign.js'),
   },
   {
-    name: 'hook',
-    args: '<action>',
-    summary: "install or uninstall the pre-commit hook that runs 'mreg verify --staged'",
-    options: [{ flags: '--force', description: 'install: replace an existing pre-commit hook instead of chaining it' }],
-    examples: ['mreg hook install', 'mreg hook uninstall'],
-    load: () => import('./hook.js'),
+    name: 'hook install',
+    group: "the git pre-commit hook that runs 'mreg verify --staged': install, uninstall",
+    args: '',
+    summary: "install the pre-commit hook that runs 'mreg verify --staged' (a hook already there runs first)",
+    options: [{ flags: '--force', description: 'replace an existing pre-commit hook instead of chaining it' }],
+    examples: ['mreg hook install', 'mreg hook install --force --json'],
+    load: async () => ({ run: (await import('./hook.js')).install }),
+  },
+  {
+    name: 'hook uninstall',
+    args: '',
+    summary: 'remove the pre-commit hook mreg installed (and put back the one it chained)',
+    options: [],
+    examples: ['mreg hook uninstall'],
+    load: async () => ({ run: (await import('./hook.js')).uninstall }),
   },
 ];

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { init } from '../../api/init.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context): Promise<number> {
   const result = await init(whereOf(ctx));

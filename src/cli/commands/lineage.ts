@@ -5,7 +5,7 @@ import { lineage, RELATION_LABELS, toDot, toMermaid, type Direction, type GraphE
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import type { Style } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 interface Options {
   up?: boolean;

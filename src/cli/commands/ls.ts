@@ -3,7 +3,7 @@ import { ls } from '../../api/ls.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { table } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context, args: unknown[]): Promise<number> {
   const result = await ls({ ...whereOf(ctx), model: args[0] as string | undefined });

@@ -1,25 +1,21 @@
 // mreg push [remote] [refs...]
-import { push } from '../../core/remote/push.js';
-import { openContextStore, type Context } from '../context.js';
+import { push } from '../../api/push.js';
+import { whereOf, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes } from '../render/render.js';
 import { transferDisplay } from '../transfers.js';
 
-/** The first argument is a remote when one of that name is configured; otherwise every argument is a reference. */
-export function splitRemoteArgs(remotes: Record<string, unknown>, first: string | undefined, rest: string[]): { remote?: string; refs: string[] } {
-  if (first === undefined) return { refs: rest };
-  if (Object.hasOwn(remotes, first)) return { remote: first, refs: rest };
-  return { refs: [first, ...rest] };
+/** [remote] [refs...]: the first argument names a remote when one of that name is configured (decided by the use case). */
+export function remoteArgs(args: unknown[]): { refs: string[]; remoteMayLead: true } {
+  const [first, rest] = args as [string | undefined, string[] | undefined];
+  return { refs: [...(first === undefined ? [] : [first]), ...(rest ?? [])], remoteMayLead: true };
 }
 
 export async function run(ctx: Context, args: unknown[]): Promise<number> {
-  const [first, rest] = args as [string | undefined, string[]];
-  const store = await openContextStore(ctx);
-  const { remote, refs } = splitRemoteArgs(store.config.remotes, first, rest ?? []);
   const display = await transferDisplay(ctx.render, 'pushing');
   let result;
   try {
-    result = await push(store, { remote, refs, onTransfer: display.listener });
+    result = await push({ ...whereOf(ctx), ...remoteArgs(args), onTransfer: display.listener });
   } finally {
     display.stop();
   }

@@ -4,7 +4,7 @@ import { register, type ChangeType, type Kind } from '../../api/register.js';
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes, throughput } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 interface Options {
   version?: string;

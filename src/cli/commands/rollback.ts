@@ -1,21 +1,19 @@
-// mreg rollback <model> --target <t>
+// mreg rollback <model> --target <t> [--to <version>]
 import { MregError } from '../../errors.js';
-import { openContextStore, type Context } from '../context.js';
+import { rollback } from '../../api/rollback.js';
+import { whereOf, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { planText, stepLine } from './deploy.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string; to?: string; dryRun?: boolean; actor?: string }): Promise<number> {
   if (!opts.target) throw new MregError('USAGE', 'rollback needs --target <name>');
-  const store = await openContextStore(ctx);
-  const { rollback } = await import('../../core/deploy/runner.js');
-  const result = await rollback(store, {
+  const result = await rollback({
+    ...whereOf(ctx),
     model: args[0] as string,
     target: opts.target,
     to: opts.to,
     dryRun: opts.dryRun,
     actor: opts.actor,
-    cwd: ctx.cwd,
-    env: ctx.env,
     onStep: (r) => ctx.render.note(stepLine(ctx, r)),
   });
   const what = `${result.model} on ${result.target} from ${result.from ?? 'nothing'} to ${result.to}`;

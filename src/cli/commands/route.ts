@@ -1,33 +1,24 @@
-// mreg route set|get|show
-import { MregError } from '../../errors.js';
-import { checkName } from '../../core/names.js';
-import { resolveActor } from '../../core/provenance.js';
-import { bucket, parseSplit, pick, readRouting, setRouting } from '../../core/routing/route.js';
-import { openContextStore, type Context } from '../context.js';
+// mreg route set|get|show: one export per subcommand.
+import { routeGet, routeSet, routeShow } from '../../api/route.js';
+import { whereOf, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 
-export async function run(ctx: Context, args: unknown[], opts: { salt?: string; actor?: string }): Promise<number> {
-  const [action, modelArg, rest] = args as [string, string, string[]];
-  const model = checkName(modelArg);
-  const store = await openContextStore(ctx);
-  if (action === 'set') {
-    const actor = await resolveActor(ctx.cwd, ctx.env, opts.actor);
-    const { split, salt } = await setRouting(store, model, parseSplit(rest), opts.salt ?? '', actor);
-    ctx.render.result({ model, split, salt }, `routing ${model}: ${split.map((s) => `${s.version}=${s.weight}`).join(' ')}${salt ? ` (salt ${JSON.stringify(salt)})` : ''}`);
-    return EXIT_OK;
-  }
-  const routing = await readRouting(store, model);
-  if (action === 'show') {
-    ctx.render.result(routing ? { model, ...routing } : { model, split: [], salt: '' }, routing ? routing.split.map((s) => `${s.version}\t${s.weight}`).join('\n') : `no routing set for ${model}`);
-    return EXIT_OK;
-  }
-  if (action === 'get') {
-    if (rest.length !== 1) throw new MregError('USAGE', 'route get <model> <user-id>');
-    if (!routing) throw new MregError('NOT_FOUND', `no routing set for ${model} (mreg route set ${model} <version>=<weight>...)`);
-    const b = bucket(model, routing.salt, rest[0]!);
-    const version = pick(routing.split, b);
-    ctx.render.result({ model, user: rest[0], version, bucket: b }, version);
-    return EXIT_OK;
-  }
-  throw new MregError('USAGE', `unknown route action ${JSON.stringify(action)} (expected set, get or show)`);
+export async function set(ctx: Context, args: unknown[], opts: { salt?: string; actor?: string }): Promise<number> {
+  const [model, split] = args as [string, string[]];
+  const result = await routeSet({ ...whereOf(ctx), model, split, salt: opts.salt, actor: opts.actor });
+  ctx.render.result(result, `routing ${result.model}: ${result.split.map((s) => `${s.version}=${s.weight}`).join(' ')}${result.salt ? ` (salt ${JSON.stringify(result.salt)})` : ''}`);
+  return EXIT_OK;
+}
+
+export async function get(ctx: Context, args: unknown[]): Promise<number> {
+  const [model, user] = args as [string, string];
+  const result = await routeGet({ ...whereOf(ctx), model, user });
+  ctx.render.result(result, result.version);
+  return EXIT_OK;
+}
+
+export async function show(ctx: Context, args: unknown[]): Promise<number> {
+  const result = await routeShow({ ...whereOf(ctx), model: args[0] as string });
+  ctx.render.result(result, result.split.length ? result.split.map((s) => `${s.version}\t${s.weight}`).join('\n') : `no routing set for ${result.model}`);
+  return EXIT_OK;
 }

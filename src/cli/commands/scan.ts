@@ -2,7 +2,7 @@
 import { scan } from '../../api/scan.js';
 import type { Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context, args: unknown[]): Promise<number> {
   const result = await scan({ ...whereOf(ctx), targets: args[0] as string[] });

@@ -4,7 +4,7 @@ import { formatShape, lineageEntries, RELATION_LABELS, show, type Json, type Man
 import type { Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 import { formatBytes, table } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 function flat(value: Json): string {
   return typeof value === 'string' ? value : JSON.stringify(value);

@@ -1,13 +1,12 @@
 // mreg status <model> --target <t>
 import { MregError } from '../../errors.js';
-import { openContextStore, type Context } from '../context.js';
+import { status } from '../../api/status.js';
+import { whereOf, type Context } from '../context.js';
 import { EXIT_OK } from '../exit.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string }): Promise<number> {
   if (!opts.target) throw new MregError('USAGE', 'status needs --target <name>');
-  const store = await openContextStore(ctx);
-  const { status } = await import('../../core/deploy/runner.js');
-  const s = await status(store, args[0] as string, opts.target, ctx.env);
+  const s = await status({ ...whereOf(ctx), model: args[0] as string, target: opts.target });
   const lines = [s.live ? `${s.model} on ${s.target}: ${ctx.render.out.bold(s.live)} live since ${s.deployed_at} (${s.via} by ${s.deployed_by})` : `${s.model} on ${s.target}: nothing deployed yet`];
   if (s.last && s.last.phase !== 'succeeded') lines.push(`last ${s.last.event} (${s.last.version}, ${s.last.time}) ${s.last.phase}${s.last.failed_step ? ` at ${s.last.failed_step}: ${s.last.error}` : ''}`);
   if (s.interrupted) lines.push(ctx.render.out.yellow(`a ${s.interrupted.event} of ${s.interrupted.version} started at ${s.interrupted.time} never finished; run mreg rollback ${s.model} --target ${s.target} to settle it`));

@@ -3,7 +3,7 @@ import { verify, type VerifyReport } from '../../api/verify.js';
 import type { Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { formatBytes } from '../render/render.js';
-import { whereOf } from '../where.js';
+import { whereOf } from '../context.js';
 
 export async function run(ctx: Context, _args: unknown[], opts: { staged?: boolean; signatures?: boolean }): Promise<number> {
   let report: VerifyReport;

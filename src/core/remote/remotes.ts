@@ -1,12 +1,9 @@
 // mreg remote add|ls|rm: the `remotes:` section of config.yaml, edited through the YAML document so
-// the user's comments, order and other keys stay as they were; checked in full before it is written.
-import { readFile } from 'node:fs/promises';
-import { isMap, parseDocument } from 'yaml';
-import { parseConfig, type Config } from '../config/config.js';
+// the user's comments, order and other keys stay as they were (config/edit.ts).
+import type { Config } from '../config/config.js';
+import { editConfig, ensureSection } from '../config/edit.js';
 import { MregError } from '../../errors.js';
 import { checkName } from '../names.js';
-import { writeReplace } from '../../store/atomic.js';
-import { withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
 import { endpointProblem, parseRemoteUrl, regionProblem, type RemoteConfig } from '../config/remotes.js';
 
@@ -18,7 +15,7 @@ export interface RemoteInput {
   default?: boolean | undefined;
 }
 
-/** Checks a remote given on the command line: one clear error for the first thing wrong. */
+/** Checks a remote as given (by a user): one clear error for the first thing wrong. */
 export function checkRemoteInput(input: RemoteInput): RemoteConfig {
   checkName(input.name, 'remote name');
   const parsed = parseRemoteUrl(input.url);
@@ -27,36 +24,18 @@ export function checkRemoteInput(input: RemoteInput): RemoteConfig {
   for (const key of ['endpoint', 'region'] as const) {
     const value = input[key];
     if (value === undefined) continue;
-    if (parsed.location.kind !== 's3') throw new MregError('INVALID_INPUT', `--${key} applies only to an s3:// remote`);
+    if (parsed.location.kind !== 's3') throw new MregError('INVALID_INPUT', `the ${key} applies only to an s3:// remote`);
     const problem = key === 'endpoint' ? endpointProblem(value) : regionProblem(value);
-    if (problem) throw new MregError('INVALID_INPUT', `invalid --${key} ${JSON.stringify(value.slice(0, 200))}: it ${problem}`);
+    if (problem) throw new MregError('INVALID_INPUT', `invalid ${key} ${JSON.stringify(value.slice(0, 200))}: it ${problem}`);
     remote[key] = value;
   }
   return remote;
 }
 
-async function editConfig(store: Store, edit: (doc: ReturnType<typeof parseDocument>, config: Config) => void): Promise<Config> {
-  const { layout } = store;
-  return withLock(layout, 'config', async () => {
-    const text = await readFile(layout.config, 'utf8');
-    const doc = parseDocument(text, { uniqueKeys: true });
-    if (doc.errors.length > 0) throw new MregError('STORE_UNREADABLE', `config.yaml: ${doc.errors[0]!.message.split('\n')[0]}`);
-    const before = parseConfig(doc.toJS({ maxAliasCount: 0 }));
-    edit(doc, before);
-    const remotes = doc.get('remotes', true);
-    if (isMap(remotes) && remotes.items.length === 0) doc.delete('remotes'); // the last one gone: as before the first
-    else if (isMap(remotes)) remotes.flow = false;
-    const after = parseConfig(doc.toJS({ maxAliasCount: 0 }));
-    // No padding inside [a, b] and {k: v}: the user's own flow collections keep their look.
-    await writeReplace(layout, layout.config, doc.toString({ flowCollectionPadding: false }));
-    return after;
-  });
-}
-
 /** Adds a remote; returns it and every remote configured now. */
 export async function addRemote(store: Store, input: RemoteInput): Promise<{ remote: RemoteConfig; remotes: Record<string, RemoteConfig> }> {
   const remote = checkRemoteInput(input);
-  const config = await editConfig(store, (doc, current) => {
+  const config = await editConfig(store.layout, 'remotes', (doc, current) => {
     if (current.remotes[remote.name]) {
       throw new MregError('CONFLICT', `remote ${remote.name} already exists (${current.remotes[remote.name]!.url})`, { hint: `remove it first: mreg remote rm ${remote.name}` });
     }
@@ -65,7 +44,7 @@ export async function addRemote(store: Store, input: RemoteInput): Promise<{ rem
     if (remote.endpoint) entry.endpoint = remote.endpoint;
     if (remote.region) entry.region = remote.region;
     if (remote.default) entry.default = true;
-    if (!isMap(doc.get('remotes', true))) doc.set('remotes', doc.createNode({}));
+    ensureSection(doc, 'remotes');
     doc.setIn(['remotes', remote.name], doc.createNode(entry));
   });
   return { remote: config.remotes[remote.name]!, remotes: config.remotes };
@@ -74,7 +53,7 @@ export async function addRemote(store: Store, input: RemoteInput): Promise<{ rem
 export async function removeRemote(store: Store, name: string): Promise<RemoteConfig> {
   checkName(name, 'remote name');
   let removed: RemoteConfig | undefined;
-  await editConfig(store, (doc, current) => {
+  await editConfig(store.layout, 'remotes', (doc, current) => {
     removed = current.remotes[name];
     if (!removed) throw new MregError('NOT_FOUND', `no remote named ${JSON.stringify(name)}`);
     doc.deleteIn(['remotes', name]);
