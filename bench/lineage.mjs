@@ -47,7 +47,9 @@ const sha = (text) => createHash('sha256').update(text).digest('hex');
 
 export async function buildStore(dir, env) {
   execFileSync(process.execPath, [MREG, 'init'], { cwd: dir, env });
-  const { openStore, versionDigest, manifestChecksum, shortHash, promote } = await lib('index.js');
+  const { promote } = await lib('index.js');
+  const { openStore } = await lib('core/store.js');
+  const { versionDigest, manifestChecksum, shortHash } = await lib('core/manifest/hash.js');
   const { manifestToYaml } = await lib('core/manifest/yaml.js');
   const { appendEvents } = await lib('core/lifecycle/history.js');
   const store = await openStore({ cwd: dir });
@@ -86,8 +88,8 @@ export async function buildStore(dir, env) {
     }));
   }
   for (let m = 0; m < 100; m++) {
-    await promote(store, { ref: `model-${m}@1.0.84`, stage: 'staging', cwd: dir, env });
-    if (m % 2 === 0) await promote(store, { ref: `model-${m}@1.0.84`, stage: 'production', cwd: dir, env });
+    await promote({ ref: `model-${m}@1.0.84`, stage: 'staging', cwd: dir, env });
+    if (m % 2 === 0) await promote({ ref: `model-${m}@1.0.84`, stage: 'production', cwd: dir, env });
   }
   return count;
 }

@@ -206,12 +206,11 @@ report('mreg --version', version, node, 2);
 const many = join(work, 'many');
 mkdirSync(many);
 execFileSync(process.execPath, [MREG, 'init'], { cwd: many, env });
-const { openStore, register } = await import(pathToFileURL(join(ROOT, 'dist/index.js')).href);
-const opened = await openStore({ cwd: many });
+const { register } = await import(pathToFileURL(join(ROOT, 'dist/index.js')).href);
 for (let i = 0; i < 1000; i++) {
   const file = join(many, 'w.bin');
   writeFileSync(file, `weights ${i}`);
-  await register(opened, { model: `model-${i % 10}`, inputs: [file], cwd: many, env, change: 'patch', meta: { params: { i }, metrics: { auc: i / 1000 }, tags: {} } });
+  await register({ model: `model-${i % 10}`, inputs: [file], cwd: many, env, change: 'patch', params: { i }, metrics: { auc: i / 1000 } });
 }
 // Timed like the --version baseline, without the peak-memory hook (which costs a module load of its own).
 const plain = (args) => time(process.execPath, [MREG, ...args], { cwd: many });

@@ -1,37 +1,40 @@
-// The public API: what programmatic users and plugins import from 'mreg'. The CLI is a thin layer
-// over exactly these functions; none of them prints or exits.
+// The public API: the use cases in src/api/, one function per operation, each taking one options object
+// (where: cwd, store, env, plus the operation's own options in domain words) and returning the plain data
+// the CLI prints under --json. None of them prints, prompts or exits. docs/api.md has an example of each.
 export { MregError, type ErrorCode } from './errors.js';
-export { openStore, initStore, locateStoreRoot, type Store, type LocateOptions, type InitResult } from './core/store.js';
-export { register, bumpVersion, checkVersion, CHANGE_TYPES, type ChangeType, type RegisterRequest, type RegisterResult } from './api/register.js';
-export { listModels, listVersions, latestVersion, readManifest } from './core/manifest/versions.js';
-export { resolveRef, splitRef, type ResolvedRef } from './core/lifecycle/refs.js';
+export type { Where } from './api/where.js';
+
+export { init, type InitOptions, type InitResult } from './api/init.js';
+export { register, checkVersion, bumpVersion, CHANGE_TYPES, type ChangeType, type RegisterOptions, type RegisterResult, type RegisterProgress, type Artifact, type Kind, type Lineage, type Finding } from './api/register.js';
+export { bump, type BumpOptions, type BumpPlan } from './api/bump.js';
+export { changeAdd, changeList, changeStatus, type ChangeAddOptions, type ChangeAddResult, type ChangeListOptions, type PendingChangeEntry, type ChangeStatusOptions, type ChangeStatusResult, type ModelStatus } from './api/change.js';
+export { changelog, changelogMarkdown, type ChangelogOptions, type ChangelogResult, type ChangelogEntry } from './api/changelog.js';
+export { show, type ShowOptions, type ShowResult } from './api/show.js';
+export { ls, type LsOptions, type LsResult, type ModelRow, type VersionRow } from './api/ls.js';
 export { exportVersion, type ExportOptions, type ExportResult } from './api/export.js';
-export { verifyStore, type VerifyReport, type Finding } from './core/verify/verify.js';
-export { checkName, nameProblem } from './core/names.js';
-export { versionDigest, manifestChecksum, canonicalJson, shortHash } from './core/manifest/hash.js';
-export { validateManifest, validateMetadata } from './core/manifest/validate.js';
-export { mergeMetadata, parseAssignments, typedValue } from './core/manifest/metadata.js';
-export type { Manifest, Metadata, Artifact, GitState, Json, JsonMap, Scalar, ConsumedChange, DeclaredSignature } from './core/manifest/types.js';
-export { nextVersion, impliedType, preReleaseLevel } from './core/versioning/bump.js';
-export { addChange, readChanges, pendingChanges, type Change, type PendingChange } from './core/versioning/changes.js';
-export { planBump, type BumpPlan, type BumpRequest } from './core/versioning/plan.js';
-export { versionFindings } from './core/versioning/findings.js';
-export { buildChangelog, changelogMarkdown, type ChangelogEntry } from './core/versioning/changelog.js';
-export { readInterface } from './core/formats/read.js';
-export { compareInterfaces, requiredBump, migrationGuide, RULES, type Finding as InterfaceFinding } from './core/formats/compare.js';
-export type { ModelInterface, Tensor, InputTensor } from './core/formats/types.js';
+export { verify, type VerifyOptions, type VerifyReport } from './api/verify.js';
+export { promote, type PromoteOptions, type StageChangeResult } from './api/promote.js';
+export { demote, type DemoteOptions } from './api/demote.js';
+export { check, type CheckOptions, type ChecksResult, type CheckRun } from './api/check.js';
+export { history, type HistoryOptions, type HistoryResult, type HistoryEvent, type HistoryWarning } from './api/history.js';
+export { diff, type DiffOptions, type VersionDiff, type MetricChange } from './api/diff.js';
+export { lineage, toDot, toMermaid, type LineageOptions, type LineageResult, type LineageNode } from './api/lineage.js';
+export { impact, type ImpactOptions, type ImpactResult, type AffectedVersion } from './api/impact.js';
+export { gc, type GcOptions, type GcReport, type PrunedVersion } from './api/gc.js';
+export { scan, type ScanOptions } from './api/scan.js';
+export { deploy, type DeployOptions, type DeployResult, type StepReport } from './api/deploy.js';
+export { rollback, type RollbackOptions, type RollbackResult } from './api/rollback.js';
+export { status, type StatusOptions, type StatusResult } from './api/status.js';
+export { routeSet, routeGet, routeShow, type RouteSetOptions, type RouteGetOptions, type RouteShowOptions, type RouteResult, type RouteGetResult, type Split } from './api/route.js';
+export { exportK8s, type ExportK8sOptions, type K8sManifests } from './api/k8s.js';
+export { remoteAdd, remoteList, remoteRemove, type RemoteAddOptions, type RemoteListOptions, type RemoteRemoveOptions, type RemoteInfo, type RemoteRemoved } from './api/remote.js';
+export { push, type PushOptions, type PushResult } from './api/push.js';
+export { pull, type PullOptions, type PullOutcome, type PullResult } from './api/pull.js';
+export { clone, type CloneOptions, type CloneResult } from './api/clone.js';
+export { keyGenerate, keyTrust, keyUntrust, type KeyGenerateOptions, type KeyTrustOptions, type KeyUntrustOptions, type KeyFiles, type TrustedKey } from './api/key.js';
+export { sign, type SignOptions } from './api/sign.js';
+export { hookInstall, hookUninstall, type HookInstallOptions, type HookUninstallOptions, type HookResult } from './api/hook.js';
+export type { TransferEvent, TransferListener } from './api/transfers.js';
+
+// For deploy adapter plugins: the contract a plugin module implements.
 export type { DeployAdapter, AdapterExport, AdapterContext, Release, HealthReport } from './core/deploy/adapter.js';
-export { deploy, rollback, status, type DeployResult, type RollbackResult, type StatusResult } from './core/deploy/runner.js';
-export { bucket, pick, routeFor, type Split, type Routing } from './core/routing/route.js';
-export { promote, demote } from './core/lifecycle/promote.js';
-export { push, type PushRequest, type PushResult } from './core/remote/push.js';
-export { pull, type PullRequest, type PullResult } from './core/remote/pull.js';
-export { clone, type CloneRequest, type CloneResult } from './core/remote/clone.js';
-export { ensureBlobsLocal } from './core/remote/fetch.js';
-export { addRemote, removeRemote, listRemotes } from './core/remote/remotes.js';
-export type { RemoteConfig } from './core/config/remotes.js';
-export type { TransferEvent, TransferListener } from './core/remote/backend.js';
-export { lineage, impact, type LineageResult, type LineageNode, type ImpactResult, type AffectedVersion, type LineageSource } from './core/lineage/query.js';
-export { toDot, toMermaid } from './core/lineage/diagram.js';
-export { openLazyStore, type LazyStore } from './core/store.js';
-export { KINDS, RELATIONS, type Kind, type Lineage, type LineageRef, type Relation } from './core/manifest/types.js';

@@ -63,7 +63,7 @@ for user in sys.argv[1:]:
     expect(python.status, python.stderr).toBe(0);
     const expected = python.stdout.trim().split('\n');
     // The library is what every mreg process runs; one CLI call per user would only repeat it.
-    const { openStore } = await import('../../src/index.js');
+    const { openStore } = await import('../../src/core/store.js');
     const { readRouting, routeFor } = await import('../../src/core/routing/route.js');
     const routing = (await readRouting(await openStore({ cwd: p.dir }), 'fraud'))!;
     expect(users.map((u) => routeFor('fraud', routing, u))).toStrictEqual(expected);
