@@ -18,7 +18,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   const display = await transferDisplay(ctx.render, 'cloning');
   let result;
   try {
-    result = await clone({ url: absoluteRemoteUrl(url, ctx.cwd), dir, cwd: ctx.cwd, name: opts.name, endpoint: opts.endpoint, region: opts.region, all: opts.all, onTransfer: display.listener });
+    result = await clone({ url: absoluteRemoteUrl(url, ctx.cwd), dir, cwd: ctx.cwd, name: opts.name, endpoint: opts.endpoint, region: opts.region, all: opts.all, onTransfer: display.listener, env: ctx.env });
   } finally {
     display.stop();
   }

@@ -1,5 +1,5 @@
 // mreg export <ref> <dir>
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { MregError } from '../../errors.js';
 import { exportVersion } from '../../api/export.js';
 import type { TransferListener } from '../../core/remote/backend.js';
@@ -42,7 +42,7 @@ export async function run(ctx: Context, args: unknown[], opts: { force?: boolean
       if (fetched) fetched.listener(e);
       else if (e.type === 'progress') progress.update(`fetching ${e.label} from the remote: ${formatBytes(e.bytes)} / ${formatBytes(e.size)}`);
     };
-    result = await exportVersion(store, ref, dir, { force: Boolean(opts.force), onProgress: (file) => progress.update(`exporting ${file}`), onTransfer });
+    result = await exportVersion(store, ref, resolve(ctx.cwd, dir), { force: Boolean(opts.force), onProgress: (file) => progress.update(`exporting ${file}`), onTransfer });
   } finally {
     progress.stop();
   }

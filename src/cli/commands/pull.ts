@@ -13,7 +13,7 @@ export async function run(ctx: Context, args: unknown[], opts: { all?: boolean }
   const display = await transferDisplay(ctx.render, 'pulling');
   let result;
   try {
-    result = await pull(store, { remote, refs, all: Boolean(opts.all), onTransfer: display.listener });
+    result = await pull(store, { remote, refs, all: Boolean(opts.all), onTransfer: display.listener, env: ctx.env });
   } finally {
     display.stop();
   }

@@ -19,7 +19,7 @@ export async function run(ctx: Context, args: unknown[]): Promise<number> {
   const display = await transferDisplay(ctx.render, 'pushing');
   let result;
   try {
-    result = await push(store, { remote, refs, onTransfer: display.listener });
+    result = await push(store, { remote, refs, onTransfer: display.listener, env: ctx.env });
   } finally {
     display.stop();
   }

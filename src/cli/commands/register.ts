@@ -1,4 +1,5 @@
 // mreg register <model> <paths...>
+import { resolve } from 'node:path';
 import { readDocumentFile } from '../../core/documents.js';
 import { mergeMetadata, parseAssignments } from '../../core/manifest/metadata.js';
 import { validateMetadata } from '../../core/manifest/validate.js';
@@ -31,7 +32,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   const [model, paths] = args as [string, string[]];
   const store = await openContextStore(ctx);
   let fileMeta: Metadata = { params: {}, metrics: {}, tags: {} };
-  if (opts.meta) fileMeta = validateMetadata(await readDocumentFile(opts.meta, opts.meta), opts.meta);
+  if (opts.meta) fileMeta = validateMetadata(await readDocumentFile(resolve(ctx.cwd, opts.meta), opts.meta), opts.meta);
   const meta = mergeMetadata(fileMeta, {
     params: parseAssignments(opts.param ?? [], '--param'),
     metrics: parseAssignments(opts.metric ?? [], '--metric'),

@@ -11,8 +11,11 @@ export interface FetchNeed extends BlobRef {
   label: string;
 }
 
-/** Returns how many blobs were fetched; blobs no remote can supply are left for the caller to report. */
-export async function ensureBlobsLocal(store: Store, needs: FetchNeed[], onTransfer?: TransferListener): Promise<number> {
+/**
+ * Returns how many blobs were fetched; blobs no remote can supply are left for the caller to report.
+ * `env` is the environment mreg runs with: an S3 remote's region and credentials (absent: empty).
+ */
+export async function ensureBlobsLocal(store: Store, needs: FetchNeed[], onTransfer?: TransferListener, env?: NodeJS.ProcessEnv): Promise<number> {
   const { localHasBlob, uniqueJobs, downloadBlobs } = await import('./transfer.js');
   const jobs = uniqueJobs(needs);
   const missing: FetchNeed[] = [];
@@ -20,7 +23,7 @@ export async function ensureBlobsLocal(store: Store, needs: FetchNeed[], onTrans
   const remote = defaultRemote(store.config.remotes ?? {});
   if (missing.length === 0 || !remote) return 0;
   const { openRemote } = await import('./open.js');
-  const backend = await openRemote(remote);
+  const backend = await openRemote(remote, env);
   try {
     return (await downloadBlobs(store.layout, backend, missing, onTransfer)).count;
   } finally {
