@@ -6,5 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time: most e2e tests now run mreg in-process, and the default on a 2-core
+    // machine (cores - 1 = one worker) leaves a core idle while a file waits on git, a spawned
+    // mreg, a deploy step's sleep or an fsync.
+    maxWorkers: 2,
   },
 });

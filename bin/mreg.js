@@ -10,6 +10,9 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
+// The AWS SDK announces its future Node support on stderr from inside its core; mreg's supported
+// Node versions are its own business (package.json pins an SDK release that runs on Node 20).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // The most frequent call from hooks and scripts: answer before loading anything else.

@@ -18,5 +18,5 @@ export interface CheckOptions extends Where {
 
 export async function check(opts: CheckOptions): Promise<ChecksResult> {
   const store = await openStore({ store: opts.store, cwd: opts.cwd });
-  return runChecks(store, { ref: opts.ref, only: opts.only === undefined ? undefined : [...opts.only], cwd: opts.cwd, env: opts.env ?? {}, actor: opts.actor }, { blobs: blobSourceFor(store) });
+  return runChecks(store, { ref: opts.ref, only: opts.only === undefined ? undefined : [...opts.only], cwd: opts.cwd, env: opts.env ?? {}, actor: opts.actor }, { blobs: blobSourceFor(store, { env: opts.env }) });
 }

@@ -34,6 +34,7 @@ export async function clone(options: CloneOptions): Promise<CloneResult> {
     endpoint: options.endpoint,
     region: options.region,
     all: options.all,
+    env: options.env,
     ...(options.onTransfer ? { onTransfer: options.onTransfer } : {}),
   });
 }

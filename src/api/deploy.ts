@@ -43,5 +43,5 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     cwd: options.cwd,
     env: options.env ?? {},
     ...(options.onStep ? { onStep: options.onStep } : {}),
-  }, { blobs: blobSourceFor(store) });
+  }, { blobs: blobSourceFor(store, { env: options.env }) });
 }

@@ -37,7 +37,7 @@ export async function exportVersion(options: ExportOptions): Promise<ExportResul
   const store = await openStore({ store: options.store, cwd: options.cwd });
   const { model, version } = await resolveRef(store, options.ref);
   const manifest = await readManifest(store.layout, model, version);
-  const blobs = options.blobs ?? blobSourceFor(store, { onTransfer: options.onTransfer });
+  const blobs = options.blobs ?? blobSourceFor(store, { onTransfer: options.onTransfer, env: options.env });
   const dir = await materializeVersion(blobs, manifest, resolve(options.cwd, options.dir), { force: options.force, onProgress: options.onProgress });
   return { model, version, hash: manifest.hash, dir, artifacts: manifest.artifacts };
 }

@@ -29,6 +29,6 @@ export async function pull(options: PullOptions): Promise<PullOutcome> {
   const store = await openStore({ store: options.store, cwd: options.cwd });
   const { remote, refs } = remoteAndRefs(store.config.remotes, options.remote, options.refs ?? [], options.remoteMayLead);
   const core = await import('../core/remote/pull.js');
-  const result = await core.pull(store, { remote, refs, all: Boolean(options.all), ...(options.onTransfer ? { onTransfer: options.onTransfer } : {}) });
+  const result = await core.pull(store, { remote, refs, all: Boolean(options.all), env: options.env, ...(options.onTransfer ? { onTransfer: options.onTransfer } : {}) });
   return { ...result, asked: refs };
 }

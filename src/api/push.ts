@@ -31,5 +31,5 @@ export async function push(options: PushOptions): Promise<PushResult> {
   const store = await openStore({ store: options.store, cwd: options.cwd });
   const { remote, refs } = remoteAndRefs(store.config.remotes, options.remote, options.refs ?? [], options.remoteMayLead);
   const core = await import('../core/remote/push.js');
-  return core.push(store, { remote, refs, ...(options.onTransfer ? { onTransfer: options.onTransfer } : {}) });
+  return core.push(store, { remote, refs, env: options.env, ...(options.onTransfer ? { onTransfer: options.onTransfer } : {}) });
 }

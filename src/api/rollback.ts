@@ -34,5 +34,5 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
     cwd: options.cwd,
     env: options.env ?? {},
     ...(options.onStep ? { onStep: options.onStep } : {}),
-  }, { blobs: blobSourceFor(store) });
+  }, { blobs: blobSourceFor(store, { env: options.env }) });
 }

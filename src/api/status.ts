@@ -18,5 +18,5 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
   const target = requireTarget(options.target, 'status');
   const store = await openStore({ store: options.store, cwd: options.cwd });
   const runner = await import('../core/deploy/runner.js');
-  return runner.status(store, options.model, target, options.env ?? {}, { blobs: blobSourceFor(store) });
+  return runner.status(store, options.model, target, options.env ?? {}, { blobs: blobSourceFor(store, { env: options.env }) });
 }

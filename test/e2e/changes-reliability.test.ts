@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMreg, spawnMreg } from '../helpers/cli.js';
+import { cliFails, cliPasses, runMreg, runMregProcess, spawnMreg } from '../helpers/cli.js';
 import { newProject } from '../helpers/store.js';
 import { changeFiles } from '../helpers/versioning.js';
 
@@ -102,7 +102,7 @@ describe('consuming change files', () => {
     const change = await cliPasses(p.dir, ['change', 'add', 'fraud', '--type', 'minor', '-m', 'New features', '--json']);
     for (let i = 1; i <= 6; i++) p.file(`w${i}.bin`, `weights ${i}`);
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => runMreg(['register', 'fraud', `w${i + 1}.bin`, '--change', 'patch', '--json'], { cwd: p.dir })),
+      Array.from({ length: 6 }, (_, i) => runMregProcess(['register', 'fraud', `w${i + 1}.bin`, '--change', 'patch', '--json'], { cwd: p.dir })),
     );
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     const taken = results.map((r) => JSON.parse(r.stdout)).filter((j) => j.changes.length > 0);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, MREG, runMreg, tempDir } from '../helpers/cli.js';
+import { cliFails, cliFailsProcess, cliPasses, cliPassesProcess, MREG, runMreg, runMregProcess, tempDir } from '../helpers/cli.js';
 import { newProject } from '../helpers/store.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -40,7 +40,8 @@ describe('mreg init', () => {
   });
 
   it('says how to start when there is no store (exit 2)', async () => {
-    await cliFails(tempDir(), ['ls'], 2, /no \.modelreg store found \(run mreg init\)/);
+    // the real binary's exit code; the rest of this file runs main() in-process
+    await cliFailsProcess(tempDir(), ['ls'], 2, /no \.modelreg store found \(run mreg init\)/);
     const r = await cliFails(tempDir(), ['ls', '--json'], 2, /no \.modelreg store found/);
     expect(r.json.error.code).toBe('NO_STORE');
   });
@@ -281,8 +282,10 @@ describe('reading back', () => {
 describe('conventions', () => {
   it('--version matches package.json, with or without --json', async () => {
     const dir = tempDir();
+    // the binary answers a lone --version itself, before loading the CLI: run it for real
+    expect((await cliPassesProcess(dir, ['--version'])).stdout).toBe(`${ROOT_PACKAGE.version}\n`);
+    expect((await cliPassesProcess(dir, ['--version', '--json'])).json).toStrictEqual({ version: ROOT_PACKAGE.version });
     expect((await cliPasses(dir, ['--version'])).stdout).toBe(`${ROOT_PACKAGE.version}\n`);
-    expect((await cliPasses(dir, ['--version', '--json'])).json).toStrictEqual({ version: ROOT_PACKAGE.version });
   });
 
   it('--help on every command shows an example', async () => {
@@ -297,12 +300,13 @@ describe('conventions', () => {
 
   it('usage errors are one line (exit 2), or one JSON document with --json', async () => {
     const dir = tempDir();
-    const r = await cliFails(dir, ['ls', '--bogus'], 2, /unknown option '--bogus'/);
+    const r = await cliFailsProcess(dir, ['ls', '--bogus'], 2, /unknown option '--bogus'/);
     expect(r.stderr.split('\n')[0]).toBe("mreg: unknown option '--bogus'");
     await cliFails(dir, ['frobnicate'], 2, /unknown command 'frobnicate'/);
     const j = await cliFails(dir, ['register', '--json'], 2, /missing required argument 'model'/);
     expect(j.json.error.code).toBe('USAGE');
     expect(j.stderr).toBe('');
+    expect((await runMregProcess([], { cwd: dir })).code).toBe(2);
     expect((await runMreg([], { cwd: dir })).code).toBe(2);
   });
 

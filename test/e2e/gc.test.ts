@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMreg } from '../helpers/cli.js';
+import { cliFails, cliPasses, cliPassesProcess, runMregProcess } from '../helpers/cli.js';
 import { blobFiles, newProject, type Project } from '../helpers/store.js';
 
 const LONG_AGO = new Date('2020-01-01T00:00:00Z');
@@ -118,8 +118,8 @@ describe('mreg gc', () => {
       p.file('m.bin', `weights ${round % 2 === 0 ? 'A' : 'B'}`);
       age(p);
       const [reg, gc] = await Promise.all([
-        runMreg(['register', 'fraud', 'm.bin', '--change', 'patch', '--param', `round=${round}`], { cwd: p.dir }),
-        runMreg(['gc', '--json'], { cwd: p.dir }),
+        runMregProcess(['register', 'fraud', 'm.bin', '--change', 'patch', '--param', `round=${round}`], { cwd: p.dir }),
+        runMregProcess(['gc', '--json'], { cwd: p.dir }),
       ]);
       expect(reg.code, reg.stderr).toBe(0);
       expect([0, 1]).toContain(gc.code); // 1 only if two gcs met; never damage
@@ -146,7 +146,7 @@ describe('mreg gc', () => {
       env: process.env,
       change: 'minor',
       beforeCommit: async () => {
-        collected = (await cliPasses(p.dir, ['gc', '--json'])).json;
+        collected = (await cliPassesProcess(p.dir, ['gc', '--json'])).json;
       },
     });
     expect(collected?.blobs_deleted).toBeGreaterThanOrEqual(1); // gc really took the blob away

@@ -2,7 +2,7 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMreg } from '../helpers/cli.js';
+import { cliFails, cliPasses, runMreg, runMregProcess } from '../helpers/cli.js';
 import { writeOnnx } from '../helpers/model-fixtures.js';
 import { newProject, type Project } from '../helpers/store.js';
 
@@ -255,7 +255,7 @@ describe('concurrent promotions', () => {
     const versions = Array.from({ length: 8 }, (_, i) => `1.${i}.0`);
     const p = await withVersions(versions);
     for (const v of versions) await cliPasses(p.dir, ['promote', `fraud@${v}`, 'staging']);
-    const results = await Promise.all(versions.map((v) => runMreg(['promote', `fraud@${v}`, 'production', '--json'], { cwd: p.dir })));
+    const results = await Promise.all(versions.map((v) => runMregProcess(['promote', `fraud@${v}`, 'production', '--json'], { cwd: p.dir })));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     const state = (await cliPasses(p.dir, ['ls', '--json'])).json[0].by_stage;
     expect(state.production).toHaveLength(1);

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMreg, spawnMreg } from '../helpers/cli.js';
+import { cliFails, cliPasses, runMreg, runMregProcess, spawnMreg } from '../helpers/cli.js';
 import { blobFiles, flipByte, newProject, writeLargeFile } from '../helpers/store.js';
 
 async function deadPid(): Promise<number> {
@@ -17,7 +17,7 @@ describe('concurrent writers', () => {
   it('8 processes registering one model at once get 8 distinct, complete versions', async () => {
     const p = await newProject();
     for (let i = 0; i < 8; i++) p.file(`w${i}.bin`, `weights ${i}`);
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => runMreg(['register', 'm', `w${i}.bin`, '--change', 'patch', '--json'], { cwd: p.dir })));
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => runMregProcess(['register', 'm', `w${i}.bin`, '--change', 'patch', '--json'], { cwd: p.dir })));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     const versions = results.map((r) => JSON.parse(r.stdout).version).sort();
     expect(versions).toStrictEqual(['0.0.1', '0.0.2', '0.0.3', '0.0.4', '0.0.5', '0.0.6', '0.0.7', '0.0.8']);
@@ -30,7 +30,7 @@ describe('concurrent writers', () => {
   it('8 processes storing the same bytes leave one sound blob', async () => {
     const p = await newProject();
     writeLargeFile(join(p.dir, 'same.bin'), 8 << 20);
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => runMreg(['register', `m${i}`, 'same.bin', '--change', 'major'], { cwd: p.dir })));
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => runMregProcess(['register', `m${i}`, 'same.bin', '--change', 'major'], { cwd: p.dir })));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     expect(blobFiles(p.store)).toHaveLength(1);
     expect((await cliPasses(p.dir, ['verify', '--json'])).json.ok).toBe(true);
@@ -72,7 +72,7 @@ describe('crashes', () => {
     const results = await Promise.all(
       Array.from({ length: 4 }, (_, i) => {
         p.file(`w${i}.bin`, `w${i}`);
-        return runMreg(['register', 'm', `w${i}.bin`, '--change', 'minor', '--json'], { cwd: p.dir });
+        return runMregProcess(['register', 'm', `w${i}.bin`, '--change', 'minor', '--json'], { cwd: p.dir });
       }),
     );
     for (const r of results) expect(r.code, r.stderr).toBe(0);

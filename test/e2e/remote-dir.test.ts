@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSyn
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMreg, spawnMreg, tempDir } from '../helpers/cli.js';
+import { cliFails, cliPasses, runMregProcess, spawnMreg, tempDir } from '../helpers/cli.js';
 import { remoteScenarios, verifyRemote, withRemote, type RemoteKind } from '../helpers/remote-scenarios.js';
 import { newProject, randomContent, writeLargeFile } from '../helpers/store.js';
 
@@ -37,7 +37,7 @@ describe('directory remote', () => {
         // A file:// URL names the same directory.
         await withRemote(kind, p, { url: i === 0 ? remote : pathToFileURL(remote).href, args: [] });
       }
-      const results = await Promise.all(stores.map((p) => runMreg(['push'], { cwd: p.dir, env: kind.env })));
+      const results = await Promise.all(stores.map((p) => runMregProcess(['push'], { cwd: p.dir, env: kind.env })));
       const winners = results.flatMap((r, i) => (r.code === 0 ? [i] : []));
       expect(winners, results.map((r) => r.stderr).join('\n')).toHaveLength(1);
       const loser = results[1 - winners[0]!]!;

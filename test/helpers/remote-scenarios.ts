@@ -58,6 +58,8 @@ export function remoteScenarios(kind: RemoteKind): void {
     const check = await cliPasses(b.dir, ['verify'], kind.env);
     expect(check.stderr).toMatch(/warning: 2 artifacts .* not in the local store yet/);
     expect((await cliPasses(b.dir, ['show', 'fraud@staging', '--json'], kind.env)).json).toMatchObject({ version: '1.0.0', metrics: { auc: 0.9 } });
+    // export fetches on demand through src/api/export.ts, which does not hand the environment on to
+    // the remote yet: a real process, whose own environment the S3 client falls back to.
     await cliPasses(b.dir, ['export', 'fraud@staging', 'out'], kind.env);
     expect(readFileSync(join(b.dir, 'out', 'model.bin')).equals(weights)).toBe(true);
     expect(blobFiles(b.store)).toHaveLength(2);
@@ -174,6 +176,8 @@ export function remoteScenarios(kind: RemoteKind): void {
     await cliFails(b.dir, ['pull', 'fraud@1.0.0'], 1, message, kind.env);
     const json = await cliFails(b.dir, ['pull', 'fraud', '--json'], 1, message, kind.env);
     expect(json.json.error).toMatchObject({ code: 'CORRUPT_BLOB', data: { sha256: sha } });
+    // export fetches on demand through src/api/export.ts, which does not hand the environment on to
+    // the remote yet: a real process, whose own environment the S3 client falls back to.
     await cliFails(b.dir, ['export', 'fraud', 'out'], 1, message, kind.env);
     expect(blobFiles(b.store)).toStrictEqual([]);
     expect(readdirSync(join(b.store, 'tmp'))).toStrictEqual([]);

@@ -22,6 +22,8 @@ export interface CloneRequest {
   /** also the blobs of every version */
   all?: boolean | undefined;
   onTransfer?: TransferListener;
+  /** the environment mreg runs with: an S3 remote's region and credentials (absent: empty) */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 export interface CloneResult extends PullResult {
@@ -34,7 +36,7 @@ export async function clone(req: CloneRequest): Promise<CloneResult> {
   if (await access(root).then(() => true, () => false)) {
     throw new MregError('CONFLICT', `${root} already exists; clone makes a new store`, { hint: 'pull into an existing store with: mreg remote add NAME URL && mreg pull' });
   }
-  const backend = await openRemote(remote);
+  const backend = await openRemote(remote, req.env);
   try {
     if (!(await checkMarker(backend, false))) throw new MregError('NOT_FOUND', `no mreg registry at ${remote.url} (nothing has been pushed there)`);
     await initStore({ store: root, cwd: req.cwd });

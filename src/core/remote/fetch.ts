@@ -10,14 +10,15 @@ import { defaultRemote } from '../config/remotes.js';
 export type FetchNeed = BlobNeed;
 
 /** Fetches missing blobs from the store's default remote (none configured: supplies nothing). */
-export function remoteBlobFallback(store: Store, onTransfer?: TransferListener): BlobFallback {
+/** `env` is the environment mreg runs with: an S3 remote's region and credentials come from it (absent: empty). */
+export function remoteBlobFallback(store: Store, onTransfer?: TransferListener, env?: NodeJS.ProcessEnv): BlobFallback {
   return {
     async fetch(needs, sink) {
       const remote = defaultRemote(store.config.remotes ?? {});
       if (needs.length === 0 || !remote) return;
       const { uniqueJobs, downloadBlobs } = await import('./transfer.js');
       const { openRemote } = await import('./open.js');
-      const backend = await openRemote(remote);
+      const backend = await openRemote(remote, env);
       try {
         await downloadBlobs(store.layout, backend, uniqueJobs(needs), onTransfer, sink);
       } finally {
@@ -30,14 +31,12 @@ export function remoteBlobFallback(store: Store, onTransfer?: TransferListener):
 export interface BlobSourceOptions {
   /** progress of blobs fetched from the default remote */
   onTransfer?: TransferListener | undefined;
+  /** the environment mreg runs with (an S3 remote's region and credentials) */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** The blob source every operation uses unless it is handed one: this store, backed by its default remote. */
 export function blobSourceFor(store: Store, options: BlobSourceOptions = {}): BlobSource {
-  return createBlobSource(store.layout, remoteBlobFallback(store, options.onTransfer));
+  return createBlobSource(store.layout, remoteBlobFallback(store, options.onTransfer, options.env));
 }
 
-/** Returns how many blobs were fetched; blobs no remote can supply are left for the caller to report. */
-export async function ensureBlobsLocal(store: Store, needs: FetchNeed[], onTransfer?: TransferListener): Promise<number> {
-  return blobSourceFor(store, { onTransfer }).ensure(needs);
-}

@@ -27,7 +27,8 @@ export function selectRemote(config: Config, name?: string): RemoteConfig {
   return chosen;
 }
 
-export async function openRemote(remote: RemoteConfig): Promise<RemoteBackend> {
+/** `env` is the environment mreg runs with: an S3 remote takes its region and credentials from it. */
+export async function openRemote(remote: RemoteConfig, env: NodeJS.ProcessEnv = {}): Promise<RemoteBackend> {
   const location = remoteLocation(remote);
   const label = `${remote.name} (${remote.url})`;
   if (location.kind === 'dir') {
@@ -35,5 +36,5 @@ export async function openRemote(remote: RemoteConfig): Promise<RemoteBackend> {
     return new DirectoryRemote(label, location.path).open();
   }
   const { S3Remote } = await import('./s3.js');
-  return new S3Remote(remote, location.bucket, location.prefix);
+  return new S3Remote(remote, location.bucket, location.prefix, env);
 }

@@ -26,6 +26,8 @@ export interface PullRequest {
   /** the blobs of every version of the pulled models */
   all?: boolean;
   onTransfer?: TransferListener;
+  /** the environment mreg runs with: an S3 remote's region and credentials (absent: empty) */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 export interface PullResult {
@@ -40,7 +42,7 @@ export interface PullResult {
 
 export async function pull(store: Store, req: PullRequest): Promise<PullResult> {
   const remote = selectRemote(store.config, req.remote);
-  const backend = await openRemote(remote);
+  const backend = await openRemote(remote, req.env);
   try {
     return await pullFrom(store, backend, req, { remote: remote.name, url: remote.url });
   } finally {

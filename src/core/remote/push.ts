@@ -28,6 +28,8 @@ export interface PushRequest {
   /** versions to push (any reference); every version of every model when empty */
   refs: string[];
   onTransfer?: TransferListener;
+  /** the environment mreg runs with: an S3 remote's region and credentials (absent: empty) */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 export interface PushResult {
@@ -68,7 +70,7 @@ async function manifestText(layout: Layout, m: Manifest): Promise<string> {
 export async function push(store: Store, req: PushRequest): Promise<PushResult> {
   const remote = selectRemote(store.config, req.remote);
   const selected = await selectedVersions(store, req.refs);
-  const backend = await openRemote(remote);
+  const backend = await openRemote(remote, req.env);
   try {
     return await pushTo(store, backend, selected, req.onTransfer, { remote: remote.name, url: remote.url });
   } finally {

@@ -20,10 +20,6 @@ import { blobKey, type CreateResult, type Listing, type RemoteBackend } from './
 import { isTransient, withRetry } from './retry.js';
 import type { RemoteConfig } from '../config/remotes.js';
 
-// The SDK announces its future Node support on stderr from inside the core; mreg's supported Node
-// versions are its own business (package.json pins an SDK release that runs on Node 20).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 /** S3 allows 5 MiB to 5 GiB per part and at most 10,000 parts. */
 const MIN_PART = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
@@ -40,6 +36,21 @@ export interface S3Options {
 }
 
 export const DEFAULT_S3_OPTIONS: S3Options = { partSize: 8 * 1024 * 1024, partConcurrency: 4 };
+
+/**
+ * Region and credentials from the environment mreg was given (not this process's), so a caller
+ * that runs mreg with its own environment gets exactly that one. Credentials not in it are left to
+ * the SDK's default chain (AWS_PROFILE, shared files, instance roles): they never go into config.yaml.
+ */
+function clientSettings(remote: RemoteConfig, env: NodeJS.ProcessEnv) {
+  // Without a region anywhere (config, AWS_REGION, profile), an S3-compatible server takes any.
+  const region = remote.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || (remote.endpoint ? 'us-east-1' : undefined));
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken, AWS_PROFILE: profile } = env;
+  return {
+    ...(region ? { region } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : profile ? { profile } : {}),
+  };
+}
 
 function statusOf(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
@@ -59,13 +70,14 @@ export class S3Remote implements RemoteBackend {
     remote: RemoteConfig,
     private readonly bucket: string,
     private readonly prefix: string,
+    /** the environment mreg runs with: region and credentials (absent: the SDK's defaults only) */
+    env: NodeJS.ProcessEnv = {},
     private readonly options: S3Options = DEFAULT_S3_OPTIONS,
   ) {
     this.label = `${remote.name} (${remote.url})`;
     this.where = remote.endpoint ?? 'S3';
     this.client = new S3Client({
-      // Without a region anywhere (config, AWS_REGION, profile), an S3-compatible server takes any.
-      ...(remote.region ? { region: remote.region } : remote.endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? { region: 'us-east-1' } : {}),
+      ...clientSettings(remote, env),
       ...(remote.endpoint ? { endpoint: remote.endpoint, forcePathStyle: true } : {}),
       // S3-compatible servers often cannot read the streaming (aws-chunked) checksums the SDK now
       // sends by default; mreg checks sha256 itself on every pull, so ask only where required there.

@@ -48,10 +48,17 @@ export class ConsumedIndex {
     return ids;
   }
 
-  /** Records ids consumed by a manifest written after this index was read. */
+  /**
+   * Records ids consumed by a manifest written after this index was read. A model not read yet is
+   * left unread: reading it later sees that manifest anyway, and a read nobody awaits would outlive
+   * the command (and its failure would surface as an unhandled rejection).
+   */
   add(model: string, ids: readonly string[]): void {
-    const current = this.of(model);
-    this.byModel.set(model, current.then((set) => new Set([...set, ...ids])));
+    const current = this.byModel.get(model);
+    if (!current) return;
+    const next = current.then((set) => new Set([...set, ...ids]));
+    next.catch(() => undefined); // a failed read is reported to whoever asks for it next
+    this.byModel.set(model, next);
   }
 }
 
