@@ -1,5 +1,4 @@
 // Collecting garbage: pruning versions outside the retention policy, deleting unreferenced blobs and old temp files.
-import { MregError } from '../errors.js';
 import { resolveActor } from '../core/provenance.js';
 import { collectGarbage, type GcReport } from '../core/retention/gc.js';
 import { openStore } from '../core/store.js';
@@ -18,9 +17,6 @@ export interface GcOptions extends Where {
 }
 
 export async function gc(opts: GcOptions): Promise<GcReport> {
-  if (opts.keepLast !== undefined && !(Number.isInteger(opts.keepLast) && opts.keepLast >= 1)) {
-    throw new MregError('USAGE', `keepLast ${opts.keepLast}: expected a whole number >= 1`);
-  }
   const store = await openStore({ store: opts.store, cwd: opts.cwd });
   const actor = await resolveActor(opts.cwd, opts.env ?? {}, opts.actor);
   return collectGarbage(store, { dryRun: opts.dryRun, keepLast: opts.keepLast, actor, ...(opts.now ? { now: opts.now } : {}) });

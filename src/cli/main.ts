@@ -23,6 +23,21 @@ type Commander = typeof import('commander');
 interface RunState {
   code: number;
   ctx?: Context;
+  /** the running command's flags by the use-case option each sets ('keepLast' -> '--keep-last') */
+  flags?: Map<string, string>;
+}
+
+/**
+ * Errors from below the CLI name the use case's option (`data.option`, e.g. 'keepLast'); on the command
+ * line the user typed a flag, so the message and hint say the flag instead.
+ */
+function inFlagWords(err: unknown, flags: Map<string, string> | undefined): unknown {
+  const option = err instanceof MregError ? err.data?.option : undefined;
+  const flag = typeof option === 'string' ? flags?.get(option) : undefined;
+  if (!(err instanceof MregError) || flag === undefined) return err;
+  const word = new RegExp(`\\b${option}\\b`);
+  const hint = err.hint?.replace(word, flag);
+  return new MregError(err.code, err.message.replace(word, flag), { ...(hint === undefined ? {} : { hint }), ...(err.data ? { data: err.data } : {}), cause: err });
 }
 
 /** The pre-commit hook's exact call: run without loading commander, since it runs on every commit. */
@@ -68,8 +83,10 @@ function addCommand({ Option }: Commander, program: Command, spec: CommandSpec, 
   if (sub !== undefined) parent = program.commands.find((c) => c.name() === group) ?? groupCommand(program, group!, spec.group ?? group!);
   const cmd = parent.command(`${sub ?? spec.name}${spec.args ? ` ${spec.args}` : ''}`).description(spec.summary);
   const aliases: Parameters<typeof foldAliases>[1] = [];
+  const flags = new Map<string, string>();
   for (const o of spec.options) {
     const option = new Option(o.flags, o.description);
+    if (o.aliasOf === undefined) flags.set(o.option ?? option.attributeName(), option.long!);
     if (o.choices) option.choices(o.choices);
     if (o.repeatable) option.argParser(collect);
     if (o.aliasOf !== undefined) {
@@ -91,6 +108,7 @@ function addCommand({ Option }: Commander, program: Command, spec: CommandSpec, 
     const opts = foldAliases({ ...command.opts() }, aliases);
     const ctx = await makeContext(command.optsWithGlobals() as unknown as GlobalOptions);
     state.ctx = ctx;
+    state.flags = flags;
     const mod = await spec.load();
     state.code = await mod.run(ctx, params.slice(0, -2), opts);
   });
@@ -173,6 +191,6 @@ export async function main(run: RunOptions): Promise<number> {
       render.error(new MregError('USAGE', message, { hint: "see 'mreg --help' or 'mreg <command> --help'" }));
       return EXIT_USAGE;
     }
-    return reportFailure(err, render, run.env, run.stderr);
+    return reportFailure(inFlagWords(err, state.flags), render, run.env, run.stderr);
   }
 }

@@ -46,7 +46,7 @@ describe('mreg change status as a CI gate', () => {
     await cliPasses(p.dir, ['register', 'fraud', 'a.bin']);
     expect(changeFiles(p.store)).toStrictEqual([`${change.json.id}.md`]);
     expect((await cliPasses(p.dir, ['change', 'ls', '--json'])).json).toStrictEqual([{ id: change.json.id, models: { churn: 'major' }, summary: 'New feature store' }]);
-    await cliFails(p.dir, ['bump', 'fraud'], 2, /no version declared: pass --type major\|minor\|patch, or declare the change in a change file \(mreg change add fraud /);
+    await cliFails(p.dir, ['bump', 'fraud'], 2, /no version declared: pass --change major\|minor\|patch, or declare the change in a change file \(mreg change add fraud /);
     expect((await cliPasses(p.dir, ['bump', 'churn'])).stdout).toBe('1.0.0\n');
     const churn = await cliPasses(p.dir, ['register', 'churn', 'a.bin', '--json']);
     expect(churn.json).toMatchObject({ version: '1.0.0', changes: [{ id: change.json.id, type: 'major' }] });
@@ -117,7 +117,7 @@ describe('declarations and re-runs', () => {
   it('without a declaration: a re-run is unchanged (exit 0), anything new is exit 2 pointing at mreg change add, writing nothing', async () => {
     const p = await newProject();
     p.file('m.bin', 'weights');
-    await cliFails(p.dir, ['register', 'fraud', 'm.bin'], 2, /no version declared: pass --version X\.Y\.Z, or --change major\|minor\|patch, or declare the change in a change file \(mreg change add fraud --type major\|minor\|patch -m "what changed"\)/);
+    await cliFails(p.dir, ['register', 'fraud', 'm.bin'], 2, /no version declared: pass --version X\.Y\.Z, or --change major\|minor\|patch, or declare the change in a change file \(mreg change add fraud --change major\|minor\|patch -m "what changed"\)/);
     expect(existsSync(join(p.store, 'models', 'fraud'))).toBe(false);
     await cliPasses(p.dir, ['register', 'fraud', 'm.bin', '--change', 'patch']);
     expect((await cliPasses(p.dir, ['register', 'fraud', 'm.bin', '--json'])).json).toMatchObject({ version: '0.0.1', unchanged: true });

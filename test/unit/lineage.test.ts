@@ -55,14 +55,15 @@ describe('references as people write them', () => {
     expect(() => parseReference(text)).toThrow(message);
   });
 
-  it('adds flag references to those of a --meta file, naming the flag in errors', () => {
+  it('adds references given one by one to those of a meta document, naming the option in errors', () => {
     const file: Lineage = { data: [{ name: 'a', version: '1.0.0' }] };
     expect(withFlagReferences(file, { data: ['b@2'], parents: ['base'] })).toStrictEqual({
       data: [{ name: 'a', version: '1.0.0' }, { name: 'b', version: '2' }],
       parents: [{ name: 'base', version: 'latest' }],
     });
     expect(withFlagReferences(undefined, {})).toBeUndefined();
-    expect(() => withFlagReferences(undefined, { features: ['Bad'] })).toThrow(/^--features invalid name "Bad"/);
+    expect(() => withFlagReferences(undefined, { features: ['Bad'] })).toThrow(/^features invalid name "Bad"/);
+    expect(() => withFlagReferences(undefined, { features: ['Bad'] })).toThrow(expect.objectContaining({ data: { option: 'features' } }));
   });
 
   it('reads a --meta lineage section of strings and mappings', () => {

@@ -12,6 +12,8 @@ export interface OptionSpec {
    * help, and its value reaches the command under that option's name ('change' for --type).
    */
   aliasOf?: string;
+  /** the use-case option this flag sets, where it is not the flag's own name ('parents' for --parent) */
+  option?: string;
 }
 
 export interface CommandSpec {
@@ -58,7 +60,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--tag <key=value>', description: 'a tag (repeatable)', repeatable: true },
       { flags: '--meta <file>', description: 'YAML or JSON file with metadata: params, metrics, tags, data, pipeline, architecture, framework, training, requirements, signature, lineage, message' },
       { flags: '--kind <kind>', description: 'what the name holds (default model); a name holds one kind', choices: ['model', 'dataset', 'features', 'pipeline'] },
-      { flags: '--parent <ref>', description: 'a version this one was derived from, name@version (a range or stage is resolved now), or a URI (repeatable)', repeatable: true },
+      { flags: '--parent <ref>', option: 'parents', description: 'a version this one was derived from, name@version (a range or stage is resolved now), or a URI (repeatable)', repeatable: true },
       { flags: '--data <ref>', description: 'a registered data set, name@version, or <uri>[#sha256=<hex>] (repeatable)', repeatable: true },
       { flags: '--features <ref>', description: 'a registered feature set, name@version, or a URI (repeatable)', repeatable: true },
       { flags: '--pipeline <ref>', description: 'a registered pipeline, name@version, or a URI (repeatable)', repeatable: true },

@@ -4,14 +4,14 @@
 import valid from 'semver/functions/valid.js';
 import { MregError } from '../../errors.js';
 import { resolveRef } from '../lifecycle/refs.js';
-import { isExternal, KIND_NOUNS, normalizeLineage, RELATION_FLAGS, RELATION_KINDS } from '../manifest/lineage.js';
+import { isExternal, KIND_NOUNS, normalizeLineage, RELATION_KINDS } from '../manifest/lineage.js';
 import { KINDS, RELATIONS, type Kind, type Lineage, type LineageRef, type Metadata, type Relation } from '../manifest/types.js';
 import type { Store } from '../store.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
 
 export function checkKind(kind: string | undefined): Kind {
   if (kind === undefined) return 'model';
-  if (!KINDS.includes(kind as Kind)) throw new MregError('USAGE', `--kind ${JSON.stringify(kind)}: expected one of: ${KINDS.join(', ')}`);
+  if (!KINDS.includes(kind as Kind)) throw new MregError('USAGE', `kind ${JSON.stringify(kind)}: expected one of: ${KINDS.join(', ')}`, { data: { option: 'kind' } });
   return kind as Kind;
 }
 
@@ -50,13 +50,14 @@ export async function prepareLineage(store: Store, model: string, kind: Kind, me
 async function resolveReference(store: Store, relation: Relation, ref: LineageRef): Promise<LineageRef> {
   if (isExternal(ref)) return ref;
   const { layout } = store;
-  const flag = RELATION_FLAGS[relation];
-  const shown = `${flag} ${ref.name}@${ref.version}`;
+  const shown = `${relation} ${ref.name}@${ref.version}`;
+  const option = { option: relation };
   const versions = await listVersions(layout, ref.name);
   const wanted = RELATION_KINDS[relation] ?? 'model';
   if (versions.length === 0) {
     throw new MregError('INVALID_INPUT', `${shown}: ${ref.name} is not registered: register it first, or give its URI instead`, {
-      hint: `mreg register ${ref.name} <path>...${wanted === 'model' ? '' : ` --kind ${wanted}`}, or ${flag} s3://bucket/path#sha256=<hex> for something mreg does not hold`,
+      hint: `mreg register ${ref.name} <path>...${wanted === 'model' ? '' : ` --kind ${wanted}`}, or ${relation} s3://bucket/path#sha256=<hex> for something mreg does not hold`,
+      data: option,
     });
   }
   let version: string;
@@ -65,6 +66,7 @@ async function resolveReference(store: Store, relation: Relation, ref: LineageRe
       const shownVersions = versions.length > 8 ? `..., ${versions.slice(-8).join(', ')}` : versions.join(', ');
       throw new MregError('INVALID_INPUT', `${shown}: ${ref.name} has no version ${ref.version} (it has ${shownVersions})`, {
         hint: `a reference names a version that exists; register ${ref.name}@${ref.version} first, or name one of these`,
+        data: option,
       });
     }
     version = ref.version;
@@ -74,7 +76,7 @@ async function resolveReference(store: Store, relation: Relation, ref: LineageRe
     } catch (err) {
       if (!(err instanceof MregError)) throw err;
       // Nothing to point at is bad input here, not a failed lookup.
-      throw new MregError(err.code === 'NOT_FOUND' ? 'INVALID_INPUT' : err.code, `${flag}: ${err.message}`);
+      throw new MregError(err.code === 'NOT_FOUND' ? 'INVALID_INPUT' : err.code, `${relation}: ${err.message}`, { data: option });
     }
   }
   const expected = RELATION_KINDS[relation];
@@ -82,7 +84,8 @@ async function resolveReference(store: Store, relation: Relation, ref: LineageRe
     const held = (await readManifest(layout, ref.name, version)).kind;
     if (held !== expected) {
       throw new MregError('INVALID_INPUT', `${shown}: ${ref.name} holds ${KIND_NOUNS[held].many}, not ${KIND_NOUNS[expected].many}`, {
-        hint: `${flag} takes a ${KIND_NOUNS[expected].one}${held === 'model' ? '; a model this one was derived from goes in --parent' : ''}`,
+        hint: `${relation} takes a ${KIND_NOUNS[expected].one}${held === 'model' ? '; a model this one was derived from is one of the parents' : ''}`,
+        data: option,
       });
     }
   }

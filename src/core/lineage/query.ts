@@ -69,7 +69,7 @@ export interface LineageResult {
 
 export function checkDepth(depth: number | undefined): number | undefined {
   if (depth !== undefined && !(Number.isSafeInteger(depth) && depth >= 1)) {
-    throw new MregError('USAGE', `--depth ${depth}: expected a whole number of references, 1 or more`);
+    throw new MregError('USAGE', `depth ${JSON.stringify(depth)}: expected a whole number of references, 1 or more`, { data: { option: 'depth' } });
   }
   return depth;
 }
@@ -187,7 +187,7 @@ export async function impact(source: LineageSource, req: { component: string; fa
   if (req.failOnStage !== undefined) {
     const { stages } = await configOf(source);
     // A misspelt stage would make the gate pass whatever happens.
-    if (!stages[req.failOnStage]) throw new MregError('USAGE', `--fail-on-stage ${JSON.stringify(req.failOnStage)}: unknown stage (stages in config.yaml: ${Object.keys(stages).join(', ')})`);
+    if (!stages[req.failOnStage]) throw new MregError('USAGE', `failOnStage ${JSON.stringify(req.failOnStage)}: unknown stage (stages in config.yaml: ${Object.keys(stages).join(', ')})`, { data: { option: 'failOnStage' } });
   }
   const g = graph ?? (await loadGraph(source.layout));
   const matched = await componentsOf(source, g, req.component);

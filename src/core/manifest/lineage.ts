@@ -20,7 +20,6 @@ const URI_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const PINNED = /#sha256=([0-9a-fA-F]*)$/;
 
 /** The flag each relation is given with, and how it reads in one line of output. */
-export const RELATION_FLAGS: Record<Relation, string> = { parents: '--parent', data: '--data', features: '--features', pipeline: '--pipeline' };
 export const RELATION_LABELS: Record<Relation, string> = { parents: 'parent', data: 'data', features: 'features', pipeline: 'pipeline' };
 /** How a kind reads in a sentence: "transactions holds data sets", "is a feature set". */
 export const KIND_NOUNS: Record<Kind, { one: string; many: string }> = {
@@ -198,7 +197,7 @@ export function lineageEntries(lineage: Lineage | undefined): LineageEntry[] {
   return out;
 }
 
-/** References given as flags (--parent, --data, --features, --pipeline), added to those of a --meta file. */
+/** References given one by one (the parents, data, features and pipeline options), added to those of a meta document. */
 export function withFlagReferences(lineage: Lineage | undefined, flags: { [R in Relation]?: string[] }): Lineage | undefined {
   const out: Lineage = { ...lineage };
   for (const relation of RELATIONS) {
@@ -207,7 +206,7 @@ export function withFlagReferences(lineage: Lineage | undefined, flags: { [R in 
       try {
         ref = parseReference(text);
       } catch (err) {
-        if (err instanceof MregError) throw new MregError(err.code, `${RELATION_FLAGS[relation]} ${err.message}`);
+        if (err instanceof MregError) throw new MregError(err.code, `${relation} ${err.message}`, { data: { option: relation } });
         throw err;
       }
       out[relation] = [...(out[relation] ?? []), ref];

@@ -51,7 +51,7 @@ async function entries(dir: string): Promise<string[]> {
 }
 
 export async function collectGarbage(store: Store, req: GcRequest): Promise<GcReport> {
-  if (req.keepLast !== undefined && (!Number.isInteger(req.keepLast) || req.keepLast < 1)) throw new MregError('USAGE', '--keep-last takes a whole number >= 1');
+  if (req.keepLast !== undefined && (!Number.isInteger(req.keepLast) || req.keepLast < 1)) throw new MregError('USAGE', `keepLast ${req.keepLast}: expected a whole number >= 1`, { data: { option: 'keepLast' } });
   const { layout, config } = store;
   const now = (req.now ?? new Date()).getTime();
   const grace = config.retention.graceMs;

@@ -71,7 +71,7 @@ export function nextVersion(current: string | undefined, type: ChangeType, pre?:
   }
   if (!next) throw new MregError('INVALID_VERSION', `cannot bump ${base} by ${type}`);
   if (compare(next, base) <= 0) {
-    throw new MregError('INVALID_VERSION', `--pre ${pre}: ${next} would sort before ${base}; use a tag that sorts after ${String(parse(base)!.prerelease[0])}`);
+    throw new MregError('INVALID_VERSION', `pre ${pre}: ${next} would sort before ${base}; use a tag that sorts after ${String(parse(base)!.prerelease[0])}`, { data: { option: 'pre' } });
   }
   return next;
 }

@@ -155,7 +155,7 @@ export function checkDeclared(model: string, declared: ChangeType, findings: rea
   const required = requiredBump(findings)!;
   const said = how ? `${declared} (${how})` : declared;
   throw new MregError('BUMP_TOO_LOW', `${model}: declared ${said}, but ${missed.map((f) => `${f.message}: ${f.bump}`).join('; ')}`, {
-    hint: `declare the change as ${required} (mreg change add ${model} --type ${required} -m "..."), or undo the interface change`,
+    hint: `declare the change as ${required} (mreg change add ${model} --change ${required} -m "..."), or undo the interface change`,
     data: { model, declared, required, findings, ...data },
   });
 }

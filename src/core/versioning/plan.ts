@@ -37,7 +37,7 @@ export interface Decision {
 }
 
 export function noDeclarationMessage(model: string, flag: string): string {
-  return `no version declared: pass ${flag}, or declare the change in a change file (mreg change add ${model} --type major|minor|patch -m "what changed")`;
+  return `no version declared: pass ${flag}, or declare the change in a change file (mreg change add ${model} --change major|minor|patch -m "what changed")`;
 }
 
 /**
@@ -51,7 +51,7 @@ export function decideNext(input: DecideInput): Decision {
   const type = input.declared ?? (input.current === undefined ? undefined : preReleaseLevel(input.current));
   if (type === undefined) {
     const needs = required ? `; these files require at least ${required} (${findings.filter((f) => f.bump === required).map((f) => f.message).join('; ')})` : '';
-    throw new MregError('USAGE', `${noDeclarationMessage(input.model, input.flag)}${needs}`);
+    throw new MregError('USAGE', `${noDeclarationMessage(input.model, input.flag)}${needs}`, { data: { option: 'change' } });
   }
   const next = nextVersion(input.current, type, input.pre);
   const how = input.declared === undefined ? `continuing ${input.current}` : undefined;
@@ -61,7 +61,7 @@ export function decideNext(input: DecideInput): Decision {
 
 export interface BumpRequest {
   model: string;
-  /** --type */
+  /** the declared change */
   type?: ChangeType | undefined;
   pre?: string | undefined;
   /** candidate files to check against the latest version */
@@ -106,7 +106,7 @@ export async function planBump(layout: Layout, req: BumpRequest, shared: { chang
     candidate,
     declared: highestType([req.type, ...pending.map((p) => p.type)]),
     pre: req.pre,
-    flag: '--type major|minor|patch',
+    flag: 'change major|minor|patch',
   });
   return {
     model,
