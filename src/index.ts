@@ -31,6 +31,7 @@ export { remoteAdd, remoteList, remoteRemove, type RemoteAddOptions, type Remote
 export { push, type PushOptions, type PushResult } from './api/push.js';
 export { pull, type PullOptions, type PullOutcome, type PullResult } from './api/pull.js';
 export { clone, type CloneOptions, type CloneResult } from './api/clone.js';
+export { rebaseVersion, type RebaseVersionOptions, type RebaseResult, type RebasedVersion } from './api/rebase-version.js';
 export { keyGenerate, keyTrust, keyUntrust, type KeyGenerateOptions, type KeyTrustOptions, type KeyUntrustOptions, type KeyFiles, type TrustedKey } from './api/key.js';
 export { sign, type SignOptions } from './api/sign.js';
 export { hookInstall, hookUninstall, type HookInstallOptions, type HookUninstallOptions, type HookResult } from './api/hook.js';

@@ -17,6 +17,12 @@ export interface Layout {
   changes: string; // pending change files (committed to git, consumed by register)
   history: string;
   gitattributes: string;
+  /**
+   * What `mreg pull` learned from remotes (manifests, history events): kept out of git (the area
+   * ignores itself), read after the tracked models/ and history/, so pull never writes a file git
+   * would later check out. Git's remote-tracking refs beside local branches, for a registry.
+   */
+  pulled: string;
 }
 
 export function layoutOf(root: string): Layout {
@@ -32,6 +38,7 @@ export function layoutOf(root: string): Layout {
     changes: join(root, 'changes'),
     history: join(root, 'history'),
     gitattributes: join(root, '.gitattributes'),
+    pulled: join(root, 'pulled'),
   };
 }
 
@@ -57,6 +64,27 @@ export function changePath(layout: Layout, id: string): string {
   return join(layout.changes, `${id}.md`);
 }
 
+export function pulledModelsDir(layout: Layout): string {
+  return join(layout.pulled, 'models');
+}
+
+export function pulledManifestPath(layout: Layout, model: string, version: string): string {
+  return join(layout.pulled, 'models', model, `${version}.yaml`);
+}
+
+export function pulledHistoryDir(layout: Layout): string {
+  return join(layout.pulled, 'history');
+}
+
+export function pulledHistoryPath(layout: Layout, model: string): string {
+  return join(layout.pulled, 'history', `${model}.jsonl`);
+}
+
+/** The pulled area's own .gitignore: it ignores itself, so stores made before it existed need no edit. */
+export const PULLED_GITIGNORE = `# Written by mreg pull: what the remotes hold, derived and never committed.
+*
+`;
+
 export function lockPath(layout: Layout, name: string): string {
   return join(layout.locks, `${name}.lock`);
 }
@@ -67,6 +95,7 @@ export const STORE_GITIGNORE = `# Written by mreg: blobs and scratch files stay 
 /tmp/
 /locks/
 /cache/
+/pulled/
 `;
 
 /**

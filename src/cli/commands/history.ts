@@ -25,7 +25,7 @@ function describe(e: HistoryEvent): string {
 
 export async function run(ctx: Context, args: unknown[], opts: { stage?: string }): Promise<number> {
   const { model, events: shown, warnings } = await history({ ...whereOf(ctx), model: args[0] as string, stage: opts.stage });
-  for (const w of warnings) ctx.render.warn(`history/${model}.jsonl:${w.line}: ${w.message}`);
+  for (const w of warnings) ctx.render.warn(`${w.file ?? `history/${model}.jsonl`}:${w.line}: ${w.message}`);
   ctx.render.result(
     shown,
     shown.length === 0

@@ -353,6 +353,14 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./pull.js'),
   },
   {
+    name: 'rebase-version',
+    args: '<refs...>',
+    summary: "settle a version race that push refused (CONFLICT): move your content to the next free version, keep the remote's",
+    options: [{ flags: '--remote <name>', description: 'the remote holding the other content (default: the default remote)' }],
+    examples: ['mreg rebase-version fraud@1.0.2', 'mreg rebase-version fraud@1.0.2 --remote origin --json'],
+    load: () => import('./rebase-version.js'),
+  },
+  {
     name: 'clone',
     args: '<url> [dir]',
     summary: 'a new store from a remote: manifests and history now, blobs on demand',

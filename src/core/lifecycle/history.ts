@@ -1,6 +1,7 @@
 // The per-model history: append-only JSON lines in .modelreg/history/<model>.jsonl, one event per
 // line, each carrying a checksum of its own content. A torn or edited line is reported and skipped,
-// never trusted; appends after a torn line start on a fresh line.
+// never trusted; appends after a torn line start on a fresh line. Events a pull brought live in the
+// pulled area (kept out of git) and are read after the tracked file, each id once.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { MregError } from '../../errors.js';
 import { canonicalJson } from '../manifest/hash.js';
 import type { Json } from '../manifest/types.js';
 import { fsyncDir } from '../../store/atomic.js';
-import { historyPath, type Layout } from '../../store/layout.js';
+import { historyPath, pulledHistoryPath, type Layout } from '../../store/layout.js';
 
 export const MAX_HISTORY_BYTES = 256 * 1024 * 1024;
 
@@ -40,6 +41,8 @@ export interface HistoryEvent {
 export interface HistoryWarning {
   line: number;
   message: string;
+  /** the file the line is in, when it is not the tracked history (the pulled area's) */
+  file?: string;
 }
 
 export interface History {
@@ -116,18 +119,38 @@ export function parseHistory(text: string): History {
   return { events, warnings };
 }
 
-export async function readHistory(layout: Layout, model: string): Promise<History> {
-  const path = historyPath(layout, model);
+async function readHistoryFile(path: string, label: string): Promise<History> {
   let text: string;
   try {
     const st = await stat(path);
-    if (st.size > MAX_HISTORY_BYTES) throw new MregError('CORRUPT_MANIFEST', `history/${model}.jsonl: larger than ${MAX_HISTORY_BYTES} bytes`);
+    if (st.size > MAX_HISTORY_BYTES) throw new MregError('CORRUPT_MANIFEST', `${label}: larger than ${MAX_HISTORY_BYTES} bytes`);
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], warnings: [] };
     throw err;
   }
   return parseHistory(text);
+}
+
+/** The tracked history only (what git carries), without what pulls brought. */
+export async function readTrackedHistory(layout: Layout, model: string): Promise<History> {
+  return readHistoryFile(historyPath(layout, model), `history/${model}.jsonl`);
+}
+
+/**
+ * A model's history: the tracked file's events in file order, then the pulled events it lacks (by
+ * id). The same event arriving by git and by pull counts once, whichever came first.
+ */
+export async function readHistory(layout: Layout, model: string): Promise<History> {
+  const tracked = await readTrackedHistory(layout, model);
+  const label = `pulled/history/${model}.jsonl`;
+  const pulled = await readHistoryFile(pulledHistoryPath(layout, model), label);
+  if (pulled.events.length === 0 && pulled.warnings.length === 0) return tracked;
+  const known = new Set(tracked.events.map((e) => e.id));
+  return {
+    events: [...tracked.events, ...pulled.events.filter((e) => !known.has(e.id))],
+    warnings: [...tracked.warnings, ...pulled.warnings.map((w) => ({ ...w, file: label }))],
+  };
 }
 
 export function newEventId(): string {
@@ -148,9 +171,9 @@ export async function appendEvents(layout: Layout, model: string, events: NewEve
  * Appends events that already have their identity (id, time), such as events pulled from a remote,
  * exactly as they are. The caller holds the model's lock and has left out ids already present.
  */
-export async function appendRawEvents(layout: Layout, model: string, full: HistoryEvent[]): Promise<void> {
+export async function appendRawEvents(layout: Layout, model: string, full: HistoryEvent[], where: 'tracked' | 'pulled' = 'tracked'): Promise<void> {
   if (full.length === 0) return;
-  const path = historyPath(layout, model);
+  const path = where === 'tracked' ? historyPath(layout, model) : pulledHistoryPath(layout, model);
   let created = false;
   let handle;
   try {

@@ -12,7 +12,7 @@ import { hashFile } from '../../store/blobs.js';
 import { blobPath, manifestPath, type Layout } from '../../store/layout.js';
 import { withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
-import { readManifest } from '../manifest/versions.js';
+import { manifestFile, readManifest } from '../manifest/versions.js';
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex'); // DER header of an Ed25519 public key
 const MAX_KEY_FILE = 64 * 1024;
@@ -59,7 +59,8 @@ export async function loadPrivateKey(path: string): Promise<{ key: KeyObject; pu
 }
 
 export async function manifestDigest(layout: Layout, model: string, version: string): Promise<string> {
-  return `sha256:${createHash('sha256').update(await readFile(manifestPath(layout, model, version))).digest('hex')}`;
+  const path = (await manifestFile(layout, model, version)) ?? manifestPath(layout, model, version);
+  return `sha256:${createHash('sha256').update(await readFile(path)).digest('hex')}`;
 }
 
 function message(model: string, version: string, digest: string): Buffer {
@@ -187,7 +188,7 @@ export async function verifyAllSignatures(store: Store): Promise<{ code: string;
   const problems: { code: string; message: string }[] = [];
   for (const model of await readdir(root).catch(() => [] as string[])) {
     for (const version of await readdir(join(root, model)).catch(() => [] as string[])) {
-      const exists = await stat(manifestPath(store.layout, model, version)).then(() => true, () => false);
+      const exists = (await manifestFile(store.layout, model, version)) !== undefined;
       if (!exists) {
         problems.push({ code: 'SIGNATURE_DANGLING', message: `signatures/${model}/${version}: no such version` });
         continue;

@@ -10,7 +10,7 @@ import { lineageEntries } from '../manifest/lineage.js';
 import { KINDS, RELATIONS, type Kind, type Lineage, type Relation } from '../manifest/types.js';
 import { nameProblem } from '../names.js';
 import { writeReplace } from '../../store/atomic.js';
-import type { Layout } from '../../store/layout.js';
+import { pulledModelsDir, type Layout } from '../../store/layout.js';
 
 const INDEX_FORMAT = 1;
 /** Far beyond any real store's index (10,000 versions take 1.5 MB); a larger file is ignored, not read into memory. */
@@ -53,10 +53,10 @@ function listDir(dir: string): string[] {
 }
 
 /** Size, mtime, ctime and inode: any write, rename over, touch or chmod changes at least one of them. */
-function statKey(path: string): { key: string; changedAt: number } | undefined {
+function statKey(path: string, prefix = ''): { key: string; changedAt: number } | undefined {
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st?.isFile()) return undefined;
-  return { key: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, changedAt: Math.max(st.mtimeMs, st.ctimeMs) };
+  return { key: `${prefix}${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, changedAt: Math.max(st.mtimeMs, st.ctimeMs) };
 }
 
 /** A damaged index is worth nothing, never an error: it is rebuilt from the manifests. */
@@ -126,8 +126,13 @@ class IndexSession {
    */
   lookup(model: string, version: string): VersionRecord | Miss | undefined {
     // Built by hand, not with path.join: 10,000 joins cost more than the lookups they serve.
-    const path = `${this.layout.models}${sep}${model}${sep}${version}.yaml`;
-    const before = statKey(path);
+    // The tracked manifest, else the one a pull brought (keyed apart, so a switch of file is a miss).
+    let path = `${this.layout.models}${sep}${model}${sep}${version}.yaml`;
+    let before = statKey(path);
+    if (!before) {
+      path = `${this.layout.pulled}${sep}models${sep}${model}${sep}${version}.yaml`;
+      before = statKey(path, 'p:');
+    }
     if (!before) return undefined;
     const cached = this.models[model]?.[version];
     if (isEntry(cached) && cached[0] === before.key) {
@@ -171,9 +176,11 @@ function isMiss(found: VersionRecord | Miss): found is Miss {
 }
 
 function versionFiles(layout: Layout, model: string): string[] {
-  const out: string[] = [];
-  for (const file of listDir(join(layout.models, model))) if (file.endsWith('.yaml')) out.push(file.slice(0, -'.yaml'.length));
-  return out;
+  const out = new Set<string>();
+  for (const dir of [join(layout.models, model), join(pulledModelsDir(layout), model)]) {
+    for (const file of listDir(dir)) if (file.endsWith('.yaml')) out.add(file.slice(0, -'.yaml'.length));
+  }
+  return [...out];
 }
 
 /**
@@ -185,7 +192,7 @@ export async function readVersionRecords(layout: Layout, now = Date.now()): Prom
   const session = new IndexSession(layout, now);
   const records: VersionRecord[] = [];
   const misses: Miss[] = [];
-  for (const model of listDir(layout.models)) {
+  for (const model of new Set([...listDir(layout.models), ...listDir(pulledModelsDir(layout))])) {
     if (nameProblem(model)) continue;
     for (const version of versionFiles(layout, model)) {
       const found = session.lookup(model, version);

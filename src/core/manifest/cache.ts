@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { manifestChecksum } from './hash.js';
 import type { Manifest } from './types.js';
 import { writeReplace } from '../../store/atomic.js';
-import { manifestPath, type Layout } from '../../store/layout.js';
+import { manifestPath, pulledManifestPath, type Layout } from '../../store/layout.js';
 import { listVersions, readManifest } from './versions.js';
 
 const CACHE_FORMAT = 1;
@@ -20,9 +20,11 @@ function cachePath(layout: Layout, model: string): string {
   return join(layout.cache, 'manifests', `${model}.json`);
 }
 
-async function fileKey(path: string): Promise<string> {
-  const st = await stat(path, { bigint: true });
-  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+/** The key of the file that holds the version (tracked first, then pulled): a switch of file changes the key. */
+async function fileKey(layout: Layout, model: string, version: string): Promise<string> {
+  const tracked = await stat(manifestPath(layout, model, version), { bigint: true }).catch(() => undefined);
+  const st = tracked ?? (await stat(pulledManifestPath(layout, model, version), { bigint: true }));
+  return `${tracked ? 't' : 'p'}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
 }
 
 async function readCache(path: string): Promise<CacheFile['entries']> {
@@ -40,7 +42,7 @@ export async function readModelManifests(layout: Layout, model: string): Promise
   const versions = await listVersions(layout, model);
   const path = cachePath(layout, model);
   const cached = await readCache(path);
-  const keys = await Promise.all(versions.map((v) => fileKey(manifestPath(layout, model, v))));
+  const keys = await Promise.all(versions.map((v) => fileKey(layout, model, v)));
   let changed = Object.keys(cached).length !== versions.length;
   const fresh: CacheFile['entries'] = Object.create(null) as CacheFile['entries'];
   const manifests: Manifest[] = [];

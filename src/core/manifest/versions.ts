@@ -1,6 +1,7 @@
 // Reading versions back: which models and versions exist (from file names alone, which is fast)
-// and reading one manifest (validated, never trusted).
-import { readdir } from 'node:fs/promises';
+// and reading one manifest (validated, never trusted). A version is held in the tracked models/ or,
+// when only a remote told us of it, in the pulled area; the tracked file wins when both exist.
+import { readdir, stat } from 'node:fs/promises';
 // Single functions, not the whole package: start-up time is felt in every git hook.
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
@@ -9,7 +10,8 @@ import { MregError } from '../../errors.js';
 import { nameProblem } from '../names.js';
 import type { Manifest } from './types.js';
 import { validateManifest } from './validate.js';
-import { manifestPath, modelDir, type Layout } from '../../store/layout.js';
+import { manifestPath, modelDir, pulledManifestPath, pulledModelsDir, type Layout } from '../../store/layout.js';
+import { join } from 'node:path';
 
 async function listDir(dir: string): Promise<string[]> {
   try {
@@ -21,18 +23,38 @@ async function listDir(dir: string): Promise<string[]> {
 }
 
 export async function listModels(layout: Layout): Promise<string[]> {
-  return (await listDir(layout.models)).filter((name) => nameProblem(name) === undefined).sort();
+  const names = new Set([...(await listDir(layout.models)), ...(await listDir(pulledModelsDir(layout)))]);
+  return [...names].filter((name) => nameProblem(name) === undefined).sort();
 }
 
-/** Versions of a model, lowest first by semver precedence. */
-export async function listVersions(layout: Layout, model: string): Promise<string[]> {
+function versionsIn(files: string[]): string[] {
   const versions: string[] = [];
-  for (const file of await listDir(modelDir(layout, model))) {
+  for (const file of files) {
     if (!file.endsWith('.yaml')) continue;
     const version = file.slice(0, -'.yaml'.length);
     if (valid(version) === version) versions.push(version);
   }
-  return versions.sort(compare);
+  return versions;
+}
+
+/** Versions of a model (tracked or pulled), lowest first by semver precedence. */
+export async function listVersions(layout: Layout, model: string): Promise<string[]> {
+  const tracked = versionsIn(await listDir(modelDir(layout, model)));
+  const pulled = versionsIn(await listDir(join(pulledModelsDir(layout), model)));
+  return [...new Set([...tracked, ...pulled])].sort(compare);
+}
+
+/** Versions only the pulled area holds a manifest of (a remote told us; git has not brought them). */
+export async function listPulledVersions(layout: Layout, model: string): Promise<string[]> {
+  return versionsIn(await listDir(join(pulledModelsDir(layout), model))).sort(compare);
+}
+
+/** The file that holds a version's manifest: the tracked one, else the pulled one; undefined if neither. */
+export async function manifestFile(layout: Layout, model: string, version: string): Promise<string | undefined> {
+  for (const path of [manifestPath(layout, model, version), pulledManifestPath(layout, model, version)]) {
+    if (await stat(path).then(() => true, () => false)) return path;
+  }
+  return undefined;
 }
 
 export async function latestVersion(layout: Layout, model: string): Promise<string | undefined> {
@@ -43,11 +65,18 @@ export async function latestVersion(layout: Layout, model: string): Promise<stri
 export async function readManifest(layout: Layout, model: string, version: string): Promise<Manifest> {
   const label = `models/${model}/${version}.yaml`;
   let raw: unknown;
+  let where = label;
   try {
     raw = await readDocumentFile(manifestPath(layout, model, version), label, 'CORRUPT_MANIFEST', 'NOT_FOUND');
   } catch (err) {
-    if (err instanceof MregError && err.code === 'NOT_FOUND') throw new MregError('NOT_FOUND', `${model}@${version} is not registered`);
-    throw err;
+    if (!(err instanceof MregError && err.code === 'NOT_FOUND')) throw err;
+    where = `pulled/${label}`;
+    try {
+      raw = await readDocumentFile(pulledManifestPath(layout, model, version), where, 'CORRUPT_MANIFEST', 'NOT_FOUND');
+    } catch (again) {
+      if (again instanceof MregError && again.code === 'NOT_FOUND') throw new MregError('NOT_FOUND', `${model}@${version} is not registered`);
+      throw again;
+    }
   }
-  return validateManifest(raw, label, { name: model, version });
+  return validateManifest(raw, where, { name: model, version });
 }

@@ -68,17 +68,21 @@ export function versionConflict(model: string, version: string, local: string, r
     'CONFLICT',
     `${model}@${version} exists on remote ${label} with other content: local ${local}, remote ${remote}; a version is never overwritten`,
     {
-      hint: `register the local content as a new version (mreg register ${model} ... --change patch), then push again`,
+      hint: `mreg rebase-version ${model}@${version} moves the local content to the next free version and keeps the remote's; then push again`,
       data: { model, version, local, remote },
     },
   );
 }
 
-/** One error for every conflicting version found (the plan checks them all before writing anything). */
-export function conflictsError(conflicts: MregError[]): MregError {
-  const first = conflicts[0]!;
+/**
+ * One error for every conflicting version found (the plan checks them all before writing anything),
+ * whose hint is one command that settles them all (`remote`: the configured remote's name).
+ */
+export function conflictsError(conflicts: MregError[], remote?: string): MregError {
+  const refs = conflicts.map((c) => `${String(c.data?.model)}@${String(c.data?.version)}`);
+  const command = `mreg rebase-version ${refs.join(' ')}${remote ? ` --remote ${remote}` : ''}`;
   return new MregError('CONFLICT', conflicts.map((c) => c.message).join('; '), {
-    ...(first.hint ? { hint: first.hint } : {}),
-    data: { conflicts: conflicts.map((c) => c.data) },
+    hint: `run ${command} (it moves your content to the next free version and keeps the remote's as it is), then push again`,
+    data: { conflicts: conflicts.map((c) => c.data), command },
   });
 }

@@ -43,7 +43,7 @@ export async function clone(req: CloneRequest): Promise<CloneResult> {
     const store = await openStore({ store: root, cwd: req.cwd });
     await addRemote(store, remote);
     const configured = await openStore({ store: root, cwd: req.cwd });
-    const pulled = await pullFrom(configured, backend, { refs: [], all: req.all, onTransfer: req.onTransfer }, { remote: remote.name, url: remote.url });
+    const pulled = await pullFrom(configured, backend, { refs: [], all: req.all, onTransfer: req.onTransfer, into: 'tracked' }, { remote: remote.name, url: remote.url });
     return { store: root, ...pulled };
   } finally {
     backend.close();

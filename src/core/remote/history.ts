@@ -69,9 +69,16 @@ export async function pushBatch(backend: RemoteBackend, model: string, events: H
 
 /**
  * Appends the remote events the local history lacks (by id), oldest first, keeping their ids, times
- * and checksums. Events about versions without a local manifest are left for a later pull.
+ * and checksums, to the pulled area (or, for a fresh clone, the tracked history). Events about
+ * versions without a local manifest are left for a later pull.
  */
-export async function mergeIntoLocal(layout: Layout, model: string, remote: HistoryEvent[], hasVersion: (version: string) => boolean): Promise<number> {
+export async function mergeIntoLocal(
+  layout: Layout,
+  model: string,
+  remote: HistoryEvent[],
+  hasVersion: (version: string) => boolean,
+  where: 'tracked' | 'pulled' = 'pulled',
+): Promise<number> {
   return withLock(layout, `model-${model}`, async () => {
     const { events: local } = await readHistory(layout, model);
     const known = new Set(local.map((e) => e.id));
@@ -81,7 +88,7 @@ export async function mergeIntoLocal(layout: Layout, model: string, remote: Hist
       // Stable: events of one machine keep their order when their times tie.
       .sort((a, b) => Date.parse(a.event.time) - Date.parse(b.event.time) || a.index - b.index)
       .map(({ event }) => event);
-    await appendRawEvents(layout, model, fresh);
+    await appendRawEvents(layout, model, fresh, where);
     return fresh.length;
   });
 }

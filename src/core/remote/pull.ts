@@ -2,6 +2,8 @@
 // named versions (every version with --all). Planned before anything is written: a version held with
 // other content on each side stops the pull. Manifests are validated and written create-only, events
 // merged by id under the model's lock, blobs verified while they stream, before they enter the store.
+// What a pull learns goes to the pulled area (.modelreg/pulled/, ignored by git), never to files git
+// tracks: `git pull` afterwards checks out the same manifests and history without a clash.
 import compare from 'semver/functions/compare.js';
 import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
@@ -9,7 +11,9 @@ import { resolveRef, splitRef } from '../lifecycle/refs.js';
 import { prunedVersions } from '../lifecycle/pruned.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeCreateOnly } from '../../store/atomic.js';
-import { manifestPath } from '../../store/layout.js';
+import { manifestPath, PULLED_GITIGNORE, pulledManifestPath, type Layout } from '../../store/layout.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Store } from '../store.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
 import type { RemoteBackend, TransferListener } from './backend.js';
@@ -25,9 +29,21 @@ export interface PullRequest {
   refs: string[];
   /** the blobs of every version of the pulled models */
   all?: boolean;
+  /** with no refs: only these models' manifests and history (default: every model on the remote) */
+  models?: string[];
   onTransfer?: TransferListener;
   /** the environment mreg runs with: an S3 remote's region and credentials (absent: empty) */
   env?: NodeJS.ProcessEnv | undefined;
+  /** where manifests and events go: the pulled area (default), or the tracked files of a fresh clone */
+  into?: 'tracked' | 'pulled';
+}
+
+/** Creates the pulled area with the .gitignore that keeps it out of git, before anything goes in. */
+export async function preparePulledArea(layout: Layout): Promise<void> {
+  await mkdir(layout.pulled, { recursive: true });
+  await writeFile(join(layout.pulled, '.gitignore'), PULLED_GITIGNORE, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
 }
 
 export interface PullResult {
@@ -57,7 +73,7 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
     if (req.refs.length > 0) throw new MregError('NOT_FOUND', `remote ${backend.label} holds no registry yet (nothing has been pushed to it)`);
     return result;
   }
-  const models = req.refs.length > 0 ? [...new Set(req.refs.map((r) => splitRef(r).model))] : await remoteModels(backend);
+  const models = req.refs.length > 0 ? [...new Set(req.refs.map((r) => splitRef(r).model))] : (req.models ?? (await remoteModels(backend)));
 
   // Plan: every remote manifest of these models, validated, and compared with what is here.
   const fresh: RemoteManifest[] = [];
@@ -80,21 +96,24 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
       }
     }
   }
-  if (conflicts.length > 0) throw conflictsError(conflicts);
+  if (conflicts.length > 0) throw conflictsError(conflicts, names.remote);
 
   // Apply: manifests (create-only), then history (whose events speak of those versions), then blobs.
+  const into = req.into ?? 'pulled';
+  if (into === 'pulled' && (fresh.length > 0 || models.length > 0)) await preparePulledArea(layout);
   for (const { manifest, text } of fresh) {
-    const created = await writeCreateOnly(layout, manifestPath(layout, manifest.name, manifest.version), text);
+    const dest = into === 'pulled' ? pulledManifestPath(layout, manifest.name, manifest.version) : manifestPath(layout, manifest.name, manifest.version);
+    const created = await writeCreateOnly(layout, dest, text);
     if (!created) {
       const mine = await readManifest(layout, manifest.name, manifest.version); // registered here meanwhile
-      if (mine.digest !== manifest.digest) throw conflictsError([versionConflict(manifest.name, manifest.version, mine.digest, manifest.digest, backend.label)]);
+      if (mine.digest !== manifest.digest) throw conflictsError([versionConflict(manifest.name, manifest.version, mine.digest, manifest.digest, backend.label)], names.remote);
     }
     result.versions.push({ model: manifest.name, version: manifest.version, hash: manifest.hash, new: created });
   }
   for (const model of models) {
     const history = await readRemoteHistory(backend, model);
     const here = new Set(await listVersions(layout, model));
-    result.events += await mergeIntoLocal(layout, model, history.events, (v) => here.has(v));
+    result.events += await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into);
     result.skipped_events += history.skipped;
   }
 

@@ -14,7 +14,7 @@ import type { Manifest } from '../manifest/types.js';
 import { validateManifest } from '../manifest/validate.js';
 import { manifestPath, type Layout } from '../../store/layout.js';
 import type { Store } from '../store.js';
-import { listModels, readManifest } from '../manifest/versions.js';
+import { listModels, manifestFile, readManifest } from '../manifest/versions.js';
 import { manifestKey, type RemoteBackend, type TransferListener } from './backend.js';
 import { checkMarker, conflictsError, readRemoteManifest, remoteVersions, versionConflict } from './catalog.js';
 import { mapLimit } from './concurrency.js';
@@ -61,7 +61,7 @@ async function selectedVersions(store: Store, refs: string[]): Promise<Map<strin
 /** The exact bytes of a local manifest, validated again as they are read for the upload. */
 async function manifestText(layout: Layout, m: Manifest): Promise<string> {
   const label = `models/${m.name}/${m.version}.yaml`;
-  const text = await readFile(manifestPath(layout, m.name, m.version), 'utf8');
+  const text = await readFile((await manifestFile(layout, m.name, m.version)) ?? manifestPath(layout, m.name, m.version), 'utf8');
   const again = validateManifest(parseYamlText(text, label, 'CORRUPT_MANIFEST'), label, { name: m.name, version: m.version });
   if (again.digest !== m.digest) throw new MregError('CHANGED_WHILE_READING', `${label} changed while it was being pushed`);
   return text;
@@ -103,7 +103,7 @@ async function pushTo(
     }
     missing.push(...manifests.filter((m) => !versions.has(m.version)));
   }
-  if (conflicts.length > 0) throw conflictsError(conflicts);
+  if (conflicts.length > 0) throw conflictsError(conflicts, names.remote);
 
   // A pruned version's blobs were let go on purpose: its manifest (and its prune event) travel alone.
   const pruned = new Map<string, Map<string, unknown>>();
@@ -133,7 +133,7 @@ async function pushTo(
     if (created === 'exists') {
       // Someone pushed this version since the plan was made: the same content is fine, other content is a conflict.
       const theirs = await readRemoteManifest(backend, m.name, m.version);
-      if (theirs && theirs.manifest.digest !== m.digest) throw conflictsError([versionConflict(m.name, m.version, m.digest, theirs.manifest.digest, backend.label)]);
+      if (theirs && theirs.manifest.digest !== m.digest) throw conflictsError([versionConflict(m.name, m.version, m.digest, theirs.manifest.digest, backend.label)], names.remote);
     }
     onRemote.get(m.name)!.add(m.version);
     versions.push({ model: m.name, version: m.version, hash: m.hash, pushed: created === 'created' });

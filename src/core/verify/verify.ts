@@ -9,7 +9,10 @@ import { replay } from '../lifecycle/state.js';
 import { prunedVersions } from '../lifecycle/pruned.js';
 import { nameProblem } from '../names.js';
 import { hashFile } from '../../store/blobs.js';
-import { blobPath, type Layout } from '../../store/layout.js';
+import { blobPath, manifestPath, pulledHistoryDir, pulledManifestPath, pulledModelsDir, type Layout } from '../../store/layout.js';
+import { readFile } from 'node:fs/promises';
+import { parseYamlText } from '../documents.js';
+import { validateManifest } from '../manifest/validate.js';
 import { isAbandonedLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
 import { readManifest } from '../manifest/versions.js';
@@ -48,42 +51,51 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
   // With a remote configured, a blob not here yet (a clone, a teammate's version) is fetched on demand.
   const remoteOnly: string[] | undefined = Object.keys(store.config.remotes ?? {}).length > 0 ? [] : undefined;
 
-  for (const model of await entries(layout.models)) {
-    const dir = join(layout.models, model);
-    if (!(await lstat(dir)).isDirectory() || nameProblem(model)) {
-      problems.push({ code: 'UNEXPECTED_ENTRY', message: `models/${model}: not a model directory with a valid name` });
-      continue;
-    }
-    const pruned = prunedVersions((await readHistory(layout, model)).events);
-    for (const file of await entries(dir)) {
-      const version = file.endsWith('.yaml') ? file.slice(0, -5) : '';
-      if (valid(version) !== version || version === '') {
-        warnings.push({ code: 'UNEXPECTED_FILE', message: `models/${model}/${file}: not a version manifest; ignored` });
+  // The tracked manifests, then those only a pull brought (pulled/models/): a version both hold must
+  // be the same content, else git and the remote disagree about it.
+  for (const [base, label] of [[layout.models, 'models'], [pulledModelsDir(layout), 'pulled/models']] as const) {
+    for (const model of await entries(base)) {
+      const dir = join(base, model);
+      if (!(await lstat(dir)).isDirectory() || nameProblem(model)) {
+        problems.push({ code: 'UNEXPECTED_ENTRY', message: `${label}/${model}: not a model directory with a valid name` });
         continue;
       }
-      checked.manifests++;
-      if (!(await lstat(join(dir, file))).isFile()) {
-        problems.push({ code: 'UNEXPECTED_ENTRY', message: `models/${model}/${file}: not a regular file (a symlink?)` });
-        continue;
-      }
-      try {
-        const manifest = await readManifest(layout, model, version);
-        manifests.push(manifest);
-        if (pruned.has(version)) continue; // its blobs were let go on purpose
-        for (const a of manifest.artifacts) {
-          const users = usedBy.get(a.sha256) ?? [];
-          users.push(`${model}@${version}:${a.path}`);
-          usedBy.set(a.sha256, users);
-          const st = await lstat(blobPath(layout, a.sha256)).catch(() => undefined);
-          if (!st && remoteOnly) remoteOnly.push(`${model}@${version}:${a.path}`);
-          else if (!st) problems.push({ code: 'BLOB_MISSING', message: `${model}@${version}: ${a.path}: blob ${a.sha256} is missing` });
-          else if (!st.isFile() || st.size !== a.size) {
-            problems.push({ code: 'BLOB_CORRUPT', message: `${model}@${version}: ${a.path}: blob ${a.sha256} has ${st.size} bytes, expected ${a.size}` });
-          }
+      const pruned = prunedVersions((await readHistory(layout, model)).events);
+      for (const file of await entries(dir)) {
+        const version = file.endsWith('.yaml') ? file.slice(0, -5) : '';
+        if (valid(version) !== version || version === '') {
+          warnings.push({ code: 'UNEXPECTED_FILE', message: `${label}/${model}/${file}: not a version manifest; ignored` });
+          continue;
         }
-      } catch (err) {
-        if (!(err instanceof MregError)) throw err;
-        problems.push({ code: 'MANIFEST_INVALID', message: err.message });
+        if (!(await lstat(join(dir, file))).isFile()) {
+          checked.manifests++;
+          problems.push({ code: 'UNEXPECTED_ENTRY', message: `${label}/${model}/${file}: not a regular file (a symlink?)` });
+          continue;
+        }
+        if (base !== layout.models && (await lstat(manifestPath(layout, model, version)).catch(() => undefined))) {
+          await comparePulled(layout, model, version, problems);
+          continue;
+        }
+        checked.manifests++;
+        try {
+          const manifest = await readManifest(layout, model, version);
+          manifests.push(manifest);
+          if (pruned.has(version)) continue; // its blobs were let go on purpose
+          for (const a of manifest.artifacts) {
+            const users = usedBy.get(a.sha256) ?? [];
+            users.push(`${model}@${version}:${a.path}`);
+            usedBy.set(a.sha256, users);
+            const st = await lstat(blobPath(layout, a.sha256)).catch(() => undefined);
+            if (!st && remoteOnly) remoteOnly.push(`${model}@${version}:${a.path}`);
+            else if (!st) problems.push({ code: 'BLOB_MISSING', message: `${model}@${version}: ${a.path}: blob ${a.sha256} is missing` });
+            else if (!st.isFile() || st.size !== a.size) {
+              problems.push({ code: 'BLOB_CORRUPT', message: `${model}@${version}: ${a.path}: blob ${a.sha256} has ${st.size} bytes, expected ${a.size}` });
+            }
+          }
+        } catch (err) {
+          if (!(err instanceof MregError)) throw err;
+          problems.push({ code: 'MANIFEST_INVALID', message: err.message });
+        }
       }
     }
   }
@@ -148,7 +160,8 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
 /** History lines intact, and the stage state they give consistent with the config and the manifests. */
 async function verifyHistories(store: Store, problems: Problem[], warnings: Problem[]): Promise<void> {
   const { layout, config } = store;
-  for (const file of await entries(layout.history)) {
+  const files = [...new Set([...(await entries(layout.history)), ...(await entries(pulledHistoryDir(layout)))])].sort();
+  for (const file of files) {
     const model = file.endsWith('.jsonl') ? file.slice(0, -'.jsonl'.length) : '';
     if (!model || nameProblem(model)) {
       warnings.push({ code: 'UNEXPECTED_FILE', message: `history/${file}: not a model history; ignored` });
@@ -157,7 +170,7 @@ async function verifyHistories(store: Store, problems: Problem[], warnings: Prob
     const { events, warnings: lines } = await readHistory(layout, model);
     for (const w of lines) {
       const torn = w.message.startsWith('torn last line');
-      (torn ? warnings : problems).push({ code: torn ? 'HISTORY_TORN' : 'HISTORY_DAMAGED', message: `history/${file}:${w.line}: ${w.message}` });
+      (torn ? warnings : problems).push({ code: torn ? 'HISTORY_TORN' : 'HISTORY_DAMAGED', message: `${w.file ?? `history/${file}`}:${w.line}: ${w.message}` });
     }
     const state = replay(events.filter((e) => e.model === model));
     const versions = new Set(await listVersionsSafe(layout, model));
@@ -178,6 +191,30 @@ async function verifyHistories(store: Store, problems: Problem[], warnings: Prob
 }
 
 async function listVersionsSafe(layout: Layout, model: string): Promise<string[]> {
-  const files = await entries(join(layout.models, model));
+  const files = [...(await entries(join(layout.models, model))), ...(await entries(join(pulledModelsDir(layout), model)))];
   return files.filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5));
+}
+
+/**
+ * A version both git (models/) and a pull (pulled/models/) brought: the same content is one version,
+ * read from the tracked file; other content means someone rewrote a version on one side.
+ */
+async function comparePulled(layout: Layout, model: string, version: string, problems: Problem[]): Promise<void> {
+  const read = async (path: string, label: string) => {
+    try {
+      return validateManifest(parseYamlText(await readFile(path, 'utf8'), label, 'CORRUPT_MANIFEST'), label, { name: model, version }).digest;
+    } catch (err) {
+      if (!(err instanceof MregError)) throw err;
+      problems.push({ code: 'MANIFEST_INVALID', message: err.message });
+      return undefined;
+    }
+  };
+  const tracked = await read(manifestPath(layout, model, version), `models/${model}/${version}.yaml`);
+  const pulled = await read(pulledManifestPath(layout, model, version), `pulled/models/${model}/${version}.yaml`);
+  if (tracked !== undefined && pulled !== undefined && tracked !== pulled) {
+    problems.push({
+      code: 'VERSION_CONFLICT',
+      message: `${model}@${version}: git holds ${tracked} (models/${model}/${version}.yaml) but the remote holds ${pulled} (pulled/models/${model}/${version}.yaml); a version is never overwritten: move one of them to a new version with mreg rebase-version ${model}@${version}`,
+    });
+  }
 }
