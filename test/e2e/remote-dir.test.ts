@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cliFails, cliPasses, runMregProcess, spawnMreg, tempDir } from '../helpers/cli.js';
+import { teamScenarios } from '../helpers/team-scenarios.js';
 import { remoteScenarios, verifyRemote, withRemote, type RemoteKind } from '../helpers/remote-scenarios.js';
 import { newProject, randomContent, writeLargeFile } from '../helpers/store.js';
 
@@ -24,6 +25,7 @@ const kind: RemoteKind = {
 
 describe('directory remote', () => {
   remoteScenarios(kind);
+  teamScenarios(kind);
 
   it('two processes pushing conflicting versions at once: exactly one wins, the other exits 1 naming both hashes', async () => {
     for (let round = 0; round < 3; round++) {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliFails, cliFailsProcess, cliPasses, runMreg, tempDir } from '../helpers/cli.js';
+import { teamScenarios } from '../helpers/team-scenarios.js';
 import { remoteScenarios, verifyRemote, withRemote, type RemoteKind } from '../helpers/remote-scenarios.js';
 import { s3Env, s3Keys, s3ObjectPath, startProxy, startS3, type S3Server } from '../helpers/s3.js';
 import { newProject, writeLargeFile } from '../helpers/store.js';
@@ -33,6 +34,7 @@ const kind: RemoteKind = {
 
 describe('S3 remote (s3rver)', () => {
   remoteScenarios(kind);
+  teamScenarios(kind);
 
   it('uploads a large blob in parallel multipart parts, visible only when complete, and pulls it back verified', async () => {
     const remote = kind.fresh();

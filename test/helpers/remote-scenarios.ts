@@ -110,7 +110,7 @@ export function remoteScenarios(kind: RemoteKind): void {
     const blobsBefore = kind.blobs(remote.url);
 
     const refused = await cliFails(b.dir, ['push'], 1, new RegExp(`fraud@1\\.0\\.0 exists on remote origin .* with other content: local ${db}, remote ${da}; a version is never overwritten`), kind.env);
-    expect(refused.stderr).toMatch(/hint: register the local content as a new version/);
+    expect(refused.stderr).toMatch(/hint: run mreg rebase-version fraud@1\.0\.0 --remote origin \(it moves your content to the next free version/);
     const json = await cliFails(b.dir, ['push', '--json'], 1, /fraud@1\.0\.0 exists on remote/, kind.env);
     expect(json.json.error).toMatchObject({ code: 'CONFLICT', data: { conflicts: [{ model: 'fraud', version: '1.0.0', local: db, remote: da }] } });
     expect(kind.blobs(remote.url)).toStrictEqual(blobsBefore); // stopped before uploading anything
