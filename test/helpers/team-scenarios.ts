@@ -153,6 +153,7 @@ export function teamScenarios(kind: RemoteKind): void {
     expect(refused.json.error.code).toBe('CONFLICT');
     const command = /(mreg rebase-version [^()]+?) \(/.exec(refused.json.error.hint as string)?.[1];
     expect(command).toBe('mreg rebase-version intent@1.0.1 --remote origin');
+    expect(refused.json.error.data.command).toBe(command); // what the CI recipe in docs/remotes.md runs
     const settled = await cliPasses(b.dir, [...command!.split(' ').slice(1), '--json'], env);
     expect(settled.json.versions).toMatchObject([{ model: 'intent', from: '1.0.1', to: '1.0.2', events: 2 }]);
 
