@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'CORRUPT_MANIFEST' // a stored manifest fails to parse or validate
   | 'VERIFY_FAILED' // verify found problems
   | 'CONFLICT' // the target already holds something else
+  | 'STAGE_CONFLICT' // an exclusive stage holds two versions (promoted in parallel on two machines)
   | 'PRUNED' // the version was pruned by gc: its manifest remains, its files are gone
   | 'UNSAFE_ARTIFACT' // an artifact would run code when loaded (mreg scan)
   | 'REFUSED' // a rule forbids the operation (stage order, missing checks, immutability)

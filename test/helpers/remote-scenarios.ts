@@ -141,8 +141,17 @@ export function remoteScenarios(kind: RemoteKind): void {
     await cliPasses(b.dir, ['promote', 'fraud@2.0.0', 'production', '--actor', 'bob']);
     await cliPasses(a.dir, ['push'], kind.env);
     await cliPasses(b.dir, ['push'], kind.env);
-    await cliPasses(a.dir, ['pull'], kind.env);
-    await cliPasses(b.dir, ['pull'], kind.env);
+    // The pull that merges the other promotion says so, on stderr and in --json.
+    const loud = await cliPasses(a.dir, ['pull'], kind.env);
+    expect(loud.stderr).toMatch(/warning: STAGE_CONFLICT: fraud: exclusive stage production holds 2 versions: .*mreg promote fraud@2\.0\.0 production/);
+    const quiet = await cliPasses(b.dir, ['pull', '--json'], kind.env);
+    expect(quiet.json.warnings).toMatchObject([{ code: 'STAGE_CONFLICT', command: 'mreg promote fraud@2.0.0 production' }]);
+    for (const p of [a, b]) {
+      // Every read of the stage refuses to guess, naming both versions and the settling command.
+      const shown = await cliFails(p.dir, ['show', 'fraud@production', '--json'], 1, /exclusive stage production holds 2 versions: 1\.0\.0 .* and 2\.0\.0 /, kind.env);
+      expect(shown.json.error).toMatchObject({ code: 'STAGE_CONFLICT', data: { versions: expect.arrayContaining(['1.0.0', '2.0.0']), command: 'mreg promote fraud@2.0.0 production' } });
+      expect((await cliFails(p.dir, ['export', 'fraud@production', 'out'], 1, /STAGE_CONFLICT|holds 2 versions.*\(mreg promote fraud@2\.0\.0 production, or another of them\)/, kind.env)).stderr).toMatch(/hint: settle it with: mreg promote fraud@2\.0\.0 production/);
+    }
     for (const p of [a, b]) {
       const report = await runMreg(['verify', '--json'], { cwd: p.dir, env: kind.env });
       expect(report.code).toBe(1);

@@ -22,6 +22,7 @@ export async function run(ctx: Context, args: unknown[], opts: { all?: boolean }
       `${result.blobs.downloaded} blob${result.blobs.downloaded === 1 ? '' : 's'} downloaded (${formatBytes(result.blobs.bytes)})`,
   );
   if (result.skipped_events > 0) ctx.render.warn(`${result.skipped_events} history line${result.skipped_events === 1 ? '' : 's'} on the remote failed ${result.skipped_events === 1 ? 'its' : 'their'} checksum and ${result.skipped_events === 1 ? 'was' : 'were'} not merged`);
+  for (const w of result.warnings) ctx.render.warn(`${w.code}: ${w.message}`);
   if (asked.length === 0 && !opts.all && fresh.length > 0) ctx.render.note('blobs come on demand (mreg export), or now with: mreg pull <ref> / mreg pull --all');
   ctx.render.result(result, lines.join('\n'));
   return EXIT_OK;

@@ -9,7 +9,7 @@ import type { Store } from '../store.js';
 import { splitReference } from '../manifest/reference.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
 import { readHistory } from './history.js';
-import { replay, versionInStage } from './state.js';
+import { replay, stageConflicts, versionInStage } from './state.js';
 
 export interface ResolvedRef {
   model: string;
@@ -45,7 +45,13 @@ export async function resolveRef(store: Store, text: string, options: { at?: Dat
   }
   if (config.stages[selector]) {
     const { events } = await readHistory(layout, model);
-    const version = versionInStage(replay(events, options.at), selector);
+    const state = replay(events, options.at);
+    // Two versions in an exclusive stage (parallel promotions merged): no read may guess which is meant.
+    const conflict = stageConflicts(model, state, (stage) => stage === selector && Boolean(config.stages[stage]?.exclusive))[0];
+    if (conflict) {
+      throw new MregError('STAGE_CONFLICT', conflict.message, { hint: `settle it with: ${conflict.command}`, data: { model, stage: selector, versions: conflict.versions, command: conflict.command } });
+    }
+    const version = versionInStage(state, selector);
     if (!version) throw new MregError('NOT_FOUND', `no version of ${model} is in ${selector}${options.at ? ` at ${options.at.toISOString()}` : ''}`);
     return { model, version, via: 'stage' };
   }

@@ -86,3 +86,33 @@ export function versionInStage(state: StageState, stage: string): string | undef
   if (!versions || versions.length === 0) return undefined;
   return [...versions].sort(compare)[versions.length - 1];
 }
+
+/** An exclusive stage holding more than one version: two machines promoted in parallel. */
+export interface StageConflict {
+  stage: string;
+  versions: string[];
+  message: string;
+  /** one promotion that settles it (the highest version; promoting the other one settles it too) */
+  command: string;
+}
+
+export function stageConflicts(model: string, state: StageState, exclusive: (stage: string) => boolean): StageConflict[] {
+  const out: StageConflict[] = [];
+  for (const [stage, held] of state.stages) {
+    if (held.length < 2 || !exclusive(stage)) continue;
+    const sorted = [...held].sort(compare); // the same message on every machine, whatever the merge order
+    const how = sorted.map((v) => {
+      const e = state.entered.get(`${stage}\0${v}`);
+      return `${v} (promoted ${e ? `at ${e.time} by ${e.actor}, event ${e.id}` : 'by an unknown event'})`;
+    });
+    const highest = sorted.at(-1)!;
+    const command = `mreg promote ${model}@${highest} ${stage}`;
+    out.push({
+      stage,
+      versions: sorted,
+      command,
+      message: `${model}: exclusive stage ${stage} holds ${held.length} versions: ${how.join(' and ')}; promote the right one again to settle it (${command}, or another of them)`,
+    });
+  }
+  return out;
+}

@@ -9,6 +9,7 @@ import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { resolveRef, splitRef } from '../lifecycle/refs.js';
 import { prunedVersions } from '../lifecycle/pruned.js';
+import { replay, stageConflicts } from '../lifecycle/state.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeCreateOnly } from '../../store/atomic.js';
 import { manifestPath, PULLED_GITIGNORE, pulledManifestPath, type Layout } from '../../store/layout.js';
@@ -54,6 +55,8 @@ export interface PullResult {
   events: number;
   /** remote history lines that failed their checksum or shape: never merged */
   skipped_events: number;
+  /** what the merged history leaves to settle: STAGE_CONFLICT for an exclusive stage with two versions */
+  warnings: { code: string; message: string; command?: string }[];
 }
 
 export async function pull(store: Store, req: PullRequest): Promise<PullResult> {
@@ -68,7 +71,7 @@ export async function pull(store: Store, req: PullRequest): Promise<PullResult> 
 
 export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRequest, names: { remote: string; url: string }): Promise<PullResult> {
   const { layout } = store;
-  const result: PullResult = { ...names, versions: [], blobs: { downloaded: 0, present: 0, bytes: 0 }, events: 0, skipped_events: 0 };
+  const result: PullResult = { ...names, versions: [], blobs: { downloaded: 0, present: 0, bytes: 0 }, events: 0, skipped_events: 0, warnings: [] };
   if (!(await checkMarker(backend, false))) {
     if (req.refs.length > 0) throw new MregError('NOT_FOUND', `remote ${backend.label} holds no registry yet (nothing has been pushed to it)`);
     return result;
@@ -115,6 +118,10 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
     const here = new Set(await listVersions(layout, model));
     result.events += await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into);
     result.skipped_events += history.skipped;
+    const state = replay((await readHistory(layout, model)).events);
+    for (const c of stageConflicts(model, state, (stage) => Boolean(store.config.stages[stage]?.exclusive))) {
+      result.warnings.push({ code: 'STAGE_CONFLICT', message: c.message, command: c.command });
+    }
   }
 
   const wanted: Manifest[] = [];

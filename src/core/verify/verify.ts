@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import valid from 'semver/functions/valid.js';
 import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
-import { replay } from '../lifecycle/state.js';
+import { replay, stageConflicts } from '../lifecycle/state.js';
 import { prunedVersions } from '../lifecycle/pruned.js';
 import { nameProblem } from '../names.js';
 import { hashFile } from '../../store/blobs.js';
@@ -174,16 +174,10 @@ async function verifyHistories(store: Store, problems: Problem[], warnings: Prob
     }
     const state = replay(events.filter((e) => e.model === model));
     const versions = new Set(await listVersionsSafe(layout, model));
+    for (const c of stageConflicts(model, state, (stage) => Boolean(config.stages[stage]?.exclusive))) problems.push({ code: 'STAGE_CONFLICT', message: c.message });
     for (const [stage, held] of state.stages) {
       for (const version of held) {
         if (!versions.has(version)) problems.push({ code: 'STAGE_DANGLING', message: `${model}: ${stage} holds ${version}, which has no manifest` });
-      }
-      if (config.stages[stage]?.exclusive && held.length > 1) {
-        const how = held.map((v) => {
-          const e = state.entered.get(`${stage}\0${v}`);
-          return `${v} (promoted ${e ? `at ${e.time} by ${e.actor}, event ${e.id}` : 'by an unknown event'})`;
-        });
-        problems.push({ code: 'STAGE_CONFLICT', message: `${model}: exclusive stage ${stage} holds ${held.length} versions: ${how.join(' and ')}; promote the right one again to settle it` });
       }
       if (!config.stages[stage]) warnings.push({ code: 'STAGE_UNKNOWN', message: `${model}: stage ${stage} (from the history) is not in config.yaml` });
     }
