@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSyn
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMregProcess, spawnMreg, tempDir } from '../helpers/cli.js';
+import { cliFails, cliPasses, runMreg, runMregProcess, spawnMreg, tempDir } from '../helpers/cli.js';
 import { teamScenarios } from '../helpers/team-scenarios.js';
 import { remoteScenarios, verifyRemote, withRemote, type RemoteKind } from '../helpers/remote-scenarios.js';
 import { newProject, randomContent, writeLargeFile } from '../helpers/store.js';
@@ -26,6 +26,27 @@ const kind: RemoteKind = {
 describe('directory remote', () => {
   remoteScenarios(kind);
   teamScenarios(kind);
+
+  it('a version that git and a pull brought with different content is a VERSION_CONFLICT for verify; identical bytes are one version', async () => {
+    const a = await newProject();
+    const b = await newProject();
+    a.file('model.bin', 'weights from a');
+    b.file('model.bin', 'weights from b');
+    await cliPasses(a.dir, ['register', 'fraud', 'model.bin', '--version', '1.0.0']);
+    await cliPasses(b.dir, ['register', 'fraud', 'model.bin', '--version', '1.0.0']);
+    const pulledDir = join(b.store, 'pulled', 'models', 'fraud');
+    mkdirSync(pulledDir, { recursive: true });
+    // Identical bytes (git brought what a pull brought): silent, and counted once.
+    writeFileSync(join(pulledDir, '1.0.0.yaml'), readFileSync(join(b.store, 'models', 'fraud', '1.0.0.yaml')));
+    expect((await cliPasses(b.dir, ['verify', '--json'])).json.checked.manifests).toBe(1);
+    expect((await cliPasses(b.dir, ['ls', 'fraud', '--json'])).json).toHaveLength(1);
+    // Other content: reported, naming both files; the tracked one is what reads see.
+    chmodSync(join(pulledDir, '1.0.0.yaml'), 0o644);
+    writeFileSync(join(pulledDir, '1.0.0.yaml'), readFileSync(join(a.store, 'models', 'fraud', '1.0.0.yaml')));
+    const report = await runMreg(['verify', '--json'], { cwd: b.dir, env: kind.env });
+    expect(report.code).toBe(1);
+    expect(JSON.parse(report.stdout).problems).toMatchObject([{ code: 'VERSION_CONFLICT', message: expect.stringMatching(/^fraud@1\.0\.0: git holds sha256:\S+ \(models\/fraud\/1\.0\.0\.yaml\) but the remote holds sha256:\S+ \(pulled\/models\/fraud\/1\.0\.0\.yaml\)/) }]);
+  });
 
   it('two processes pushing conflicting versions at once: exactly one wins, the other exits 1 naming both hashes', async () => {
     for (let round = 0; round < 3; round++) {
