@@ -42,6 +42,15 @@ def _opt(flag: str, value: Any) -> List[str]:
     return [] if value is None or value is False else [flag] if value is True else [flag, str(value)]
 
 
+def _relative(target: str) -> str:
+    if not os.path.isabs(target):
+        return target
+    try:
+        return os.path.relpath(target)
+    except ValueError:  # another drive on Windows
+        return target
+
+
 def _no_nan(constant: str) -> Any:
     raise ValueError(f"{constant} is not a number JSON can hold")
 
@@ -189,7 +198,8 @@ class Registry:
 
     def scan(self, targets: Paths) -> ScanReport:
         """Find code that loading files (or registered versions, ``fraud@1.2.0``) would run, without running it."""
-        return ScanReport.from_json(self.run("scan", args=_many(targets)))
+        # mreg scan (0.1.0) joins each path to the working directory, so an absolute path goes as a relative one.
+        return ScanReport.from_json(self.run("scan", args=[_relative(target) for target in _many(targets)]))
 
     def gc(self, *, dry_run: bool = False, keep_last: Optional[int] = None) -> GcReport:
         """Prune versions outside the retention policy and delete unreferenced blobs."""

@@ -1,0 +1,40 @@
+"""Runs every test against the repository's own built mreg (bin/mreg.js through node), in temporary
+stores, whatever the user's environment says (MREG_STORE cleared, a fixed actor)."""
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "python" / "src"))  # the source, even when another mreg is installed
+
+from mreg import Registry  # noqa: E402
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not (REPO / "dist" / "cli" / "main.js").is_file():
+        raise pytest.UsageError(f"mreg is not built: run `npm run build` in {REPO} first (npm test does)")
+
+
+@pytest.fixture(autouse=True)
+def mreg_env(monkeypatch: pytest.MonkeyPatch) -> str:
+    node = shutil.which("node")
+    assert node is not None, "node must be on PATH"
+    command = f"{shlex.quote(node)} {shlex.quote(str(REPO / 'bin' / 'mreg.js'))}"
+    monkeypatch.setenv("MREG_BIN", command)
+    monkeypatch.setenv("MREG_ACTOR", "pytest@example.com")
+    monkeypatch.setenv("NO_COLOR", "1")
+    for name in ("MREG_STORE", "MREG_DEBUG", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    return command
+
+
+@pytest.fixture
+def reg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    """A new store in a temporary project directory, which is also the working directory."""
+    monkeypatch.chdir(tmp_path)
+    return Registry.init(tmp_path)
