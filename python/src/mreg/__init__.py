@@ -9,8 +9,11 @@ Each method runs the mreg command line once with --json (docs/python.md); mreg i
 program (MREG_BIN, `mreg` on PATH, or a checkout's bin/mreg.js).
 """
 from .client import Registry
-from .errors import *  # noqa: F401,F403  (the stable error codes: BUMP_TOO_LOW, CONFLICT, REFUSED, ...)
-from .errors import CODES, MregError
+from .errors import (  # the stable error codes, as constants
+    BAD_OUTPUT, BUMP_TOO_LOW, CHANGED_WHILE_READING, CODES, CONFLICT, CORRUPT_BLOB, CORRUPT_MANIFEST, INTERNAL, INVALID_HEADER,
+    INVALID_INPUT, INVALID_NAME, INVALID_VERSION, IO, LOCKED, NO_EXECUTABLE, NO_STORE, NOT_FOUND, PRUNED, REFUSED, REMOTE,
+    STORE_UNREADABLE, UNSAFE_ARTIFACT, USAGE, VERIFY_FAILED, VERSION_EXISTS, MregError,
+)
 from .results import (
     Affected, Artifact, Bump, Change, ChangeFile, CheckReport, Deploy, Diff, Event, Export, Finding, GcReport, Impact,
     Lineage, LineageEdge, LineageNode, MetricDiff, ModelSummary, Registered, Remote, Rollback, ScannedFile, ScanReport,
@@ -24,5 +27,9 @@ __all__ = [
     "Affected", "Artifact", "Bump", "Change", "ChangeFile", "CheckReport", "Deploy", "Diff", "Event", "Export", "Finding",
     "GcReport", "Impact", "Lineage", "LineageEdge", "LineageNode", "MetricDiff", "ModelSummary", "Registered", "Remote",
     "Rollback", "ScannedFile", "ScanReport", "StageChange", "Status", "Transfer", "VerifyReport", "Version",
-    "VersionSummary", *CODES,
+    "VersionSummary",
+    "BAD_OUTPUT", "BUMP_TOO_LOW", "CHANGED_WHILE_READING", "CONFLICT", "CORRUPT_BLOB", "CORRUPT_MANIFEST", "INTERNAL",
+    "INVALID_HEADER", "INVALID_INPUT", "INVALID_NAME", "INVALID_VERSION", "IO", "LOCKED", "NO_EXECUTABLE", "NO_STORE",
+    "NOT_FOUND", "PRUNED", "REFUSED", "REMOTE", "STORE_UNREADABLE", "UNSAFE_ARTIFACT", "USAGE", "VERIFY_FAILED",
+    "VERSION_EXISTS",
 ]

@@ -9,15 +9,15 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union, overload
 
-from .errors import BAD_OUTPUT, INVALID_INPUT, USAGE, MregError
+from .errors import BAD_OUTPUT, INVALID_INPUT, NO_EXECUTABLE, USAGE, MregError
 from .locate import PathLike, find_executable, find_store
 from .results import (
     Bump, ChangeFile, CheckReport, Deploy, Diff, Event, Export, GcReport, Impact, Lineage, ModelSummary, Registered,
     Remote, Rollback, ScanReport, StageChange, Status, Transfer, VerifyReport, Version, VersionSummary,
 )
-from .values import assignment, plain, plain_map
+from .values import assignment, plain_map
 
 log = logging.getLogger("mreg")
 
@@ -165,6 +165,12 @@ class Registry:
     def show(self, ref: str, *, at: Optional[str] = None) -> Version:
         """One version's manifest: ``fraud``, ``fraud@1.2.0``, ``fraud@production``, ``fraud@^1.2``."""
         return Version.from_json(self.run("show", options=_opt("--at", at), args=[ref]))
+
+    @overload
+    def ls(self, model: None = None, *, where: Union[str, Sequence[str], None] = None, sort: Optional[str] = None) -> List[ModelSummary]: ...
+
+    @overload
+    def ls(self, model: str, *, where: Union[str, Sequence[str], None] = None, sort: Optional[str] = None) -> List[VersionSummary]: ...
 
     def ls(
         self,
@@ -331,7 +337,7 @@ def _call(executable: Sequence[str], command: List[str], args: List[str], store:
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(cwd), check=False)
     except OSError as err:
-        raise MregError("NO_EXECUTABLE", f"could not run {executable[0]}: {err}", hint="set MREG_BIN to the mreg program") from None
+        raise MregError(NO_EXECUTABLE, f"could not run {executable[0]}: {err}", hint="set MREG_BIN to the mreg program") from None
     stderr = proc.stderr.decode("utf-8", "replace").strip()
     if stderr:
         log.info("%s", stderr)

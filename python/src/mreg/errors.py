@@ -82,7 +82,8 @@ class MregError(Exception):
     @classmethod
     def from_json(cls, doc: Dict[str, Any], exit_code: Optional[int]) -> "MregError":
         """The error document mreg prints with --json: ``{"error": {"code", "message", "hint"?, "data"?}}``."""
-        err = doc.get("error") if isinstance(doc.get("error"), dict) else {}
+        found = doc.get("error")
+        err: Dict[str, Any] = found if isinstance(found, dict) else {}
         data = err.get("data")
         return cls(
             str(err.get("code", INTERNAL)),
@@ -92,8 +93,6 @@ class MregError(Exception):
             data if isinstance(data, dict) else ({"value": data} if data is not None else None),
         )
 
-
-__all__ = ["MregError", "CODES", *CODES]
 
 # The codes also as attributes of the class: `except MregError as e: if e.code == MregError.CONFLICT`.
 for _code in CODES:
