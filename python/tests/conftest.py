@@ -33,8 +33,21 @@ def mreg_env(monkeypatch: pytest.MonkeyPatch) -> str:
     return command
 
 
+@pytest.fixture(scope="session")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store made by Registry.init (mreg init), copied for each test: a run of mreg saved per test."""
+    project = tmp_path_factory.mktemp("template")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MREG_BIN", f"{shlex.quote(shutil.which('node') or 'node')} {shlex.quote(str(REPO / 'bin' / 'mreg.js'))}")
+        patch.delenv("MREG_STORE", raising=False)
+        made = Registry.init(project)
+    assert made.store == project / ".modelreg" and (made.store / "config.yaml").is_file()
+    return made.store
+
+
 @pytest.fixture
-def reg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Registry:
+def reg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_store: Path) -> Registry:
     """A new store in a temporary project directory, which is also the working directory."""
+    shutil.copytree(empty_store, tmp_path / ".modelreg", symlinks=True)
     monkeypatch.chdir(tmp_path)
-    return Registry.init(tmp_path)
+    return Registry(tmp_path)
