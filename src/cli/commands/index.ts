@@ -138,9 +138,13 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'ls',
     args: '[model]',
-    summary: "list models with their latest version, or one model's versions",
-    options: [],
-    examples: ['mreg ls', 'mreg ls fraud --json'],
+    summary: "list models with their latest version, or one model's versions: filtered, sorted and limited",
+    options: [
+      { flags: '--where <expr>', description: "with a model: only the versions this filter matches, e.g. \"metrics.auc >= 0.9 and tags.owner = 'risk'\" (keys metrics.<name>, params.<name>, tags.<name>, stage, version, created_at; = != < <= > >=; and)" },
+      { flags: '--sort <key>', description: 'with a model: sort by this key, minus in front for descending (-metrics.auc); repeatable, the first key wins', repeatable: true },
+      { flags: '--limit <n>', description: 'with a model: at most n versions, after filtering and sorting' },
+    ],
+    examples: ['mreg ls', 'mreg ls fraud --json', "mreg ls fraud --where \"metrics.auc >= 0.9 and stage = 'staging'\" --sort -metrics.auc --limit 3", "mreg ls fraud --where \"tags.owner = 'risk'\" --sort -created_at --json"],
     load: () => import('./ls.js'),
   },
   {
