@@ -148,6 +148,29 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./ls.js'),
   },
   {
+    name: 'report',
+    args: '',
+    summary: 'write the web view as static HTML pages (models, versions, metric charts, stage timeline, lineage) for any static host',
+    options: [
+      { flags: '--out <dir>', description: 'the directory to write the pages to (required; created, pages already there are overwritten)' },
+      { flags: '--model <name>', option: 'models', description: 'only this model (repeatable; default every name in the store)', repeatable: true },
+    ],
+    examples: ['mreg report --out site', 'mreg report --out public --model fraud --model transactions', 'mreg report --out site --json'],
+    load: () => import('./report.js'),
+  },
+  {
+    name: 'ui',
+    args: '',
+    summary: 'serve the web view of the store, read-only, on 127.0.0.1 until Ctrl-C; pages are drawn from the store on each request',
+    options: [
+      { flags: '--port <n>', description: 'the TCP port (default 4317; 0 picks a free one)' },
+      { flags: '--host <address>', description: 'the address to listen on (default 127.0.0.1; anything else is reachable from the network, with a warning)' },
+      { flags: '--open', description: 'open the view in the default browser' },
+    ],
+    examples: ['mreg ui', 'mreg ui --port 8080 --open', 'mreg ui --host 0.0.0.0   # reachable from other machines: read-only, with a warning'],
+    load: () => import('./ui.js'),
+  },
+  {
     name: 'verify',
     args: '',
     summary: 're-hash every blob and check every manifest and history; exit 1 on any problem',
