@@ -14,7 +14,7 @@ export interface StageMove {
 
 const W = 520;
 const H = 240;
-const PAD = { left: 56, right: 16, top: 28, bottom: 56 };
+const PAD = { left: 56, right: 44, top: 30, bottom: 56 };
 
 /** `versions` gives the x axis (every version, oldest first); `points` the versions that have the metric. */
 export function metricChart(opts: { id: string; metric: string; versions: readonly string[]; points: readonly ChartPoint[]; moves: readonly StageMove[] }): string {
