@@ -10,6 +10,7 @@ import type { ModelSummary, ModelView, TargetView, VersionView } from '../core/r
 import { numericMetrics } from '../core/report/data.js';
 import { paths, renderIndex, renderModel, renderVersion, type PageOptions } from '../core/report/pages.js';
 import { openStore } from '../core/store.js';
+import { cardOf } from './card.js';
 import { changelog } from './changelog.js';
 import { history } from './history.js';
 import { impact } from './impact.js';
@@ -63,6 +64,7 @@ export async function gatherModel(where: Where & { model: string }): Promise<Mod
       signatures: events.filter((e) => e.event === 'sign' && e.version === row.version),
       checks: events.filter((e) => e.event === 'check' && e.version === row.version),
       impact: kind === 'model' ? null : (await impact({ ...where, component: ref })).affected,
+      card: await cardOf(where, manifest, graph).then((c) => ({ markdown: c.markdown, hand_written: c.hand_written })),
     });
   }
   // Headline metrics: those config.yaml ranks, then the most common numeric ones.

@@ -66,6 +66,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--pipeline <ref>', description: 'a registered pipeline, name@version, or a URI (repeatable)', repeatable: true },
       { flags: '--actor <name>', description: 'who registers (default: MREG_ACTOR, git user.email, $USER)' },
       { flags: '--allow-unsafe', description: 'register pickle-based files that would run code when loaded (recorded in the manifest)' },
+      { flags: '--card <file>', description: 'a hand-written model card (Markdown, Hugging Face format) stored with the version as MODEL_CARD.md; mreg card merges it with the recorded facts' },
     ],
     examples: [
       'mreg register fraud model.onnx --change minor -m "retrained on March data" --metric auc=0.91',
@@ -134,6 +135,14 @@ export const COMMANDS: CommandSpec[] = [
     options: [{ flags: '--at <time>', description: 'resolve a stage as it was at this moment (ISO 8601, e.g. 2026-03-02T14:00:00Z)' }],
     examples: ['mreg show fraud', 'mreg show fraud@1.2.0 --json', 'mreg show fraud@production --at 2026-03-02T14:00:00Z', "mreg show 'fraud@^1.2'"],
     load: () => import('./show.js'),
+  },
+  {
+    name: 'card',
+    args: '<ref>',
+    summary: "a version's model card in Markdown (Hugging Face format): front matter, intended use, training data with lineage, metrics, interface, limitations",
+    options: [],
+    examples: ['mreg card fraud > README.md', 'mreg card fraud@production', 'mreg card fraud@1.2.0 --json'],
+    load: () => import('./card.js'),
   },
   {
     name: 'ls',

@@ -43,6 +43,8 @@ export interface VersionView {
   checks: HistoryEvent[];
   /** for data sets, feature sets and pipelines: what was made from this version */
   impact: AffectedVersion[] | null;
+  /** the model card (Markdown), and whether a hand-written card was merged into it */
+  card?: { markdown: string; hand_written: boolean };
 }
 
 export interface ModelView {

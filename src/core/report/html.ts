@@ -52,6 +52,7 @@ svg .point { fill: var(--accent); }
 svg .move { stroke: var(--muted); stroke-dasharray: 3 3; }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 dt { color: var(--muted); } dd { margin: 0; }
+pre { white-space: pre-wrap; border: 1px solid var(--line); padding: .75rem; font-size: 13px; }
 `;
 
 // Sorting only: every page reads fully without it. Cells give their sort value in data-value.

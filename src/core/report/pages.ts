@@ -281,6 +281,7 @@ ${signatures}
 ${checks}
 <h2>Scan</h2>
 ${scan}
+${v.card ? `<h2>Model card</h2><details id="card"${v.card.hand_written ? ' open' : ''}><summary>${v.card.hand_written ? 'Hand-written card, with the recorded facts' : 'Generated from the manifest'} (<code>mreg card ${esc(m.name)}@${esc(m.version)}</code>)</summary><pre>${esc(v.card.markdown)}</pre></details>` : ''}
 ${m.training || m.framework || m.requirements || m.architecture ? `<h2>Training and environment</h2>${kv({ ...(m.architecture ? { architecture: m.architecture } : {}), ...(m.framework ? { framework: m.framework } : {}), ...(m.training ? { training: m.training } : {}), ...(m.requirements ? { requirements: m.requirements } : {}) }, 'environment')}` : ''}`;
   return page({ title: `${m.name}@${m.version}`, root: ROOT, crumbs: [{ label: m.name, href: 'index.html' }, { label: m.version }], body, ...(opts.generated ? { generated: opts.generated } : {}) });
 }
