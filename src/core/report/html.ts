@@ -52,11 +52,26 @@ svg .point { fill: var(--accent); }
 svg .move { stroke: var(--muted); stroke-dasharray: 3 3; }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 dt { color: var(--muted); } dd { margin: 0; }
+input.filter { font: inherit; padding: .2rem .4rem; margin: .25rem 0; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }
 pre { white-space: pre-wrap; border: 1px solid var(--line); padding: .75rem; font-size: 13px; }
 `;
 
-// Sorting only: every page reads fully without it. Cells give their sort value in data-value.
+// Sorting and filtering only: every page reads fully without it. Cells give their sort value in
+// data-value. The filter box is made by the script, so a page without JavaScript shows no dead control.
 const SORT_SCRIPT = `
+for (const table of document.querySelectorAll('table.filterable')) {
+  const input = document.createElement('input');
+  input.type = 'search';
+  input.placeholder = 'Filter rows';
+  input.className = 'filter';
+  input.setAttribute('aria-label', 'Filter the rows of the table below');
+  input.setAttribute('aria-controls', table.id);
+  input.addEventListener('input', () => {
+    const q = input.value.trim().toLowerCase();
+    for (const row of table.tBodies[0].rows) row.hidden = q !== '' && !row.textContent.toLowerCase().includes(q);
+  });
+  table.before(input);
+}
 for (const table of document.querySelectorAll('table.sortable')) {
   const heads = [...table.tHead.rows[0].cells];
   heads.forEach((th, col) => {
@@ -119,15 +134,16 @@ export interface Cell {
 }
 
 /** A real table; with any sortable column, the script sorts it by that column's cells. */
-export function table(columns: Column[], rows: Cell[][], opts: { caption?: string; id?: string } = {}): string {
+export function table(columns: Column[], rows: Cell[][], opts: { caption?: string; id?: string; filterable?: boolean } = {}): string {
   const sortable = columns.some((c) => c.sortable);
+  const classes = [...(sortable ? ['sortable'] : []), ...(opts.filterable ? ['filterable'] : [])];
   const head = columns
     .map((c) => `<th scope="col"${c.numeric ? ' class="num"' : ''}${c.sortable ? ' aria-sort="none"' : ''}>${c.sortable ? `<button type="button">${esc(c.label)}</button>` : esc(c.label)}</th>`)
     .join('');
   const body = rows
     .map((r) => `<tr>${r.map((cell, i) => `<td${cell.numeric || columns[i]?.numeric ? ' class="num"' : ''}${cell.value === undefined ? '' : ` data-value="${esc(cell.value)}"`}>${cell.html}</td>`).join('')}</tr>`)
     .join('\n');
-  return `<table${sortable ? ' class="sortable"' : ''}${opts.id ? ` id="${esc(opts.id)}"` : ''}>${opts.caption ? `<caption class="muted">${esc(opts.caption)}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<table${classes.length ? ` class="${classes.join(' ')}"` : ''}${opts.id ? ` id="${esc(opts.id)}"` : ''}>${opts.caption ? `<caption class="muted">${esc(opts.caption)}</caption>` : ''}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 export function stageBadges(stages: readonly string[]): string {

@@ -43,7 +43,7 @@ export function renderIndex(models: readonly ModelSummary[], opts: PageOptions =
 ${table(
   [{ label: 'Name', sortable: true }, { label: 'Kind', sortable: true }, { label: 'Latest', sortable: true }, { label: 'Versions', sortable: true, numeric: true }, { label: 'Stages' }, { label: 'Live' }],
   rows,
-  { id: 'models' },
+  { id: 'models', filterable: true },
 )}`;
   return page({ title: 'Registry', root: '', crumbs: [{ label: 'models' }], body, ...(opts.generated ? { generated: opts.generated } : {}) });
 }
@@ -137,7 +137,7 @@ export function renderModel(view: ModelView, opts: PageOptions = {}): string {
   const body = `<h1>${esc(view.name)}</h1>
 <p class="muted">${esc(noun)}, ${view.versions.length} version${view.versions.length === 1 ? '' : 's'}${view.production ? `; ${esc(view.production.stage)}: ${versionLink(opts, view.name, view.production.version, view.production.version)}` : ''}</p>
 <h2 id="versions-heading">Versions</h2>
-${table(columns, rows, { id: 'versions' })}
+${table(columns, rows, { id: 'versions', filterable: true })}
 ${charts ? `<h2>Metrics over versions</h2><p class="muted">Dashed lines mark versions promoted into a stage.</p><div class="charts">${charts}</div>` : ''}
 ${made}
 <h2>Stage timeline</h2>
@@ -178,7 +178,8 @@ function tensorsTable(caption: string, tensors: readonly { name: string; dtype: 
 function lineageSection(v: VersionView, opts: PageOptions): string {
   const l = v.lineage;
   if (!l) return '<p class="muted">No lineage recorded.</p>';
-  const relationOf = (id: string) => l.edges.filter((e) => e.from === id || e.to === id).map((e) => RELATION_LABELS[e.relation as Relation] ?? e.relation);
+  // An upstream node's relation is that of the edges leaving it; a downstream node's, of those reaching it.
+  const relationOf = (id: string, dir: 'up' | 'down') => l.edges.filter((e) => (dir === 'up' ? e.from === id : e.to === id)).map((e) => RELATION_LABELS[e.relation as Relation] ?? e.relation);
   const node = (n: (typeof l.nodes)[number]) =>
     n.name !== undefined && n.version !== undefined && n.kind !== 'missing' ? versionLink(opts, n.name, n.version) : `<code>${esc(n.uri ?? n.id)}</code>${n.kind === 'missing' ? ' <span class="bad">(not in this store)</span>' : ''}`;
   const list = (dir: 'up' | 'down') => {
@@ -186,7 +187,7 @@ function lineageSection(v: VersionView, opts: PageOptions): string {
     if (nodes.length === 0) return `<p class="muted">${dir === 'up' ? 'Nothing recorded.' : 'Nothing registered was made from it.'}</p>`;
     return table(
       [{ label: 'Version or URI' }, { label: 'Kind' }, { label: 'Relation' }, { label: 'Distance', numeric: true }, { label: 'Stages' }],
-      nodes.map((n) => [{ html: node(n) }, { html: esc(n.kind) }, { html: esc([...new Set(relationOf(n.id))].join(', ')) }, { html: esc(n.distance) }, { html: stageBadges(n.stages ?? []) }]),
+      nodes.map((n) => [{ html: node(n) }, { html: esc(KIND_NOUNS[n.kind as keyof typeof KIND_NOUNS]?.one ?? n.kind) }, { html: esc([...new Set(relationOf(n.id, dir))].join(', ')) }, { html: esc(n.distance) }, { html: stageBadges(n.stages ?? []) }]),
       { id: `lineage-${dir}` },
     );
   };
