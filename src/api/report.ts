@@ -56,7 +56,11 @@ export async function gatherModel(where: Where & { model: string }): Promise<Mod
   for (const row of rows) {
     const ref = `${name}@${row.version}`;
     const manifest = await show({ ...where, ref });
-    const graph = await lineage({ ...where, ref }).catch(() => null);
+    // A version the lineage index cannot place (a damaged manifest elsewhere) still gets its page, without lineage.
+    const graph = await lineage({ ...where, ref }).catch((err: unknown) => {
+      if (err instanceof MregError) return null;
+      throw err;
+    });
     versions.push({
       manifest,
       lineage: graph,
