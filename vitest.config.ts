@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // unit/, e2e/ and browser/ (headless Chromium against mreg ui and report; skipped without chromium unless CI is set)
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

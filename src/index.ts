@@ -34,6 +34,9 @@ export { clone, type CloneOptions, type CloneResult } from './api/clone.js';
 export { rebaseVersion, type RebaseVersionOptions, type RebaseResult, type RebasedVersion } from './api/rebase-version.js';
 export { keyGenerate, keyTrust, keyUntrust, type KeyGenerateOptions, type KeyTrustOptions, type KeyUntrustOptions, type KeyFiles, type TrustedKey } from './api/key.js';
 export { sign, type SignOptions } from './api/sign.js';
+export { card, type CardOptions, type CardResult } from './api/card.js';
+export { report, type ReportOptions, type ReportResult } from './api/report.js';
+export { serveUi, type UiOptions, type UiHandle } from './api/ui.js';
 export { hookInstall, hookUninstall, type HookInstallOptions, type HookUninstallOptions, type HookResult } from './api/hook.js';
 export type { TransferEvent, TransferListener } from './api/transfers.js';
 

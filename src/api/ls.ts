@@ -1,4 +1,5 @@
-// Listing: every model with its latest version, kind and stages; or one model's versions, oldest first.
+// Listing: every model with its latest version, kind and stages; or one model's versions, oldest first,
+// optionally filtered (`where`, core/search/filter.ts), sorted and limited.
 import { MregError } from '../errors.js';
 import { readHistory } from '../core/lifecycle/history.js';
 import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
@@ -8,6 +9,9 @@ import type { Kind } from '../core/manifest/types.js';
 import { listModels, listVersions } from '../core/manifest/versions.js';
 import { checkName } from '../core/names.js';
 import { openStore } from '../core/store.js';
+import { matches, parseFilter } from '../core/search/filter.js';
+import { parseSortKey, sortRows } from '../core/search/sort.js';
+import type { JsonMap, Scalar } from '../core/manifest/types.js';
 import type { Layout } from '../store/layout.js';
 import type { Where } from './where.js';
 
@@ -16,6 +20,12 @@ export type { Kind } from '../core/manifest/types.js';
 export interface LsOptions extends Where {
   /** list this model's versions instead of every model */
   model?: string | undefined;
+  /** with a model: keep the versions this filter matches, e.g. "metrics.auc >= 0.9 and tags.owner = 'risk'" */
+  where?: string | undefined;
+  /** with a model: sort keys in turn, e.g. ['-metrics.auc', 'version'] (minus for descending); default oldest first */
+  sort?: readonly string[] | undefined;
+  /** with a model: at most this many versions, after filtering and sorting (unsorted: the newest, still oldest first) */
+  limit?: number | undefined;
 }
 
 export interface ModelRow {
@@ -40,6 +50,8 @@ export interface VersionRow {
   actor: string;
   stages: string[];
   message?: string;
+  metrics: JsonMap;
+  tags: Record<string, Scalar>;
 }
 
 /** Every model (`models`, and the stages config.yaml marks as retired), or one model's versions (`versions`). */
@@ -53,8 +65,22 @@ function byStage(state: StageState): Record<string, string[]> {
   return Object.fromEntries([...state.stages.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+function checkSearch(opts: LsOptions) {
+  const sorts = (opts.sort ?? []).map((text) => parseSortKey(text, 'sort'));
+  const filter = opts.where === undefined ? undefined : parseFilter(opts.where, 'where');
+  if (opts.limit !== undefined && !(Number.isSafeInteger(opts.limit) && opts.limit >= 1)) {
+    throw new MregError('USAGE', `limit ${JSON.stringify(opts.limit)}: expected a whole number of versions, 1 or more`, { data: { option: 'limit' } });
+  }
+  if (opts.model === undefined) {
+    const given = opts.where !== undefined ? 'where' : sorts.length > 0 ? 'sort' : opts.limit !== undefined ? 'limit' : undefined;
+    if (given) throw new MregError('USAGE', `${given} applies to one model's versions: name the model`, { data: { option: given } });
+  }
+  return { sorts, filter };
+}
+
 export async function ls(opts: LsOptions): Promise<LsResult> {
   if (opts.model !== undefined) checkName(opts.model);
+  const { sorts, filter } = checkSearch(opts);
   const store = await openStore({ store: opts.store, cwd: opts.cwd });
   const { layout } = store;
   if (opts.model === undefined) {
@@ -76,9 +102,8 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
   const manifests = await readModelManifests(layout, model);
   if (manifests.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
   const state = await stateOf(layout, model);
-  return {
-    model,
-    versions: manifests.map((m) => ({
+  let found = manifests.map((m) => ({
+    row: {
       model,
       kind: m.kind,
       version: m.version,
@@ -87,6 +112,16 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
       actor: m.actor,
       stages: stagesOf(state, m.version),
       ...(m.message ? { message: m.message } : {}),
-    })),
-  };
+      metrics: m.metrics,
+      tags: m.tags,
+    } satisfies VersionRow,
+    params: m.params,
+  }));
+  const searchable = (f: (typeof found)[number]) => ({ ...f.row, params: f.params });
+  if (filter) found = found.filter((f) => matches(searchable(f), filter));
+  let rows = found.map(searchable);
+  if (sorts.length > 0) rows = sortRows(rows, sorts);
+  // Unsorted rows stay oldest first, and a limit keeps the newest: what "the last n versions" means.
+  if (opts.limit !== undefined) rows = sorts.length > 0 ? rows.slice(0, opts.limit) : rows.slice(-opts.limit);
+  return { model, versions: rows.map(({ params: _params, ...row }) => row) };
 }

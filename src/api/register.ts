@@ -11,6 +11,7 @@ import valid from 'semver/functions/valid.js';
 import { MAX_DOCUMENT_BYTES, readDocumentFile } from '../core/documents.js';
 import { MregError } from '../errors.js';
 import { expandInputs, type InputFile } from '../core/inputs.js';
+import { CARD_PATH, MAX_CARD_BYTES } from '../core/report/card-path.js';
 import type { Finding } from '../core/formats/compare.js';
 import { checkName } from '../core/names.js';
 import { sealManifest, shortHash, versionDigest } from '../core/manifest/hash.js';
@@ -82,6 +83,8 @@ export interface RegisterOptions extends Where {
   actor?: string | undefined;
   /** register artifacts mreg scan finds unsafe anyway (recorded in the manifest) */
   allowUnsafe?: boolean | undefined;
+  /** a hand-written model card (Markdown, a path relative to cwd), stored as the artifact MODEL_CARD.md */
+  card?: string | undefined;
   now?: () => Date;
   onProgress?: (progress: RegisterProgress) => void;
   /** Fault injection for tests: runs after the files are stored and before the version is written. */
@@ -142,6 +145,7 @@ interface Prepared {
   change: ChangeType | undefined;
   pre: string | undefined;
   allowUnsafe: boolean;
+  card: string | undefined;
   meta: Metadata;
   kind: Kind;
   actor: string | undefined;
@@ -197,6 +201,7 @@ export async function register(opts: RegisterOptions): Promise<RegisterResult> {
     change: opts.change,
     pre: opts.pre,
     allowUnsafe: Boolean(opts.allowUnsafe),
+    card: opts.card,
     meta,
     kind: checkKind(opts.kind),
     actor: opts.actor,
@@ -206,6 +211,16 @@ export async function register(opts: RegisterOptions): Promise<RegisterResult> {
   });
 }
 
+/** A hand-written model card joins the artifacts as MODEL_CARD.md: hashed, stored and verified like any file. */
+async function cardInput(card: string, cwd: string, files: readonly InputFile[]): Promise<InputFile> {
+  const source = resolve(cwd, card);
+  const info = await stat(source).catch(() => undefined);
+  if (!info?.isFile()) throw new MregError('INVALID_INPUT', `card ${JSON.stringify(card)}: not a file`, { data: { option: 'card' } });
+  if (info.size > MAX_CARD_BYTES) throw new MregError('INVALID_INPUT', `card ${JSON.stringify(card)}: larger than ${MAX_CARD_BYTES} bytes (a card is prose)`, { data: { option: 'card' } });
+  if (files.some((f) => f.path === CARD_PATH)) throw new MregError('INVALID_INPUT', `card: the inputs already hold a ${CARD_PATH}; give the card one way`, { data: { option: 'card' } });
+  return { source, path: CARD_PATH, input: card };
+}
+
 async function registerVersion(store: Store, req: Prepared): Promise<RegisterResult> {
   const { model, kind } = req;
   const explicit = req.version;
@@ -213,6 +228,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   // what is hashed and stored.
   req = { ...req, meta: await prepareLineage(store, model, kind, req.meta) };
   const files = await expandInputs(req.inputs, req.cwd);
+  if (req.card !== undefined) files.push(await cardInput(req.card, req.cwd, files));
   const { layout } = store;
 
   // Interfaces come from the headers, which is cheap: a hostile header or an understated change fails here,

@@ -66,6 +66,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--pipeline <ref>', description: 'a registered pipeline, name@version, or a URI (repeatable)', repeatable: true },
       { flags: '--actor <name>', description: 'who registers (default: MREG_ACTOR, git user.email, $USER)' },
       { flags: '--allow-unsafe', description: 'register pickle-based files that would run code when loaded (recorded in the manifest)' },
+      { flags: '--card <file>', description: 'a hand-written model card (Markdown, Hugging Face format) stored with the version as MODEL_CARD.md; mreg card merges it with the recorded facts' },
     ],
     examples: [
       'mreg register fraud model.onnx --change minor -m "retrained on March data" --metric auc=0.91',
@@ -136,12 +137,47 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./show.js'),
   },
   {
+    name: 'card',
+    args: '<ref>',
+    summary: "a version's model card in Markdown (Hugging Face format): front matter, intended use, training data with lineage, metrics, interface, limitations",
+    options: [],
+    examples: ['mreg card fraud > README.md', 'mreg card fraud@production', 'mreg card fraud@1.2.0 --json'],
+    load: () => import('./card.js'),
+  },
+  {
     name: 'ls',
     args: '[model]',
-    summary: "list models with their latest version, or one model's versions",
-    options: [],
-    examples: ['mreg ls', 'mreg ls fraud --json'],
+    summary: "list models with their latest version, or one model's versions: filtered, sorted and limited",
+    options: [
+      { flags: '--where <expr>', description: "with a model: only the versions this filter matches, e.g. \"metrics.auc >= 0.9 and tags.owner = 'risk'\" (keys metrics.<name>, params.<name>, tags.<name>, stage, version, created_at; = != < <= > >=; and)" },
+      { flags: '--sort <key>', description: 'with a model: sort by this key, minus in front for descending (-metrics.auc); repeatable, the first key wins', repeatable: true },
+      { flags: '--limit <n>', description: 'with a model: at most n versions, after filtering and sorting' },
+    ],
+    examples: ['mreg ls', 'mreg ls fraud --json', "mreg ls fraud --where \"metrics.auc >= 0.9 and stage = 'staging'\" --sort -metrics.auc --limit 3", "mreg ls fraud --where \"tags.owner = 'risk'\" --sort -created_at --json"],
     load: () => import('./ls.js'),
+  },
+  {
+    name: 'report',
+    args: '',
+    summary: 'write the web view as static HTML pages (models, versions, metric charts, stage timeline, lineage) for any static host',
+    options: [
+      { flags: '--out <dir>', description: 'the directory to write the pages to (required; created, pages already there are overwritten)' },
+      { flags: '--model <name>', option: 'models', description: 'only this model (repeatable; default every name in the store)', repeatable: true },
+    ],
+    examples: ['mreg report --out site', 'mreg report --out public --model fraud --model transactions', 'mreg report --out site --json'],
+    load: () => import('./report.js'),
+  },
+  {
+    name: 'ui',
+    args: '',
+    summary: 'serve the web view of the store, read-only, on 127.0.0.1 until Ctrl-C; pages are drawn from the store on each request',
+    options: [
+      { flags: '--port <n>', description: 'the TCP port (default 4317; 0 picks a free one)' },
+      { flags: '--host <address>', description: 'the address to listen on (default 127.0.0.1; anything else is reachable from the network, with a warning)' },
+      { flags: '--open', description: 'open the view in the default browser' },
+    ],
+    examples: ['mreg ui', 'mreg ui --port 8080 --open', 'mreg ui --host 0.0.0.0   # reachable from other machines: read-only, with a warning'],
+    load: () => import('./ui.js'),
   },
   {
     name: 'verify',
