@@ -164,13 +164,36 @@ describe('policy', () => {
 });
 
 describe('file types', () => {
-  it('leaves other formats alone', () => {
-    expect(scanBuffer('model.safetensors', fixture('os_system_p2.pkl'))).toEqual({
+  it('leaves other formats alone, but judges every file by its bytes', () => {
+    const header = Buffer.from('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}');
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64LE(BigInt(header.length));
+    expect(scanBuffer('model.safetensors', Buffer.concat([size, header, Buffer.alloc(4)]))).toEqual({
       path: 'model.safetensors',
       status: 'safe',
       globals: [],
       findings: [{ severity: 'info', message: 'not a pickle-based format' }],
     });
+    // torch.load ignores the extension: a pickle is a pickle whatever it is called.
+    for (const name of ['model.safetensors', 'checkpoint.pth.tar', 'weights.dat', 'LICENSE', 'notes.txt']) {
+      expect(scanBuffer(name, fixture('os_system_p2.pkl')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('os_system_p0.pkl')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('torch_malicious.pt')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('malicious.npz')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('object_malicious.npy')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, gzipSync(fixture('os_system_p2.pkl'))), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('torch_state_dict.pt')).status, name).toBe('safe');
+    }
+    // Text that merely starts with an opcode letter names nothing importable: not a pickle.
+    for (const text of ['class Foo:\n    pass\n', '(a, b)\n', 'cat food\n', '}', 'I like it\n', '# Model card\n', '{"a": 1}\n', 'S\n']) {
+      expect(scanBuffer('README', Buffer.from(text)), text).toMatchObject({ status: 'safe', findings: [{ severity: 'info', message: 'not a pickle-based format' }] });
+    }
+  });
+
+  it('an empty file is safe under every name (no loader reads anything from it)', () => {
+    for (const name of ['m.bin', 'm.pt', 'm.pkl', 'm.joblib', 'm.npy', 'm.npz', 'm', 'm.pkl.gz']) {
+      expect(scanBuffer(name, new Uint8Array(0)), name).toEqual({ path: name, status: 'safe', globals: [], findings: [{ severity: 'info', message: 'empty file: nothing to load' }] });
+    }
   });
 
   it('treats a non-ZIP torch file as the pickle stream torch.load would read', () => {
@@ -236,7 +259,10 @@ describe('file types', () => {
 
   it('sees through joblib compression suffixes such as model.pkl.gz', () => {
     expect(scanBuffer('model.pkl.gz', gzipSync(fixture('os_system_p2.pkl')))).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
-    expect(scanBuffer('notes.txt.gz', gzipSync(fixture('os_system_p2.pkl'))).status).toBe('safe');
+    // Decided by content: joblib.load sniffs the compression whatever the name.
+    expect(scanBuffer('notes.txt.gz', gzipSync(fixture('os_system_p2.pkl'))).status).toBe('unsafe');
+    expect(scanBuffer('notes.txt.gz', gzipSync(Buffer.from('plain text\n'.repeat(100)))).status).toBe('safe');
+    expect(scanBuffer('data.bin.zz', deflateSync(fixture('os_system_p4.pkl')))).toMatchObject({ status: 'unsafe' });
   });
 
   it('reads Python 2 era .npy headers (3L)', () => {
@@ -291,7 +317,7 @@ describe('hostile files', () => {
   it('every truncation of every pickle fixture is unsafe with a malformed-pickle finding', () => {
     for (const file of readdirSync(DIR).filter((f) => f.endsWith('.pkl'))) {
       const bytes = fixture(file);
-      for (let n = 0; n < bytes.length; n++) {
+      for (let n = 1; n < bytes.length; n++) {
         const scan = scanBuffer(file, bytes.subarray(0, n));
         expect(scan.status, `${file} cut at ${n}`).toBe('unsafe');
         expect(scan.findings.some((f) => f.severity === 'unsafe' && /^malformed pickle at offset \d+: /.test(f.message)), `${file} cut at ${n}`).toBe(true);
