@@ -121,10 +121,35 @@ describe('policy', () => {
     ['numpy', 'testing._private.utils.runstring', 'unsafe'],
     ['collections', 'OrderedDict.fromkeys', 'warning'],
     ['torch.storage', '_load_from_bytes', 'warning'],
-    ['functools', 'partial', 'warning'],
+    ['functools', 'partial', 'unsafe'], // on picklescan's deny list
+    // Aliases of dangerous modules (issue 16): classified by what is finally reached.
+    ['random', '_os.posix_spawnp', 'unsafe'],
+    ['random', '_os.system', 'unsafe'],
+    ['tempfile', '_os', 'unsafe'],
+    ['shutil', 'os', 'unsafe'],
+    ['json.decoder', 're.sre_compile.sys.modules', 'unsafe'],
+    // Nested loaders and configuration loaders.
+    ['joblib.numpy_pickle', 'load', 'unsafe'],
+    ['numpy.lib._npyio_impl', 'load', 'unsafe'],
+    ['torch.serialization', '_load', 'unsafe'],
+    ['logging.config', 'dictConfig', 'unsafe'],
+    ['logging.config', 'fileConfig', 'unsafe'],
+    ['mymodule', 'fileConfig', 'unsafe'],
+    // Helpers that run a command are os.system.
+    ['platform', '_syscmd_file', 'unsafe'],
+    ['uuid', '_get_command_stdout', 'unsafe'],
+    ['some.vendor.helpers', 'getoutput', 'unsafe'],
+    ['some.vendor.helpers', 'check_output', 'unsafe'],
+    ['torch._inductor.codecache', 'compile_file', 'unsafe'],
+    ['operator', 'itemgetter', 'unsafe'],
+    // JavaScript's own property names are plain names here, never table hits.
+    ['constructor', 'constructor', 'warning'],
+    ['__proto__', 'toString', 'warning'],
+    ['hasOwnProperty', '__proto__', 'warning'],
+    ['collections', 'constructor.prototype', 'warning'],
     ['sklearn.linear_model._logistic', 'LogisticRegression', 'warning'],
     ['__main__', 'Net', 'warning'],
-    ['torch.nn.modules.linear', 'os', 'warning'],
+    ['torch.nn.modules.linear', 'os', 'unsafe'], // the os module itself, through the module's own import
     ['tempfile', 'mkdtemp', 'warning'],
     ['collections', 'OrderedDict', 'safe'],
     ['builtins', 'set', 'safe'],

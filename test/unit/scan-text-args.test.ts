@@ -76,3 +76,23 @@ describe('text opcode arguments, as CPython parses them', () => {
     }
   });
 });
+
+describe('aliases of dangerous modules, end to end', () => {
+  it('STACK_GLOBAL random + _os.posix_spawnp is unsafe: CPython resolves it to os.posix_spawnp', () => {
+    // Checked with python3 3.11: pickle.loads(b'\x80\x04\x8c\x06random\x94\x8c\x0a_os.getcwd\x94\x93\x94.') is
+    // os.getcwd, so the same stream naming _os.posix_spawnp hands os.posix_spawnp to the REDUCE after it.
+    const name = '_os.posix_spawnp';
+    const stream = cat('\x80\x04\x8c\x06random\x94', Buffer.from([0x8c, name.length]), name, "\x94\x93\x94\x8c\x02sh\x85R.");
+    const scan = scanBuffer('model.bin', stream);
+    expect(scan.status).toBe('unsafe');
+    expect(scan.globals).toEqual(['random._os.posix_spawnp']);
+    expect(scan.findings.find((f) => f.severity === 'unsafe')?.message).toMatch(/reaches os\.posix_spawnp through random\._os/);
+  });
+
+  it('logging.config.dictConfig and nested loaders are unsafe, not warnings', () => {
+    for (const [module, fn] of [['logging.config', 'dictConfig'], ['joblib.numpy_pickle', 'load'], ['numpy.lib._npyio_impl', 'load'], ['torch.serialization', '_load']]) {
+      const stream = cat('\x80\x04', Buffer.from([0x8c, module!.length]), module!, '\x94', Buffer.from([0x8c, fn!.length]), fn!, '\x94\x93)R.');
+      expect(scanBuffer('m.pkl', stream).status, `${module}.${fn}`).toBe('unsafe');
+    }
+  });
+});
