@@ -1,8 +1,8 @@
 // Decides whether loading a model file would run code, without loading it: reads each pickle the file's loader
 // would run (in a pickle, a PyTorch ZIP or legacy stream, an .npy/.npz, a joblib dump) and judges each import.
 
-import { open } from 'node:fs/promises';
-import { readSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { constants as fsConstants, readSync, type Stats } from 'node:fs';
 import { constants as zlibConstants, gunzipSync, inflateSync } from 'node:zlib';
 import { MregError, toMregError } from '../../errors.js';
 import { head, isGzip, isTar, isZlib, NPY_MAGIC, pickleKindOf, PK_LOCAL, startsWith, UNREAD_COMPRESSIONS } from './kinds.js';
@@ -42,6 +42,15 @@ export const SCAN_LIMITS = {
   /** Pickles a legacy torch.save file holds: magic number, protocol version, sys info, object, storage keys. */
   torchLegacyPickles: 5,
 };
+
+/** What a path that is not a regular file is, in words. */
+function specialKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
 
 /** Names and messages come from hostile files: keep control characters out of terminals. */
 function printable(s: string): string {
@@ -401,16 +410,25 @@ export function scanBuffer(name: string, bytes: Uint8Array): FileScan {
  * loop and a multi-gigabyte checkpoint costs only the bytes actually inspected.
  */
 export async function scanFile(path: string, name: string = path): Promise<FileScan> {
+  const notRegular = (st: Stats): MregError =>
+    new MregError('INVALID_INPUT', `${printable(path)}: ${specialKind(st)}; only regular files are scanned`, { data: { path } });
+  // Stat before opening: opening a FIFO for reading blocks until a writer comes, and a device never ends.
+  const before = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new MregError('NOT_FOUND', `no such file: ${printable(path)}`, { data: { path } });
+    throw toMregError(err);
+  });
+  if (!before.isFile()) throw notRegular(before);
   let handle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: if the path was swapped for a FIFO since the stat, the open returns at once instead of blocking.
+    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MregError('NOT_FOUND', `no such file: ${path}`, { data: { path } });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MregError('NOT_FOUND', `no such file: ${printable(path)}`, { data: { path } });
     throw toMregError(err);
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new MregError('INVALID_INPUT', `not a regular file: ${path}`, { data: { path } });
+    if (!stat.isFile()) throw notRegular(stat);
     const fd = handle.fd;
     const source: ByteSource = {
       size: stat.size,
