@@ -34,7 +34,7 @@ export async function changeAdd(opts: ChangeAddOptions): Promise<ChangeAddResult
   if (typeof opts.summary !== 'string') throw new MregError('USAGE', 'summary is required: say what changed, for the changelog');
   const summary = checkSummary(opts.summary);
   if (opts.models.length === 0) throw new MregError('USAGE', 'models: name at least one model');
-  const models: Record<string, ChangeType> = Object.create(null);
+  const models: Record<string, ChangeType> = {};
   for (const name of opts.models) {
     checkName(name);
     if (Object.hasOwn(models, name)) throw new MregError('USAGE', `model ${name} is named twice`);

@@ -51,7 +51,7 @@ export function metricDirection(config: Config, name: string): MetricDirection |
 const same = (x: Json | undefined, y: Json | undefined) => canonicalJson(x ?? null) === canonicalJson(y ?? null);
 
 function changedKeys(a: Record<string, Json>, b: Record<string, Json>): Record<string, { a: Json | null; b: Json | null }> {
-  const out: Record<string, { a: Json | null; b: Json | null }> = Object.create(null);
+  const out: Record<string, { a: Json | null; b: Json | null }> = {};
   for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
     if (!same(a[key], b[key])) out[key] = { a: a[key] ?? null, b: b[key] ?? null };
   }
@@ -59,7 +59,7 @@ function changedKeys(a: Record<string, Json>, b: Record<string, Json>): Record<s
 }
 
 export function diffVersions(config: Config, a: Manifest, b: Manifest): VersionDiff {
-  const metrics: Record<string, MetricChange> = Object.create(null);
+  const metrics: Record<string, MetricChange> = {};
   for (const name of [...new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)])].sort()) {
     const va = a.metrics[name] ?? null;
     const vb = b.metrics[name] ?? null;

@@ -70,7 +70,7 @@ export class Checker {
   }
 
   scalarMap(value: unknown, path: string): Record<string, Scalar> {
-    const out: Record<string, Scalar> = Object.create(null);
+    const out: Record<string, Scalar> = {};
     for (const [k, v] of Object.entries(this.map(value, path))) {
       this.key(k, path);
       if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {

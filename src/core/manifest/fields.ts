@@ -159,7 +159,7 @@ const MAX_RANK = 256;
  */
 export function schema(c: Checker, value: unknown, artifacts: readonly Artifact[]): Record<string, ModelInterface> {
   const paths = new Set(artifacts.map((a) => a.path));
-  const out: Record<string, ModelInterface> = Object.create(null);
+  const out: Record<string, ModelInterface> = {};
   for (const [path, raw] of Object.entries(c.map(value, 'schema'))) {
     const where = `schema.${path}`;
     if (!paths.has(path)) c.fail(where, 'is not an artifact of this version');
@@ -172,7 +172,7 @@ export function schema(c: Checker, value: unknown, artifacts: readonly Artifact[
     };
     if (m.weights !== undefined) iface.weights = tensors(c, m.weights, `${where}.weights`, false);
     if (m.metadata !== undefined) {
-      const meta: Record<string, string> = Object.create(null);
+      const meta: Record<string, string> = {};
       for (const [k, v] of Object.entries(c.map(m.metadata, `${where}.metadata`))) {
         defineKey(meta, k, c.string(v, `${where}.metadata.${k}`));
       }

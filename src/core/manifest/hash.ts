@@ -20,7 +20,7 @@ export function canonicalJson(value: Json): string {
 
 export function versionDigest(artifacts: Artifact[], meta: Metadata, kind: Kind = 'model'): string {
   const fields: Partial<Manifest> = { ...meta, kind, artifacts };
-  const identity: Record<string, Json> = Object.create(null);
+  const identity: Record<string, Json> = {};
   for (const { key, digest } of DIGEST_FIELDS) {
     const value = fields[key];
     if (value !== undefined) identity[key] = typeof digest === 'function' ? (digest as (v: unknown) => Json)(value) : (value as Json);
@@ -47,7 +47,7 @@ export function manifestChecksum(manifest: Omit<Manifest, 'checksum'> & { checks
  */
 export function sealManifest(fields: Omit<Manifest, 'checksum'>): Manifest {
   checkKnownFields(fields);
-  const out: Record<string, unknown> = Object.create(null);
+  const out: Record<string, unknown> = {};
   for (const { key } of MANIFEST_FIELDS) {
     const value = (fields as Partial<Manifest>)[key];
     if (key !== 'checksum' && value !== undefined) out[key] = value;

@@ -17,7 +17,7 @@ export function typedValue(text: string): Scalar {
 }
 
 export function parseAssignments(items: string[], flag: string): Record<string, Scalar> {
-  const out: Record<string, Scalar> = Object.create(null);
+  const out: Record<string, Scalar> = {};
   for (const item of items) {
     const eq = item.indexOf('=');
     const key = eq === -1 ? '' : item.slice(0, eq);

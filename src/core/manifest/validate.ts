@@ -7,7 +7,7 @@ import type { Manifest, Metadata } from './types.js';
 
 /** Checks the fields of `map` (already key-checked) in the table's order; the result holds them in that order. */
 function checkFields(c: Checker, map: Record<string, unknown>, fields: readonly FieldEntry[], declared: boolean, after?: (key: string, earlier: Partial<Manifest>) => void): Partial<Manifest> {
-  const out: Record<string, unknown> = Object.create(null);
+  const out: Record<string, unknown> = {};
   for (const field of fields) {
     const value = map[field.key];
     if (value !== undefined || field.absent === 'required') {

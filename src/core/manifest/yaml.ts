@@ -6,7 +6,7 @@ import type { Manifest } from './types.js';
 
 export function manifestToYaml(manifest: Manifest): string {
   checkKnownFields(manifest);
-  const ordered: Record<string, unknown> = Object.create(null);
+  const ordered: Record<string, unknown> = {};
   for (const key of YAML_ORDER) if (manifest[key] !== undefined) ordered[key] = manifest[key];
   const doc = new Document(ordered, { aliasDuplicateObjects: false });
   // One line per tensor ({name: ids, dtype: int64, shape: [batch, 128]}): a model with hundreds of weight

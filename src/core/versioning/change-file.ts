@@ -79,7 +79,7 @@ export function parseChangeFile(bytes: Uint8Array, label: string): ChangeDeclara
   const entries = Object.entries(raw as Record<string, unknown>);
   if (entries.length === 0) fail('names no model');
   if (entries.length > MAX_MODELS) fail(`names more than ${MAX_MODELS} models`);
-  const models: Record<string, ChangeType> = Object.create(null);
+  const models: Record<string, ChangeType> = {};
   for (const [model, type] of entries) {
     const problem = nameProblem(model);
     if (problem) fail(`invalid model name ${JSON.stringify(model.slice(0, 60))}: it ${problem}`);

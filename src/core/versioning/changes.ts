@@ -178,7 +178,7 @@ export async function pendingFor(layout: Layout, model: string, changes: readonl
 export async function pendingChanges(layout: Layout, changes?: readonly Change[], index = new ConsumedIndex(layout)): Promise<Change[]> {
   const out: Change[] = [];
   for (const change of changes ?? (await readChanges(layout))) {
-    const models: Record<string, ChangeType> = Object.create(null);
+    const models: Record<string, ChangeType> = {};
     for (const [model, type] of Object.entries(change.models)) {
       if (!(await index.of(model)).has(change.id)) Object.defineProperty(models, model, { value: type, enumerable: true, writable: true, configurable: true });
     }

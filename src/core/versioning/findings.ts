@@ -31,7 +31,7 @@ export const MAX_SCHEMA_BYTES = 2 * 1024 * 1024;
  * naming the file as the user gave it.
  */
 export async function readSchema(files: readonly InputFile[], cwd: string): Promise<Record<string, ModelInterface>> {
-  const schema: Record<string, ModelInterface> = Object.create(null);
+  const schema: Record<string, ModelInterface> = {};
   for (const file of files) {
     let iface: ModelInterface | undefined;
     try {
