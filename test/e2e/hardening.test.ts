@@ -1,9 +1,14 @@
 // Hostile and odd inputs (issue 16, points 10-17): JavaScript-internal names, terminal escapes, special files,
 // absolute paths and the messages for inputs that cannot work.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMreg } from '../helpers/cli.js';
+import { Renderer } from '../../src/cli/render/render.js';
+import { readInterface } from '../../src/core/formats/read.js';
+import { hashFile } from '../../src/store/blobs.js';
+import { cliFails, cliPasses, runMreg, tempDir } from '../helpers/cli.js';
+import { mkfifoSync } from '../helpers/special-files.js';
 import { newProject } from '../helpers/store.js';
 
 const JS_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
@@ -46,5 +51,114 @@ describe('names that look like JavaScript internals', () => {
     expect(Object.hasOwn(shown.json.metrics, '__proto__')).toBe(true);
     await cliPasses(p.dir, ['show', 'm']);
     await cliPasses(p.dir, ['ls']);
+  });
+});
+
+describe('absolute paths are accepted by every command that takes a path', () => {
+  // Each command runs from an unrelated directory, so a path joined to the working directory would not exist.
+  it('scan, register (paths and --meta), bump, export, key generate/trust, sign, remote add, push, clone, --store', async () => {
+    const p = await newProject();
+    const elsewhere = tempDir();
+    const abs = (rel: string) => join(p.dir, rel);
+    p.file('model/w.bin', '\0w');
+    p.file('model.pkl', readFileSync('test/fixtures/pickles/benign_dict_p4.pkl'));
+    p.file('meta.yaml', 'metrics:\n  auc: 0.9\n');
+    const store = ['--store', p.store];
+
+    const scanned = await cliPasses(elsewhere, ['scan', abs('model.pkl'), abs('model'), '--json']);
+    expect(scanned.json.files.map((f: { path: string }) => f.path)).toEqual([abs('model.pkl'), join(abs('model'), 'w.bin')]);
+    const reg = await cliPasses(elsewhere, ['register', 'm', abs('model'), abs('model.pkl'), '--meta', abs('meta.yaml'), '--change', 'patch', ...store, '--json']);
+    expect(reg.json.artifacts.map((a: { path: string }) => a.path)).toEqual(['model.pkl', 'w.bin']);
+    await cliPasses(elsewhere, ['bump', 'm', abs('model'), abs('model.pkl'), '--meta', abs('meta.yaml'), '--change', 'patch', ...store]);
+    await cliPasses(elsewhere, ['export', 'm@0.0.1', abs('out'), ...store]);
+    expect(readdirSync(abs('out')).sort()).toEqual(['model.pkl', 'w.bin']);
+
+    await cliPasses(elsewhere, ['key', 'generate', 'alice', '--out', abs('keys'), ...store]);
+    await cliPasses(elsewhere, ['key', 'trust', 'alice', join(abs('keys'), 'alice.pub'), ...store]);
+    await cliPasses(elsewhere, ['sign', 'm@0.0.1', '--key', join(abs('keys'), 'alice.key'), ...store]);
+
+    mkdirSync(abs('remote'));
+    await cliPasses(elsewhere, ['remote', 'add', 'origin', abs('remote'), ...store]);
+    await cliPasses(elsewhere, ['push', ...store]);
+    await cliPasses(elsewhere, ['clone', abs('remote'), abs('copy')]);
+    const cloned = await cliPasses(elsewhere, ['ls', '--store', join(abs('copy'), '.modelreg'), '--json']);
+    expect(JSON.stringify(cloned.json)).toContain('"m"');
+    await cliPasses(elsewhere, ['init', '--store', abs('fresh/.modelreg')]);
+    expect(existsSync(abs('fresh/.modelreg'))).toBe(true);
+  });
+});
+
+describe('special files never hang a command', () => {
+  it('scan refuses a named pipe and a device with exit 2, naming what they are', async () => {
+    const p = await newProject();
+    mkfifoSync(join(p.dir, 'p.pkl'));
+    await cliFails(p.dir, ['scan', 'p.pkl'], 2, /p\.pkl: a named pipe; only regular files are scanned/);
+    await cliFails(p.dir, ['scan', '/dev/zero'], 2, /\/dev\/zero: a device; only regular files are scanned/);
+    await cliFails(p.dir, ['scan', '/dev/null'], 2, /\/dev\/null: a device/);
+  });
+
+  it('a path swapped for a FIFO after it was checked is refused at open, never waited on', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'w.bin');
+    mkfifoSync(fifo);
+    // What register does after the walk: hash, read a header, scan. Each opens without blocking and re-checks.
+    await expect(hashFile(fifo)).rejects.toThrow(/not a regular file/);
+    await expect(readInterface(join(dir, 'x.safetensors')).catch((e: Error) => e.message)).resolves.toMatch(/ENOENT|no such file/);
+    const fifo2 = join(dir, 'm.safetensors');
+    mkfifoSync(fifo2);
+    await expect(readInterface(fifo2)).rejects.toThrow(/not a regular file/);
+  });
+});
+
+describe('paths that cannot coexist', () => {
+  it('register refuses a file a and a directory holding a/b, and case twins, storing nothing', async () => {
+    const p = await newProject();
+    p.file('a', 'x');
+    p.file('d/a/b', 'y');
+    await cliFails(p.dir, ['register', 'm', 'a', 'd', '--change', 'patch'], 2, /cannot be stored together: "a" is a file, and "a\/b" needs it to be a directory; nothing was stored/);
+    p.file('x/A.bin', '\0A');
+    p.file('y/a.bin', '\0a');
+    await cliFails(p.dir, ['register', 'm', 'x/A.bin', 'y/a.bin', '--change', 'patch'], 2, /"A\.bin" and "a\.bin" differ only in case/);
+    p.file('n/caf\u00e9', '\0nfc');
+    p.file('o/cafe\u0301', '\0nfd');
+    await cliFails(p.dir, ['register', 'm', 'n/caf\u00e9', 'o/cafe\u0301', '--change', 'patch'], 2, /Unicode normalisation/);
+    expect(readdirSync(join(p.store, 'models'))).toEqual([]);
+  });
+});
+
+describe('terminal escapes', () => {
+  it('a file name with ESC and OSC sequences never reaches the terminal raw, in any text output', async () => {
+    const p = await newProject();
+    const evil = 'w\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202e.bin';
+    p.file(`model/${evil}`, '\0w');
+    await cliPasses(p.dir, ['register', 'm', 'model', '--change', 'patch', '-m', 'msg \u001b[31mred']);
+    const outputs = [
+      await cliPasses(p.dir, ['show', 'm']),
+      await cliPasses(p.dir, ['ls']),
+      await cliPasses(p.dir, ['ls', 'm']),
+      await cliPasses(p.dir, ['history', 'm']),
+      await cliPasses(p.dir, ['export', 'm', 'out']),
+      await cliPasses(p.dir, ['verify']),
+      await cliPasses(p.dir, ['scan', 'model']),
+      await cliPasses(p.dir, ['diff', 'm@0.0.1', 'm@0.0.1']),
+    ];
+    for (const r of outputs) {
+      expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+    }
+    expect(outputs[0]!.stdout).toContain('\\u001b]0;pwned\\u0007');
+    // The file itself is exported under its real name.
+    expect(readdirSync(join(p.dir, 'out'))).toEqual([evil]);
+  });
+
+  it('colour still works: only mreg\'s own codes reach a colour terminal', () => {
+    const chunks: string[] = [];
+    const stream = Object.assign(new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) }), { isTTY: true });
+    return Renderer.create({ stdout: stream, stderr: stream }, { json: false, color: true, env: {} }).then((r) => {
+      r.warn('file \u001b[2J here');
+      const text = chunks.join('');
+      expect(text).toContain('\u001b[33mwarning:\u001b[39m');
+      expect(text).toContain('file \\u001b[2J here');
+      expect(text.replace(/\u001b\[(33|39)m/g, '')).not.toMatch(/\u001b/);
+    });
   });
 });
