@@ -9,7 +9,7 @@ import { readInterface } from '../../src/core/formats/read.js';
 import { hashFile } from '../../src/store/blobs.js';
 import { cliFails, cliPasses, runMreg, tempDir } from '../helpers/cli.js';
 import { mkfifoSync } from '../helpers/special-files.js';
-import { newProject } from '../helpers/store.js';
+import { flipByte, newProject } from '../helpers/store.js';
 
 const JS_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
 
@@ -160,5 +160,21 @@ describe('terminal escapes', () => {
       expect(text).toContain('file \\u001b[2J here');
       expect(text.replace(/\u001b\[(33|39)m/g, '')).not.toMatch(/\u001b/);
     });
+  });
+});
+
+describe('export leaves nothing behind on failure', () => {
+  it('a blob found damaged half way removes the files and directories already written', async () => {
+    const p = await newProject();
+    p.file('model/a/x.bin', '\0x'.repeat(100));
+    p.file('model/b/c/y.bin', '\0y'.repeat(100));
+    const reg = await cliPasses(p.dir, ['register', 'm', 'model', '--change', 'patch', '--json']);
+    const y = reg.json.artifacts.find((a: { path: string }) => a.path === 'b/c/y.bin');
+    flipByte(join(p.store, 'objects', y.sha256.slice(0, 2), y.sha256), 5);
+    mkdirSync(join(p.dir, 'existing'));
+    await cliFails(p.dir, ['export', 'm', 'out'], 1, /nothing was exported/);
+    expect(existsSync(join(p.dir, 'out'))).toBe(false);
+    await cliFails(p.dir, ['export', 'm', 'existing'], 1, /nothing was exported/);
+    expect(readdirSync(join(p.dir, 'existing'))).toEqual([]); // kept, since it was there before, and empty again
   });
 });
