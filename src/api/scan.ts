@@ -2,7 +2,7 @@
 // versions (their blobs, named by their artifact paths so the right reader is chosen).
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { MregError } from '../errors.js';
+import { MregError, quoteInput } from '../errors.js';
 import { resolveRef } from '../core/lifecycle/refs.js';
 import { blobPath } from '../store/layout.js';
 import { openStore, type Store } from '../core/store.js';
@@ -49,7 +49,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
       store ??= await openStore({ store: opts.store, cwd: opts.cwd });
       const { model, version } = await resolveRef(store, target).catch((err: unknown) => {
         if (err instanceof MregError && ['NOT_FOUND', 'INVALID_NAME', 'INVALID_VERSION'].includes(err.code)) {
-          throw new MregError('INVALID_INPUT', `${target}: no such file or directory, nor a registered version (${err.message})`);
+          throw new MregError('INVALID_INPUT', `${quoteInput(target)}: no such file or directory, nor a registered version (${err.message})`);
         }
         throw err;
       });

@@ -1,6 +1,6 @@
 // Hostile and odd inputs (issue 16, points 10-17): JavaScript-internal names, terminal escapes, special files,
 // absolute paths and the messages for inputs that cannot work.
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -178,3 +178,55 @@ describe('export leaves nothing behind on failure', () => {
     expect(readdirSync(join(p.dir, 'existing'))).toEqual([]); // kept, since it was there before, and empty again
   });
 });
+
+describe('messages for inputs that cannot work name the input and leave nothing behind', () => {
+  it('an over-long version or pre-release is INVALID_VERSION, and no model directory is made', async () => {
+    const p = await newProject();
+    p.file('w.bin', '\0w');
+    const long = `1.0.0-${'a'.repeat(300)}`;
+    const r = await cliFails(p.dir, ['register', 'm', 'w.bin', '--version', long], 2, /invalid (--)?version "1\.0\.0-a+\.\.\.": longer than 128 characters/);
+    expect(r.stderr.length).toBeLessThan(400);
+    await cliFails(p.dir, ['bump', 'm', 'w.bin', '--change', 'minor', '--pre', 'a'.repeat(200)], 2, /pre|longer than 128/);
+    expect(readdirSync(join(p.store, 'models'))).toEqual([]);
+  });
+
+  it('a 40 KB invalid reference is named, not echoed whole', async () => {
+    const p = await newProject();
+    p.file('w.bin', '\0w');
+    await cliPasses(p.dir, ['register', 'm', 'w.bin', '--change', 'patch']);
+    for (const args of [['show', `m@${'x'.repeat(40_000)}`], ['scan', `m@${'x'.repeat(40_000)}`], ['show', 'y'.repeat(40_000)]]) {
+      const r = await runMreg(args, { cwd: p.dir });
+      expect(r.code, r.stderr.slice(0, 200)).toBe(2);
+      expect(r.stderr.length, r.stderr.slice(0, 200)).toBeLessThan(600);
+    }
+  });
+
+  it('a meta file nested 3,000 levels deep is refused by name, not with a stack overflow', async () => {
+    const p = await newProject();
+    p.file('w.bin', '\0w');
+    p.file('deep.yaml', `params:\n  x: ${'['.repeat(3000)}${']'.repeat(3000)}\n`);
+    p.file('deep.json', `{"params": {"x": ${'['.repeat(3000)}${']'.repeat(3000)}}}`);
+    await cliFails(p.dir, ['register', 'm', 'w.bin', '--change', 'patch', '--meta', 'deep.yaml'], 2, /deep\.yaml: nested more than 100 levels deep/);
+    await cliFails(p.dir, ['register', 'm', 'w.bin', '--change', 'patch', '--meta', 'deep.json'], 2, /deep\.json: nested more than 100 levels deep/);
+  });
+
+  it('a clone that fails on a bad manifest from the remote leaves no store (and no directory) behind', async () => {
+    const p = await newProject();
+    p.file('w.bin', '\0w');
+    await cliPasses(p.dir, ['register', 'm', 'w.bin', '--change', 'patch']);
+    mkdirSync(join(p.dir, 'remote'));
+    await cliPasses(p.dir, ['remote', 'add', 'origin', join(p.dir, 'remote')]);
+    await cliPasses(p.dir, ['push']);
+    const manifests = findFiles(join(p.dir, 'remote')).filter((f) => /0\.0\.1\.yaml$/.test(f));
+    expect(manifests.length).toBeGreaterThan(0);
+    for (const m of manifests) writeFileSync(m, 'format: 1\nname: m\nversion: 0.0.1\nartifacts: [{path: a, sha256: zz, size: 1}]\n');
+    const target = join(tempDir(), 'copy');
+    const r = await runMreg(['clone', join(p.dir, 'remote'), target], { cwd: p.dir });
+    expect(r.code).not.toBe(0);
+    expect(existsSync(target)).toBe(false);
+  });
+});
+
+function findFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? findFiles(join(dir, e.name)) : [join(dir, e.name)]));
+}
