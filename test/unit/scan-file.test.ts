@@ -215,6 +215,22 @@ describe('file types', () => {
     }
   });
 
+  it('safetensors whose header length starts with a text opcode letter is still not a pickle', () => {
+    // The 8-byte little-endian header length comes first: its low byte can be 'c' (GLOBAL), 'p' (PUT), 'I',
+    // 'L', 'S' or 'V', and the JSON header and zero-filled weights after it hold no newline for megabytes.
+    for (const letter of 'cpILSVFPgi') {
+      const length = 256 + letter.charCodeAt(0);
+      const json = `{"w":{"dtype":"U8","shape":[${2 * 1024 * 1024}],"data_offsets":[0,${2 * 1024 * 1024}]}}`;
+      const header = Buffer.from(json.padEnd(length, ' '));
+      const size = Buffer.alloc(8);
+      size.writeBigUInt64LE(BigInt(header.length));
+      const file = Buffer.concat([size, header, Buffer.alloc(2 * 1024 * 1024)]);
+      for (const name of ['model.safetensors', 'model.bin', 'model']) {
+        expect(scanBuffer(name, file).status, `${letter} ${name}`).toBe('safe');
+      }
+    }
+  });
+
   it('an empty file is safe under every name (no loader reads anything from it)', () => {
     for (const name of ['m.bin', 'm.pt', 'm.pkl', 'm.joblib', 'm.npy', 'm.npz', 'm', 'm.pkl.gz']) {
       expect(scanBuffer(name, new Uint8Array(0)), name).toEqual({ path: name, status: 'safe', globals: [], findings: [{ severity: 'info', message: 'empty file: nothing to load' }] });

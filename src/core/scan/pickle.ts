@@ -274,6 +274,12 @@ class Cursor {
     return v >= 0x80000000 ? v - 0x100000000 : v;
   }
 
+  /** Up to `n` bytes from `pos` (fewer at the end of the data or of the current frame), not consumed. */
+  peek(n: number): Uint8Array {
+    const limit = this.frame && this.pos < this.frame.end ? this.frame.end : this.src.size;
+    return this.src.read(this.pos, Math.max(0, Math.min(n, limit - this.pos)));
+  }
+
   /**
    * A newline-terminated line (newline consumed, not returned). Lines longer than `keep` bytes are
    * skipped and returned as null so a huge protocol-0 string never becomes a huge JS string.
@@ -412,6 +418,9 @@ function rawUnicodeEscape(b: Uint8Array): string | null {
 // The C unpickler sees the line as a C string: it ends at the first NUL byte ("1\0junk" is 1), while
 // pickle.py (the unpickler joblib subclasses) refuses a NUL. Python 3.11's 4300-digit limit on decimal
 // strings is not applied: older Pythons accept longer ones, and accepting more only makes the scanner read on.
+
+/** Every byte an integer text may hold for int(): whitespace, signs, underscores, base prefixes, digits, 'L'. */
+const NUMBER_CHARS = new Set([...' \t\n\v\f\r+-_xXoObBL0123456789abcdefABCDEF'].map((c) => c.charCodeAt(0)));
 
 /** Python's ASCII whitespace (Py_ISSPACE): space, \t \n \v \f \r. */
 function isPySpace(c: number): boolean {
@@ -625,9 +634,24 @@ class Machine {
 
   /** A text opcode's number line; one past the scanner's limit stops the reading as unscannable. */
   private numberLine(what: string): Uint8Array {
-    const line = this.cur.line(PICKLE_LIMITS.maxNumberLine, this.op, what);
-    if (line === null) this.beyondLimit(`${what} argument longer than ${PICKLE_LIMITS.maxNumberLine} bytes`);
-    return line;
+    const head = this.cur.peek(PICKLE_LIMITS.maxNumberLine + 1);
+    if (head.indexOf(0x0a) >= 0 || head.length <= PICKLE_LIMITS.maxNumberLine) {
+      const line = this.cur.line(PICKLE_LIMITS.maxNumberLine, this.op, what);
+      if (line === null) this.fail(`${what} argument is not an integer`); // unreachable: the newline is within reach
+      return line;
+    }
+    // Longer than the scanner reads. _pickle.c stops at a NUL: what comes before it is the whole number, and
+    // the rest of the line only has to be skipped.
+    const nul = this.joblib ? -1 : head.indexOf(0);
+    if (nul >= 0) {
+      const value = head.slice(0, nul + 1);
+      this.cur.line(0, this.op, what);
+      return value;
+    }
+    // Otherwise CPython reads it whole: one character int() never accepts settles it; else it may be valid
+    // (a megabyte of spaces before the digits), and the file cannot be vouched for.
+    if (head.some((c) => !NUMBER_CHARS.has(c))) this.fail(`${what} argument is not an integer (int() raises ValueError)`);
+    this.beyondLimit(`${what} argument longer than ${PICKLE_LIMITS.maxNumberLine} bytes`);
   }
 
   /**
@@ -663,10 +687,17 @@ class Machine {
     return { k: 'global', name: `${module}.${name}` };
   }
 
-  private lineText(what: string, decode: (b: Uint8Array) => string | null): string {
+  private lineText(what: string, decode: (b: Uint8Array) => string | null, walksDots = false): string {
+    // Decided before looking for the newline, which may be gigabytes away in a file that is not a pickle.
+    const head = this.cur.peek(PICKLE_LIMITS.maxKeptString + 1);
+    if (head.length > PICKLE_LIMITS.maxKeptString && head.indexOf(0x0a) < 0) {
+      // From protocol 4 a name is walked attribute by attribute and may be long yet resolve
+      // ("path.os.path.os...system"); a longer module path, or a plain attribute name, cannot be imported.
+      if (walksDots && (this.shared.protocol ?? 0) >= 4) this.beyondLimit(`${what} longer than ${PICKLE_LIMITS.maxKeptString} bytes: what it imports cannot be judged`);
+      this.fail(`${what} longer than ${PICKLE_LIMITS.maxKeptString} bytes cannot name anything importable`);
+    }
     const line = this.cur.line(PICKLE_LIMITS.maxKeptString, this.op, what);
-    // A long name may still resolve (protocol 4 walks dotted names: "path.os.path.os...system").
-    if (line === null) this.beyondLimit(`${what} longer than ${PICKLE_LIMITS.maxKeptString} bytes: what it imports cannot be judged`);
+    if (line === null) this.fail(`${what} longer than ${PICKLE_LIMITS.maxKeptString} bytes`);
     const text = decode(line);
     if (text === null) this.fail(`${what} is not valid text`);
     return text;
@@ -927,7 +958,7 @@ class Machine {
         case 0x63: {
           // GLOBAL
           const module = this.lineText('GLOBAL module', decodeUtf8);
-          const name = this.lineText('GLOBAL name', decodeUtf8);
+          const name = this.lineText('GLOBAL name', decodeUtf8, true);
           arg = `${module} ${name}`;
           this.push(this.recordGlobal(module, name, 'GLOBAL'));
           break;
@@ -936,7 +967,7 @@ class Machine {
           // INST: CPython finds the MARK before reading the names
           const items = this.popMark('INST');
           const module = this.lineText('INST module', asciiOnly);
-          const name = this.lineText('INST name', asciiOnly);
+          const name = this.lineText('INST name', asciiOnly, true);
           arg = `${module} ${name}`;
           this.shared.counts.INST++;
           this.push(this.instance(this.recordGlobal(module, name, 'INST'), this.tuple(items)));
@@ -1048,7 +1079,8 @@ class Machine {
           arg = cur.uint(4, this.op, 'LONG_BINGET');
           this.push(this.memoGet(arg));
           break;
-        case 0x70: // PUT
+        case 0x70: // PUT: with nothing to store CPython fails whatever the index (checked first: no line to read)
+          this.top('PUT');
           arg = this.decimalIndex('PUT');
           this.memoPut(arg);
           break;
