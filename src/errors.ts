@@ -61,7 +61,16 @@ export function toMregError(err: unknown): MregError {
   if (err instanceof MregError) return err;
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
-    return new MregError('IO', `${e.syscall} ${e.path ?? ''}: ${e.code}`.replace(/\s+:/, ':'), { cause: err });
+    const full = e.code === 'ENOSPC' || e.code === 'EDQUOT' ? ' (no space left on the device)' : '';
+    return new MregError('IO', `${e.syscall} ${e.path ?? ''}: ${e.code}${full}`.replace(/\s+:/, ':'), { cause: err });
   }
   return new MregError('INTERNAL', `internal error: ${e?.message ?? String(err)}`, { cause: err });
+}
+
+/**
+ * User input as a message quotes it: JSON-quoted (control characters escaped) and cut to `max` characters, so a
+ * 40 KB argument is named, not echoed whole.
+ */
+export function quoteInput(text: string, max = 80): string {
+  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}... (${text.length} characters)`;
 }

@@ -1,6 +1,9 @@
 // A new store from a remote, with that remote as its default: manifests and history now, blobs on
 // demand (or all now). The remote is checked before anything is created (core/remote/clone.ts).
+import { access, rm, rmdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { absoluteRemoteUrl } from '../core/config/remotes.js';
+import { STORE_DIRNAME } from '../store/layout.js';
 import type { TransferListener } from '../core/remote/backend.js';
 import type { CloneResult } from '../core/remote/clone.js';
 import type { Where } from './where.js';
@@ -26,6 +29,24 @@ export interface CloneOptions extends Where {
 
 export async function clone(options: CloneOptions): Promise<CloneResult> {
   const core = await import('../core/remote/clone.js');
+  // A clone that fails part way (a bad manifest on the remote, a lost connection) leaves nothing behind: not the
+  // new store, whose hint would then fail, nor the project directory if the clone made it.
+  const project = resolve(options.cwd, options.dir ?? '.');
+  const existed = { project: await exists(project), store: await exists(join(project, STORE_DIRNAME)) };
+  try {
+    return await cloneWith(core, options);
+  } catch (err) {
+    if (!existed.store) await rm(join(project, STORE_DIRNAME), { recursive: true, force: true }).catch(() => undefined);
+    if (!existed.project) await rmdir(project).catch(() => undefined); // only if empty
+    throw err;
+  }
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+function cloneWith(core: typeof import('../core/remote/clone.js'), options: CloneOptions): Promise<CloneResult> {
   return core.clone({
     url: absoluteRemoteUrl(options.url, options.cwd),
     dir: options.dir,

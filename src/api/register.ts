@@ -30,7 +30,7 @@ import { hashFile, ingestFile, type BlobRef } from '../store/blobs.js';
 import { blobPath, manifestPath } from '../store/layout.js';
 import { withLock } from '../store/lock.js';
 import { openStore, type Store } from '../core/store.js';
-import { checkPreTag, highestType, impliedType, nextVersion, preReleaseLevel } from '../core/versioning/bump.js';
+import { checkPreTag, checkVersionLength, highestType, impliedType, nextVersion, preReleaseLevel } from '../core/versioning/bump.js';
 import { ConsumedIndex, pendingFor, readChanges, removeConsumed, type PendingChange } from '../core/versioning/changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from '../core/versioning/findings.js';
 import { decideNext, noDeclarationMessage } from '../core/versioning/plan.js';
@@ -112,6 +112,7 @@ export interface RegisterResult {
 
 export function checkVersion(text: string): string {
   const version = valid(text);
+  checkVersionLength(text, 'version');
   if (!version) throw new MregError('INVALID_VERSION', `invalid version ${JSON.stringify(text)}: expected a semantic version like 1.2.3`);
   if (text.includes('+')) throw new MregError('INVALID_VERSION', `invalid version ${JSON.stringify(text)}: build metadata (+...) does not order versions; leave it out`);
   return version;
@@ -431,5 +432,11 @@ async function restoreCollected(store: Store, files: InputFile[], artifacts: Art
 }
 
 function ingest(store: Store, file: InputFile, candidate: BlobRef | undefined, onProgress: ((bytes: number) => void) | undefined) {
-  return ingestFile(store.layout, file.source, { ...(candidate ? { candidate } : {}), ...(onProgress ? { onProgress } : {}) });
+  return ingestFile(store.layout, file.source, { ...(candidate ? { candidate } : {}), ...(onProgress ? { onProgress } : {}) }).catch((err: NodeJS.ErrnoException) => {
+    // A full disk's error names no path (write(2) has none): say which file and which store.
+    if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
+      throw new MregError('IO', `${file.source}: no space left to store it in ${store.layout.root} (${err.code}); nothing was registered`, { cause: err });
+    }
+    throw err;
+  });
 }

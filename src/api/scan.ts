@@ -1,8 +1,8 @@
 // What `mreg scan` looks at: files and directories on disk, or the artifacts of registered
 // versions (their blobs, named by their artifact paths so the right reader is chosen).
 import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { MregError } from '../errors.js';
+import { join, relative, resolve } from 'node:path';
+import { MregError, quoteInput } from '../errors.js';
 import { resolveRef } from '../core/lifecycle/refs.js';
 import { blobPath } from '../store/layout.js';
 import { openStore, type Store } from '../core/store.js';
@@ -13,7 +13,7 @@ import type { Where } from './where.js';
 export type { FileScan, ScanFinding, ScanStatus, Severity } from '../core/scan/scan.js';
 
 export interface ScanOptions extends Where {
-  /** paths (a file, or every file under a directory, relative to cwd) or, where no such path exists, version references */
+  /** paths (a file, or every file under a directory; absolute, or relative to cwd) or, where no such path exists, version references */
   targets: readonly string[];
 }
 
@@ -40,14 +40,16 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const files: FileScan[] = [];
   let store: Store | undefined;
   for (const target of opts.targets) {
-    const st = await stat(join(cwd, target)).catch(() => undefined);
-    if (st?.isDirectory()) for (const file of await filesUnder(join(cwd, target))) files.push(await scanFile(file, file.slice(cwd.length + 1)));
-    else if (st) files.push(await scanFile(join(cwd, target), target));
+    // Absolute paths are taken as they are; relative ones from cwd. Files are named as the target spells them.
+    const full = resolve(cwd, target);
+    const st = await stat(full).catch(() => undefined);
+    if (st?.isDirectory()) for (const file of await filesUnder(full)) files.push(await scanFile(file, join(target, relative(full, file))));
+    else if (st) files.push(await scanFile(full, target));
     else {
       store ??= await openStore({ store: opts.store, cwd: opts.cwd });
       const { model, version } = await resolveRef(store, target).catch((err: unknown) => {
         if (err instanceof MregError && ['NOT_FOUND', 'INVALID_NAME', 'INVALID_VERSION'].includes(err.code)) {
-          throw new MregError('INVALID_INPUT', `${target}: no such file or directory, nor a registered version (${err.message})`);
+          throw new MregError('INVALID_INPUT', `${quoteInput(target)}: no such file or directory, nor a registered version (${err.message})`);
         }
         throw err;
       });

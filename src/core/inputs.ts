@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MregError } from '../errors.js';
-import { artifactPathProblem } from './manifest/fields.js';
+import { artifactPathProblem, artifactPathsConflict } from './manifest/fields.js';
 
 export interface InputFile {
   /** where to read it */
@@ -143,5 +143,7 @@ export async function expandInputs(inputs: string[], cwd: string): Promise<Input
     }
     byPath.set(file.path, file);
   }
+  const conflict = artifactPathsConflict([...byPath.keys()]);
+  if (conflict !== undefined) throw bad(`these inputs cannot be stored together: ${conflict}; nothing was stored`);
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -101,8 +101,10 @@ async function copyRange(from: FileHandle, to: FileHandle, length: number): Prom
 }
 
 export async function hashFile(path: string, onProgress?: ProgressFn): Promise<BlobRef> {
-  const fh = await open(path, constants.O_RDONLY);
+  // O_NONBLOCK: a path swapped for a FIFO after it was checked opens at once (and is refused) instead of blocking.
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    if (!(await fh.stat()).isFile()) throw new MregError('INVALID_INPUT', `${path}: not a regular file`);
     const hash = createHash('sha256');
     const size = await streamChunks(fh, (chunk, position) => {
       hash.update(chunk);
@@ -165,7 +167,7 @@ export interface IngestOptions {
 
 /** Stores the regular file at `source` as a blob. */
 export async function ingestFile(layout: Layout, source: string, options: IngestOptions = {}): Promise<StoredBlob> {
-  const src = await open(source, constants.O_RDONLY);
+  const src = await open(source, constants.O_RDONLY | constants.O_NONBLOCK); // never blocks on a swapped-in FIFO
   let temp: { path: string; handle: FileHandle } | undefined;
   let compareWith: FileHandle | undefined;
   try {

@@ -102,7 +102,7 @@ describe('corruption', () => {
     expect(human.stdout).toMatch(/problem BLOB_CORRUPT: blob [0-9a-f]{64} is corrupt/);
 
     await cliFails(p.dir, ['export', 'm', 'out'], 1, new RegExp(`m@1\\.0\\.0: b\\.bin: blob ${victim} is corrupt.*nothing was exported`));
-    expect(readdirSync(join(p.dir, 'out'))).toStrictEqual([]);
+    expect(existsSync(join(p.dir, 'out'))).toBe(false); // not even the directory export made
   });
 
   it('a missing blob, a truncated blob, a stray symlink and an edited manifest are all problems', async () => {

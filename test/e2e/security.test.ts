@@ -141,7 +141,7 @@ describe('mreg scan', () => {
     expect(byPath['getattr_chain_p2.pkl'].status).toBe('unsafe');
     const ok = await cliPasses(p.dir, ['scan', 'benign_dict_p2.pkl']);
     expect(ok.stdout).toMatch(/^safe {4}benign_dict_p2\.pkl$/m);
-    await cliFails(p.dir, ['scan', 'nope.pkl'], 2, /nope\.pkl: no such file or directory, nor a registered version/);
+    await cliFails(p.dir, ['scan', 'nope.pkl'], 2, /"nope\.pkl": no such file or directory, nor a registered version/);
   });
 
   it('scans the artifacts of a registered version by reference', async () => {

@@ -74,6 +74,10 @@ describe('manifests', () => {
     ['an unknown key', (t: string) => `${t}surprise: 1\n`, /surprise: unknown key/],
     ['a path escaping the export dir', (t: string) => t.replace('path: config.json', 'path: ../../etc/passwd'), /unsafe path/],
     ['an absolute path', (t: string) => t.replace('path: config.json', 'path: /etc/passwd'), /unsafe path/],
+    // Paths that cannot coexist as files (issue 16): export and deploy could only fail half way.
+    ['a file that is also a directory', (t: string) => t.replace('path: config.json', 'path: weights/model.bin/config.json'), /cannot coexist: "weights\/model\.bin" is a file/],
+    ['case twins', (t: string) => t.replace('path: config.json', 'path: WEIGHTS/model.bin'), /cannot coexist: .* differ only in case/],
+    ['a case-folded file prefix', (t: string) => t.replace('path: config.json', 'path: Weights/Model.BIN/x'), /cannot coexist: "weights\/model\.bin" is a file/],
     ['a bad sha', (t: string) => t.replace(sha('c'), 'zz'), /sha256: expected 64/],
     ['a negative size', (t: string) => t.replace('size: 2', 'size: -2'), /size: expected a number >= 0/],
     ['a wrong version', (t: string) => t.replace('version: 1.2.3', 'version: 1.2.4'), /place in the store says/],

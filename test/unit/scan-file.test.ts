@@ -121,10 +121,35 @@ describe('policy', () => {
     ['numpy', 'testing._private.utils.runstring', 'unsafe'],
     ['collections', 'OrderedDict.fromkeys', 'warning'],
     ['torch.storage', '_load_from_bytes', 'warning'],
-    ['functools', 'partial', 'warning'],
+    ['functools', 'partial', 'unsafe'], // on picklescan's deny list
+    // Aliases of dangerous modules (issue 16): classified by what is finally reached.
+    ['random', '_os.posix_spawnp', 'unsafe'],
+    ['random', '_os.system', 'unsafe'],
+    ['tempfile', '_os', 'unsafe'],
+    ['shutil', 'os', 'unsafe'],
+    ['json.decoder', 're.sre_compile.sys.modules', 'unsafe'],
+    // Nested loaders and configuration loaders.
+    ['joblib.numpy_pickle', 'load', 'unsafe'],
+    ['numpy.lib._npyio_impl', 'load', 'unsafe'],
+    ['torch.serialization', '_load', 'unsafe'],
+    ['logging.config', 'dictConfig', 'unsafe'],
+    ['logging.config', 'fileConfig', 'unsafe'],
+    ['mymodule', 'fileConfig', 'unsafe'],
+    // Helpers that run a command are os.system.
+    ['platform', '_syscmd_file', 'unsafe'],
+    ['uuid', '_get_command_stdout', 'unsafe'],
+    ['some.vendor.helpers', 'getoutput', 'unsafe'],
+    ['some.vendor.helpers', 'check_output', 'unsafe'],
+    ['torch._inductor.codecache', 'compile_file', 'unsafe'],
+    ['operator', 'itemgetter', 'unsafe'],
+    // JavaScript's own property names are plain names here, never table hits.
+    ['constructor', 'constructor', 'warning'],
+    ['__proto__', 'toString', 'warning'],
+    ['hasOwnProperty', '__proto__', 'warning'],
+    ['collections', 'constructor.prototype', 'warning'],
     ['sklearn.linear_model._logistic', 'LogisticRegression', 'warning'],
     ['__main__', 'Net', 'warning'],
-    ['torch.nn.modules.linear', 'os', 'warning'],
+    ['torch.nn.modules.linear', 'os', 'unsafe'], // the os module itself, through the module's own import
     ['tempfile', 'mkdtemp', 'warning'],
     ['collections', 'OrderedDict', 'safe'],
     ['builtins', 'set', 'safe'],
@@ -164,13 +189,54 @@ describe('policy', () => {
 });
 
 describe('file types', () => {
-  it('leaves other formats alone', () => {
-    expect(scanBuffer('model.safetensors', fixture('os_system_p2.pkl'))).toEqual({
+  it('leaves other formats alone, but judges every file by its bytes', () => {
+    const header = Buffer.from('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}');
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64LE(BigInt(header.length));
+    expect(scanBuffer('model.safetensors', Buffer.concat([size, header, Buffer.alloc(4)]))).toEqual({
       path: 'model.safetensors',
       status: 'safe',
       globals: [],
       findings: [{ severity: 'info', message: 'not a pickle-based format' }],
     });
+    // torch.load ignores the extension: a pickle is a pickle whatever it is called.
+    for (const name of ['model.safetensors', 'checkpoint.pth.tar', 'weights.dat', 'LICENSE', 'notes.txt']) {
+      expect(scanBuffer(name, fixture('os_system_p2.pkl')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('os_system_p0.pkl')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('torch_malicious.pt')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('malicious.npz')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('object_malicious.npy')), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, gzipSync(fixture('os_system_p2.pkl'))), name).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
+      expect(scanBuffer(name, fixture('torch_state_dict.pt')).status, name).toBe('safe');
+    }
+    // Text that merely starts with an opcode letter names nothing importable: not a pickle.
+    for (const text of ['class Foo:\n    pass\n', '(a, b)\n', 'cat food\n', '}', 'I like it\n', '# Model card\n', '{"a": 1}\n', 'S\n']) {
+      expect(scanBuffer('README', Buffer.from(text)), text).toMatchObject({ status: 'safe', findings: [{ severity: 'info', message: 'not a pickle-based format' }] });
+    }
+  });
+
+  it('safetensors whose header length starts with a text opcode letter is still not a pickle', () => {
+    // The 8-byte little-endian header length comes first: its low byte can be 'c' (GLOBAL), 'p' (PUT), 'I',
+    // 'L', 'S' or 'V', and the JSON header and the weights after it may hold no newline for megabytes.
+    for (const letter of 'cpILSVFPgi') {
+      const length = 256 + letter.charCodeAt(0);
+      const json = `{"w":{"dtype":"U8","shape":[${2 * 1024 * 1024}],"data_offsets":[0,${2 * 1024 * 1024}]}}`;
+      const header = Buffer.from(json.padEnd(length, ' '));
+      const size = Buffer.alloc(8);
+      size.writeBigUInt64LE(BigInt(header.length));
+      const weights = Buffer.alloc(2 * 1024 * 1024);
+      weights[1536 * 1024] = 0x0a; // one newline, far past every line limit of the scanner
+      const file = Buffer.concat([size, header, weights]);
+      for (const name of ['model.safetensors', 'model.bin', 'model']) {
+        expect(scanBuffer(name, file).status, `${letter} ${name}`).toBe('safe');
+      }
+    }
+  });
+
+  it('an empty file is safe under every name (no loader reads anything from it)', () => {
+    for (const name of ['m.bin', 'm.pt', 'm.pkl', 'm.joblib', 'm.npy', 'm.npz', 'm', 'm.pkl.gz']) {
+      expect(scanBuffer(name, new Uint8Array(0)), name).toEqual({ path: name, status: 'safe', globals: [], findings: [{ severity: 'info', message: 'empty file: nothing to load' }] });
+    }
   });
 
   it('treats a non-ZIP torch file as the pickle stream torch.load would read', () => {
@@ -236,7 +302,10 @@ describe('file types', () => {
 
   it('sees through joblib compression suffixes such as model.pkl.gz', () => {
     expect(scanBuffer('model.pkl.gz', gzipSync(fixture('os_system_p2.pkl')))).toMatchObject({ status: 'unsafe', globals: ['posix.system'] });
-    expect(scanBuffer('notes.txt.gz', gzipSync(fixture('os_system_p2.pkl'))).status).toBe('safe');
+    // Decided by content: joblib.load sniffs the compression whatever the name.
+    expect(scanBuffer('notes.txt.gz', gzipSync(fixture('os_system_p2.pkl'))).status).toBe('unsafe');
+    expect(scanBuffer('notes.txt.gz', gzipSync(Buffer.from('plain text\n'.repeat(100)))).status).toBe('safe');
+    expect(scanBuffer('data.bin.zz', deflateSync(fixture('os_system_p4.pkl')))).toMatchObject({ status: 'unsafe' });
   });
 
   it('reads Python 2 era .npy headers (3L)', () => {
@@ -291,7 +360,7 @@ describe('hostile files', () => {
   it('every truncation of every pickle fixture is unsafe with a malformed-pickle finding', () => {
     for (const file of readdirSync(DIR).filter((f) => f.endsWith('.pkl'))) {
       const bytes = fixture(file);
-      for (let n = 0; n < bytes.length; n++) {
+      for (let n = 1; n < bytes.length; n++) {
         const scan = scanBuffer(file, bytes.subarray(0, n));
         expect(scan.status, `${file} cut at ${n}`).toBe('unsafe');
         expect(scan.findings.some((f) => f.severity === 'unsafe' && /^malformed pickle at offset \d+: /.test(f.message)), `${file} cut at ${n}`).toBe(true);

@@ -179,7 +179,9 @@ describe('hostile streams', () => {
     ['a GLOBAL without its newline', p('cos\nsys'), /no newline/],
     ['a GLOBAL name that is not UTF-8', p('cos\n\xff\n.'), /not valid text/],
     ['an unquoted STRING', p('Sabc\n.'), /must be quoted/],
-    ['a PUT index with a sign', p('Np+1\n.'), /not a plain decimal/],
+    ['a PUT index that int() refuses', p('Np1x\n.'), /PUT argument is not an integer/],
+    ['a negative PUT index', p('Np-1\n.'), /negative PUT argument/],
+    ['a GET of an index never put (" 1" is 1)', p('Np0\n0g 1\n.'), /memo has no entry 1/],
     ['an EXT code of zero', p([0x82, 0]), /EXT specifies code <= 0/],
     ['deep MARK nesting', p('('.repeat(100_000)), /MARK nesting deeper than 65536/],
   ])('%s is reported, not thrown', (_label, bytes, message) => {

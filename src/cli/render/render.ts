@@ -1,6 +1,32 @@
 // Output: with --json exactly one JSON document on stdout; otherwise the result as text on stdout.
 // Warnings, errors, colour and progress go to stderr. Colour is off with NO_COLOR, --no-color or no TTY.
+import { randomBytes } from 'node:crypto';
 import type { MregError } from '../../errors.js';
+
+// Everything mreg prints may hold text from hostile files and remotes (file names, manifest fields, history
+// events), so every text write escapes control characters here, in one place: an ESC or OSC sequence in a
+// file name must not reach the terminal. mreg's own colours must, so the styles do not emit ESC directly:
+// they emit a marker made unforgeable by a random per-process token, escaped text cannot contain it, and the
+// writer turns markers back into ESC after escaping.
+const MARK = `\u{E000}${randomBytes(6).toString('hex')}`;
+
+/** C0 and C1 controls (but newline and tab), DEL, line/paragraph separators and bidirectional overrides. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text with every control character written as a visible \uXXXX escape. */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** What reaches a stream: escaped, with the styles' markers turned back into the colour codes they stand for. */
+function terminalText(text: string): string {
+  return escapeControls(text).replaceAll(MARK, '\u001b');
+}
+
+/** A colour style whose codes survive escaping: its input is escaped first, its own ESCs become markers. */
+function marked(style: (text: string) => string): (text: string) => string {
+  return (text) => style(escapeControls(text)).replaceAll('\u001b', MARK);
+}
 
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -52,7 +78,8 @@ export class Renderer {
     const styled = async (tty: boolean | undefined): Promise<Style> => {
       if (!allowed || !tty) return PLAIN;
       const { Chalk } = await import('chalk');
-      return new Chalk({ level: 1 });
+      const chalk = new Chalk({ level: 1 });
+      return { bold: marked(chalk.bold), dim: marked(chalk.dim), red: marked(chalk.red), green: marked(chalk.green), yellow: marked(chalk.yellow) };
     };
     const interactive = Boolean(streams.stderr.isTTY) && !options.env.CI;
     return new Renderer(streams, options.json, interactive, await styled(streams.stdout.isTTY), await styled(streams.stderr.isTTY));
@@ -61,15 +88,15 @@ export class Renderer {
   /** Prints the command's result: `data` under --json, else the text (if any). */
   result(data: unknown, text?: string): void {
     if (this.json) this.streams.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-    else if (text) this.streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    else if (text) this.streams.stdout.write(terminalText(text.endsWith('\n') ? text : `${text}\n`));
   }
 
   note(text: string): void {
-    if (!this.json) this.streams.stderr.write(`${text}\n`);
+    if (!this.json) this.streams.stderr.write(terminalText(`${text}\n`));
   }
 
   warn(text: string): void {
-    this.streams.stderr.write(`${this.err.yellow('warning:')} ${text}\n`);
+    this.streams.stderr.write(terminalText(`${this.err.yellow('warning:')} ${text}\n`));
   }
 
   error(error: MregError): void {
@@ -77,18 +104,18 @@ export class Renderer {
       this.streams.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
       return;
     }
-    this.streams.stderr.write(`${this.err.red('mreg:')} ${error.message}\n`);
-    if (error.hint) this.streams.stderr.write(`${this.err.dim(`hint: ${error.hint}`)}\n`);
+    this.streams.stderr.write(terminalText(`${this.err.red('mreg:')} ${error.message}\n`));
+    if (error.hint) this.streams.stderr.write(terminalText(`${this.err.dim(`hint: ${error.hint}`)}\n`));
   }
 
   /** A spinner with live text on an interactive terminal; nothing at all elsewhere (CI logs stay clean). */
   async progress(initial: string): Promise<Progress> {
     if (!this.interactive) return { update() {}, stop() {} };
     const { default: ora } = await import('ora');
-    const spinner = ora({ text: initial, stream: this.streams.stderr as NodeJS.WriteStream, discardStdin: false }).start();
+    const spinner = ora({ text: terminalText(initial), stream: this.streams.stderr as NodeJS.WriteStream, discardStdin: false }).start();
     return {
       update(text) {
-        spinner.text = text; // painted on ora's own interval, so a fast caller costs nothing
+        spinner.text = terminalText(text); // painted on ora's own interval, so a fast caller costs nothing
       },
       stop() {
         spinner.stop();
@@ -124,5 +151,5 @@ export function table(rows: string[][], header?: string[]): string {
 }
 
 function visibleLength(text: string): number {
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+  return text.replaceAll(MARK, '\u001b').replace(/\u001b\[[0-9;]*m/g, '').length;
 }

@@ -115,7 +115,7 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
   c.keys(map, '', ['format', 'stages', 'checks', 'metrics', 'targets', 'remotes', 'keys', 'retention']);
   if (map.format !== STORE_FORMAT) c.fail('format', `expected ${STORE_FORMAT} (a store made by a newer mreg?)`);
 
-  const checks: Record<string, CheckConfig> = {};
+  const checks: Record<string, CheckConfig> = Object.create(null);
   for (const [name, value] of Object.entries(c.map(map.checks ?? {}, 'checks'))) {
     const path = `checks.${name}`;
     const problem = nameProblem(name);
@@ -132,7 +132,7 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
   const stagesRaw = map.stages === undefined ? { staging: {}, production: { exclusive: true, from: ['staging'], replaced_to: 'archived' }, archived: { retire: true } } : map.stages;
   const stageMap = c.map(stagesRaw, 'stages');
   const names = Object.keys(stageMap);
-  const stages: Record<string, StageConfig> = {};
+  const stages: Record<string, StageConfig> = Object.create(null);
   for (const name of names) {
     const path = `stages.${name}`;
     const problem = stageNameProblem(name);
@@ -164,12 +164,12 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
     };
   }
 
-  const metrics: Record<string, MetricDirection> = {};
+  const metrics: Record<string, MetricDirection> = Object.create(null);
   for (const [name, value] of Object.entries(c.map(map.metrics ?? {}, 'metrics'))) {
     if (value !== 'higher' && value !== 'lower') c.fail(`metrics.${name}`, "expected 'higher' or 'lower' (which way is better)");
     metrics[name] = value;
   }
-  const targets: Record<string, TargetConfig> = {};
+  const targets: Record<string, TargetConfig> = Object.create(null);
   for (const [name, value] of Object.entries(c.map(map.targets ?? {}, 'targets'))) {
     const path = `targets.${name}`;
     const problem = nameProblem(name);
@@ -190,7 +190,7 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
     targets[name] = target;
   }
   const remotes = parseRemotes(c, map.remotes);
-  const keys: Record<string, string> = {};
+  const keys: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(c.map(map.keys ?? {}, 'keys'))) {
     const problem = nameProblem(name);
     if (problem) c.fail(`keys.${name}`, `invalid key name: it ${problem}`);
@@ -232,7 +232,7 @@ function parseRetention(c: Checker, raw: unknown, stages: Record<string, StageCo
   });
   const graceMs = m.grace === undefined ? 3_600_000 : parseDuration(m.grace);
   if (graceMs === undefined) c.fail('retention.grace', 'expected a duration like 1h');
-  const models: Record<string, RetentionPolicy> = {};
+  const models: Record<string, RetentionPolicy> = Object.create(null);
   for (const [name, value] of Object.entries(c.map(m.models ?? {}, 'retention.models'))) {
     const path = `retention.models.${name}`;
     const problem = nameProblem(name);

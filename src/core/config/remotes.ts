@@ -87,7 +87,7 @@ export function regionProblem(region: string): string | undefined {
 
 /** The `remotes:` section: `name: {url, endpoint?, region?, default?}`. */
 export function parseRemotes(c: Checker, value: unknown): Record<string, RemoteConfig> {
-  const remotes: Record<string, RemoteConfig> = {};
+  const remotes: Record<string, RemoteConfig> = Object.create(null);
   let defaults = 0;
   for (const [name, raw] of Object.entries(c.map(value ?? {}, 'remotes'))) {
     const path = `remotes.${name}`;

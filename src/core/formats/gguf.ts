@@ -47,6 +47,10 @@ const MAX_KEY_BYTES = 64 * 1024;
 const MAX_TENSOR_NAME_BYTES = 4096;
 const MAX_DIMS = 16;
 const MAX_ARRAY_DEPTH = 4;
+/** Most variable-size items (strings, nested arrays) in one array; a large tokenizer vocabulary has ~500k. */
+const MAX_WALKED_ITEMS = 4_000_000;
+/** Variable-size array items walked so far in each file being read. */
+const WALKED = new WeakMap<HeaderReader, number>();
 /** Arrays up to this many items are kept in `metadata` (as JSON text); longer ones are skipped. */
 const SHORT_ARRAY = 16;
 /** String values longer than this (chat templates, licences) are left out of `metadata`. */
@@ -236,14 +240,40 @@ async function skipItems(r: HeaderReader, itemType: number, count: bigint, key: 
     r.skip(count * BigInt(size));
     return;
   }
-  for (let i = 0n; i < count; i++) {
-    if (itemType === GgufValueType.STRING) {
-      const length = await r.u64();
-      if (length > BigInt(r.remaining)) throw r.fail(`'${key}': item ${i} string length ${length} is past the end of the file (${r.size} bytes)`);
-      r.skip(length);
-    } else {
-      await readValue(r, GgufValueType.ARRAY, key, depth);
+  // Items of variable size are walked one by one: bounded (for the whole file, nested arrays included) before
+  // walking, so a hostile count costs nothing.
+  const walked = (WALKED.get(r) ?? 0) + Number(count);
+  if (walked > MAX_WALKED_ITEMS) {
+    throw r.fail(`'${key}': array of ${count} variable-size items takes the file past the limit of ${MAX_WALKED_ITEMS} such items`);
+  }
+  WALKED.set(r, walked);
+  if (itemType === GgufValueType.STRING) return skipStrings(r, Number(count), key);
+  for (let i = 0n; i < count; i++) await readValue(r, GgufValueType.ARRAY, key, depth);
+}
+
+/** Skips `count` length-prefixed strings, those wholly inside the read window without awaiting each one. */
+async function skipStrings(r: HeaderReader, count: number, key: string): Promise<void> {
+  let i = 0;
+  while (i < count) {
+    const { buf, at, available } = await r.view(64 * 1024);
+    const end = at + available;
+    let off = at;
+    while (i < count && off + 8 <= end) {
+      const high = buf.readUInt32LE(off + 4);
+      const next = off + 8 + buf.readUInt32LE(off);
+      if (high !== 0 || next > end) break;
+      off = next;
+      i++;
     }
+    if (off > at) {
+      r.pos += off - at;
+      continue;
+    }
+    // A string that runs past the window (or a length field split by its end): the slow, checked way.
+    const length = await r.u64();
+    if (length > BigInt(r.remaining)) throw r.fail(`'${key}': item ${i} string length ${length} is past the end of the file (${r.size} bytes)`);
+    r.skip(length);
+    i++;
   }
 }
 

@@ -1,6 +1,7 @@
 // Bounded random-access reads over a model file for the header readers (GGUF, ONNX, safetensors):
 // one 64 KiB window plus whatever single field is being decoded, whatever the size of the file.
 
+import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { MregError } from '../../errors.js';
@@ -35,9 +36,12 @@ export class HeaderReader {
     if (!(await stat(path)).isFile()) {
       throw new MregError('INVALID_HEADER', `${basename(path)}: not a regular file`, { data: { path } });
     }
-    const handle = await open(path, 'r');
+    // O_NONBLOCK and a second check: the path may have been swapped for a FIFO since the stat.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      return new HeaderReader(handle, path, (await handle.stat()).size);
+      const st = await handle.stat();
+      if (!st.isFile()) throw new MregError('INVALID_HEADER', `${basename(path)}: not a regular file`, { data: { path } });
+      return new HeaderReader(handle, path, st.size);
     } catch (err) {
       await handle.close();
       throw err;

@@ -17,6 +17,53 @@ const DTYPE_BYTES: Record<string, number> = {
 
 const MAX_RANK = 64;
 
+/**
+ * Bounds on the JSON itself, checked by one pass over the bytes before JSON.parse builds anything: a valid
+ * header nests 3 deep ({name: {shape: [...]}}), and a 100 MB header of `[` or of a million-element shape would
+ * otherwise cost JSON.parse minutes and gigabytes.
+ */
+export const SAFETENSORS_JSON_LIMITS = {
+  /** Deepest nesting of objects and arrays. */
+  maxDepth: 8,
+  /** Most JSON values (array elements and object members, counted by their separators) in the whole header. */
+  maxValues: 2_000_000,
+};
+
+/**
+ * Checks JSON text against SAFETENSORS_JSON_LIMITS chunk by chunk, so a refused header is refused after reading
+ * only as far as the problem; strings are skipped whole, escapes included.
+ */
+class JsonShape {
+  private depth = 0;
+  private values = 0;
+  private inString = false;
+  private escaped = false;
+
+  /** Why the text so far is outside the limits, or undefined. */
+  feed(chunk: Uint8Array): string | undefined {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 0x5c) this.escaped = true;
+        else if (c === 0x22) this.inString = false;
+      } else if (c === 0x22) {
+        this.inString = true;
+      } else if (c === 0x5b || c === 0x7b) {
+        if (++this.depth > SAFETENSORS_JSON_LIMITS.maxDepth) return `nesting deeper than ${SAFETENSORS_JSON_LIMITS.maxDepth} levels (the limit)`;
+        this.values++;
+      } else if (c === 0x5d || c === 0x7d) {
+        this.depth--;
+      } else if (c === 0x2c) {
+        if (++this.values > SAFETENSORS_JSON_LIMITS.maxValues) return `more than ${SAFETENSORS_JSON_LIMITS.maxValues} values (the limit)`;
+      }
+    }
+    return undefined;
+  }
+}
+
+const HEADER_CHUNK = 1024 * 1024;
+
 export function readSafetensors(path: string): Promise<ModelInterface> {
   return HeaderReader.read(path, readHeader);
 }
@@ -41,7 +88,16 @@ async function readHeader(r: HeaderReader): Promise<ModelInterface> {
     throw r.fail(`header length ${length} is over the ${MAX_SAFETENSORS_HEADER / 1024 / 1024} MiB limit`);
   }
   const n = Number(length);
-  const raw = await r.exact(n);
+  const shape = new JsonShape();
+  const chunks: Buffer[] = [];
+  for (let done = 0; done < n; ) {
+    const chunk = await r.exact(Math.min(HEADER_CHUNK, n - done));
+    const problem = shape.feed(chunk);
+    if (problem !== undefined) throw r.fail(`header JSON has ${problem}`);
+    chunks.push(chunk);
+    done += chunk.length;
+  }
+  const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 
   let header: unknown;
   try {

@@ -2,7 +2,7 @@
 // blob re-hashed on the way through a blob source, each file written under a temp name and renamed
 // into place only once all of them checked out.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, realpath, rename } from 'node:fs/promises';
+import { lstat, mkdir, realpath, rename, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { MregError } from '../../errors.js';
 import { removeQuietly } from '../../store/atomic.js';
@@ -40,6 +40,7 @@ async function refusePruned(blobs: BlobSource, manifest: Manifest): Promise<void
 export async function materializeVersion(blobs: BlobSource, manifest: Manifest, targetDir: string, options: MaterializeOptions = {}): Promise<string> {
   const { name: model, version } = manifest;
   await refusePruned(blobs, manifest);
+  const rootExisted = await lstat(resolve(targetDir)).then(() => true, () => false);
   await mkdir(resolve(targetDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
     throw new MregError('CONFLICT', `${targetDir}: cannot create the directory (${err.code})`);
   });
@@ -60,7 +61,21 @@ export async function materializeVersion(blobs: BlobSource, manifest: Manifest, 
   // Blobs that are only on the fallback (a clone fetches them on demand) come first, all at once.
   await blobs.ensure(plan.map((p) => p.need));
 
+  // A failure leaves nothing behind: the temporary files, the files already moved into place (only new ones),
+  // and the directories this export created (deepest first), the export directory itself included.
+  const createdDirs: string[] = [];
+  for (const { dest } of plan) {
+    for (let d = dirname(dest); d.startsWith(root + sep) && !createdDirs.includes(d); d = dirname(d)) {
+      if (!(await lstat(d).then(() => true, () => false))) createdDirs.push(d);
+    }
+  }
   const written: string[] = [];
+  const placed: string[] = [];
+  const undo = async (): Promise<void> => {
+    await Promise.all([...written, ...placed].map(removeQuietly));
+    for (const d of createdDirs.sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
+    if (!rootExisted) await rmdir(root).catch(() => undefined);
+  };
   try {
     for (const { artifact, need, dest, temp } of plan) {
       await prepareParents(root, dest);
@@ -69,13 +84,22 @@ export async function materializeVersion(blobs: BlobSource, manifest: Manifest, 
       await blobs.copyTo(need, temp, progress);
     }
   } catch (err) {
-    await Promise.all(written.map(removeQuietly));
+    await undo();
     if (err instanceof MregError && (err.code === 'CORRUPT_BLOB' || err.code === 'NOT_FOUND')) {
       const artifact = plan[written.length - 1]?.artifact;
       throw new MregError('CORRUPT_BLOB', `${model}@${version}: ${artifact?.path}: ${err.message}; nothing was exported`, { data: err.data, cause: err });
     }
     throw err;
   }
-  for (const { dest, temp } of plan) await rename(temp, dest);
+  for (const { dest, temp } of plan) {
+    const existed = await lstat(dest).then(() => true, () => false);
+    try {
+      await rename(temp, dest);
+    } catch (err) {
+      await undo();
+      throw new MregError('CONFLICT', `${dest}: cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was exported`, { cause: err });
+    }
+    if (!existed) placed.push(dest);
+  }
   return root;
 }

@@ -4,7 +4,7 @@
 import maxSatisfying from 'semver/ranges/max-satisfying.js';
 import valid from 'semver/functions/valid.js';
 import validRange from 'semver/ranges/valid.js';
-import { MregError } from '../../errors.js';
+import { MregError, quoteInput } from '../../errors.js';
 import type { Store } from '../store.js';
 import { splitReference } from '../manifest/reference.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
@@ -57,6 +57,6 @@ export async function resolveRef(store: Store, text: string, options: { at?: Dat
   }
   throw new MregError(
     'INVALID_VERSION',
-    `invalid reference ${JSON.stringify(text)}: after @ comes a version (1.2.3), latest, a stage (${Object.keys(config.stages).join(', ')}) or a semver range (^1.2)`,
+    `invalid reference ${quoteInput(text)}: after @ comes a version (1.2.3), latest, a stage (${Object.keys(config.stages).join(', ')}) or a semver range (^1.2)`,
   );
 }

@@ -68,6 +68,36 @@ export function artifactPathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** A path as a case-insensitive or normalising file system (macOS, Windows) sees it. */
+function foldedPath(path: string): string {
+  return path.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Why a version's artifact paths cannot all exist as files in one directory tree, or undefined when they can:
+ * a file that is also a directory of another path (`a` and `a/b`), or two paths that differ only in case or
+ * Unicode normalisation (`A.bin` and `a.bin`, NFC and NFD `é`), which one file system stores as one file.
+ */
+export function artifactPathsConflict(paths: readonly string[]): string | undefined {
+  const byFolded = new Map<string, string>();
+  for (const path of paths) {
+    const key = foldedPath(path);
+    const other = byFolded.get(key);
+    if (other !== undefined && other !== path) {
+      return `${JSON.stringify(other)} and ${JSON.stringify(path)} differ only in case or Unicode normalisation, and would be one file on macOS and Windows`;
+    }
+    byFolded.set(key, path);
+  }
+  for (const path of paths) {
+    const segments = path.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const file = byFolded.get(foldedPath(segments.slice(0, i).join('/')));
+      if (file !== undefined) return `${JSON.stringify(file)} is a file, and ${JSON.stringify(path)} needs it to be a directory`;
+    }
+  }
+  return undefined;
+}
+
 export function artifacts(c: Checker, value: unknown): Artifact[] {
   if (!Array.isArray(value) || value.length === 0) c.fail('artifacts', 'expected a non-empty list');
   const list: Artifact[] = value.map((a, i) => {
@@ -88,6 +118,8 @@ export function artifacts(c: Checker, value: unknown): Artifact[] {
     if (seen.has(a.path)) c.fail('artifacts', `path ${JSON.stringify(a.path)} appears twice`);
     seen.add(a.path);
   }
+  const conflict = artifactPathsConflict(list.map((a) => a.path));
+  if (conflict !== undefined) c.fail('artifacts', `paths that cannot coexist: ${conflict}`);
   return list;
 }
 

@@ -13,8 +13,9 @@ import type { ByteSource } from './pickle.js';
 export type PickleLoader = 'pickle' | 'torch' | 'numpy';
 
 /**
- * The file extensions (lower case, with the dot) each loader is used with: the files the scanner reads for
- * pickles. Every other file is "not a pickle-based format". src/core/formats/registry.ts lists them as formats.
+ * The file extensions (lower case, with the dot) each loader is used with: they pick how the scanner reads a
+ * file (a .joblib holds one pickle, a .pkl several). Every other file is judged by its bytes alone (scan.ts
+ * scanByContent), since the loaders ignore extensions. src/core/formats/registry.ts lists them as formats.
  */
 export const PICKLE_EXTENSIONS: Readonly<Record<PickleLoader, readonly string[]>> = {
   pickle: ['.pkl', '.pickle', '.joblib', '.dill'],

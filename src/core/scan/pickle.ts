@@ -53,6 +53,8 @@ export const PICKLE_LIMITS = {
   maxMemo: 4_000_000,
   /** Items kept per tuple or dict (only small ones are ever inspected). */
   maxKeptItems: 64,
+  /** Longest line of a text opcode's number (PUT, GET, INT, LONG) that is parsed; CPython has no limit. */
+  maxNumberLine: 1024 * 1024,
 };
 
 export type PickleSeverity = 'unsafe' | 'warning' | 'info';
@@ -272,6 +274,12 @@ class Cursor {
     return v >= 0x80000000 ? v - 0x100000000 : v;
   }
 
+  /** Up to `n` bytes from `pos` (fewer at the end of the data or of the current frame), not consumed. */
+  peek(n: number): Uint8Array {
+    const limit = this.frame && this.pos < this.frame.end ? this.frame.end : this.src.size;
+    return this.src.read(this.pos, Math.max(0, Math.min(n, limit - this.pos)));
+  }
+
   /**
    * A newline-terminated line (newline consumed, not returned). Lines longer than `keep` bytes are
    * skipped and returned as null so a huge protocol-0 string never becomes a huge JS string.
@@ -399,6 +407,129 @@ function rawUnicodeEscape(b: Uint8Array): string | null {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The text opcodes' numbers, parsed as CPython parses them (checked against python3 3.11 by
+// test/fixtures/pickles/text_args.py, whose results test/unit/scan-text-args.test.ts replays).
+// - PUT and GET: `int(line, 10)` (pickle.py) and PyLong_FromString(s, NULL, 10) (_pickle.c): leading and
+//   trailing ASCII whitespace, one sign, underscores between digits, leading zeros all accepted.
+// - INT: _pickle.c tries C strtol(s, &end, 0) first (so "010" is octal 8 and " 01" is 1), then
+//   PyLong_FromString(s, NULL, 0); pickle.py only int(line, 0) ("010" is an error there).
+// - LONG: one trailing 'L' dropped, then base 0 in both.
+// The C unpickler sees the line as a C string: it ends at the first NUL byte ("1\0junk" is 1), while
+// pickle.py (the unpickler joblib subclasses) refuses a NUL. Python 3.11's 4300-digit limit on decimal
+// strings is not applied: older Pythons accept longer ones, and accepting more only makes the scanner read on.
+
+/** Every byte an integer text may hold for int(): whitespace, signs, underscores, base prefixes, digits, 'L'. */
+const NUMBER_CHARS = new Set([...' \t\n\v\f\r+-_xXoObBL0123456789abcdefABCDEF'].map((c) => c.charCodeAt(0)));
+
+/** Python's ASCII whitespace (Py_ISSPACE): space, \t \n \v \f \r. */
+function isPySpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function digitValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x7a) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x5a) return c - 0x41 + 10;
+  return 99;
+}
+
+/**
+ * CPython's PyLong_FromString on a line of bytes (without its newline): the value, or null where
+ * Python raises ValueError. `cString`: stop at the first NUL, as _pickle.c's C string does.
+ */
+export function pyLongFromString(line: Uint8Array, base: 0 | 10, cString: boolean): bigint | null {
+  let end = line.length;
+  if (cString) {
+    const nul = line.indexOf(0);
+    if (nul >= 0) end = nul;
+  }
+  let i = 0;
+  while (i < end && isPySpace(line[i] as number)) i++;
+  let negative = false;
+  if (line[i] === 0x2b || line[i] === 0x2d) negative = line[i++] === 0x2d;
+  let radix: number = 10;
+  let zerosOnly = false;
+  let underscoreFirst = false;
+  if (base === 0) {
+    const p = line[i + 1] ?? 0;
+    if (line[i] === 0x30 && i + 1 < end && 'xXoObB'.includes(String.fromCharCode(p))) {
+      radix = p === 0x78 || p === 0x58 ? 16 : p === 0x6f || p === 0x4f ? 8 : 2;
+      i += 2;
+      underscoreFirst = true; // "0x_1" is valid
+    } else if (line[i] === 0x30) {
+      zerosOnly = true; // base 0 forbids "010" (leading zeros in a non-zero decimal number)
+    }
+  }
+  let digits = '';
+  let prevDigit = underscoreFirst;
+  for (; i < end; i++) {
+    const c = line[i] as number;
+    if (c === 0x5f) {
+      if (!prevDigit) return null;
+      prevDigit = false;
+      continue;
+    }
+    if (digitValue(c) >= radix) break;
+    digits += String.fromCharCode(c);
+    prevDigit = true;
+  }
+  if (digits === '' || !prevDigit) return null;
+  while (i < end && isPySpace(line[i] as number)) i++;
+  if (i !== end) return null;
+  if (zerosOnly && /[^0]/.test(digits)) return null;
+  const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : radix === 2 ? '0b' : '';
+  const v = BigInt(prefix + digits);
+  return negative ? -v : v;
+}
+
+/** C strtol(s, &end, 0) on a NUL-terminated line: the value and whether it consumed the whole line without overflow. */
+function cStrtol(line: Uint8Array): bigint | null {
+  const nul = line.indexOf(0);
+  const end = nul >= 0 ? nul : line.length;
+  let i = 0;
+  while (i < end && isPySpace(line[i] as number)) i++;
+  let negative = false;
+  if (line[i] === 0x2b || line[i] === 0x2d) negative = line[i++] === 0x2d;
+  let radix = 10;
+  if (line[i] === 0x30 && (line[i + 1] === 0x78 || line[i + 1] === 0x58) && i + 2 < end && digitValue(line[i + 2] as number) < 16) {
+    radix = 16;
+    i += 2;
+  } else if (line[i] === 0x30) radix = 8;
+  const start = i;
+  while (i < end && digitValue(line[i] as number) < radix) i++;
+  // With no digits, strtol leaves its end pointer at the very start: a line starting with NUL reads as 0.
+  if (i === start) return line.length > 0 && line[0] === 0 ? 0n : null;
+  // strtol must reach the NUL (or the newline, already cut off) for _pickle.c to keep its value.
+  if (i !== end) return null;
+  const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : '';
+  const v = BigInt(prefix + String.fromCharCode(...line.subarray(start, end)));
+  const signed = negative ? -v : v;
+  // errno = ERANGE past a C long (64-bit on Linux and macOS): _pickle.c then falls back to PyLong_FromString.
+  return signed > 0x7fffffffffffffffn || signed < -0x8000000000000000n ? null : signed;
+}
+
+/**
+ * The INT opcode's value: a bigint, 'bool' for the protocol-0 booleans (CPython pushes True/False),
+ * or null where the unpickler raises.
+ */
+export function pickleIntArg(line: Uint8Array, cUnpickler: boolean): bigint | 'bool' | null {
+  if (cUnpickler) {
+    // _pickle.c: len == 3 counts the newline, so any two-character line that strtol reads as 0 or 1.
+    const x = cStrtol(line);
+    if (x !== null) return line.length === 2 && (x === 0n || x === 1n) ? 'bool' : x;
+    return pyLongFromString(line, 0, true);
+  }
+  if (line.length === 2 && line[0] === 0x30 && (line[1] === 0x30 || line[1] === 0x31)) return 'bool';
+  return pyLongFromString(line, 0, false);
+}
+
+/** The LONG opcode's value (one trailing 'L' dropped, then base 0), or null where the unpickler raises. */
+export function pickleLongArg(line: Uint8Array, cUnpickler: boolean): bigint | null {
+  const body = line.length > 0 && line[line.length - 1] === 0x4c ? line.subarray(0, line.length - 1) : line;
+  return pyLongFromString(body, 0, cUnpickler);
+}
+
 function emptyCounts(): PickleCallCounts {
   return { REDUCE: 0, BUILD: 0, INST: 0, OBJ: 0, NEWOBJ: 0, NEWOBJ_EX: 0, PERSID: 0, EXT: 0 };
 }
@@ -418,7 +549,7 @@ interface Shared {
 class Machine {
   private readonly stack: Value[] = [];
   private readonly marks: number[] = [];
-  private readonly memo = new Map<number, Value>();
+  private readonly memo = new Map<number | string, Value>();
   private memoOverflow = false;
   private op = 0; // offset of the opcode being decoded
   /** Set when joblib array data could not be sized: the stream is well-formed but unfollowable. */
@@ -434,12 +565,22 @@ class Machine {
     throw malformed(this.op, message);
   }
 
+  /**
+   * Stops at one of the scanner's own resource limits. CPython might read on, so this is not a verdict that
+   * the stream is broken: an unsafe issue says the file cannot be vouched for (and a torch or unknown file
+   * is never taken for "not a pickle" because of it).
+   */
+  private beyondLimit(message: string): never {
+    this.shared.issues.push({ severity: 'unsafe', offset: this.op, message: `cannot be scanned past offset ${this.op}: ${message}` });
+    throw malformed(this.op, message);
+  }
+
   private get fence(): number {
     return this.marks.length > 0 ? (this.marks[this.marks.length - 1] as number) : 0;
   }
 
   private push(v: Value): void {
-    if (this.stack.length >= PICKLE_LIMITS.maxStack) this.fail(`stack deeper than ${PICKLE_LIMITS.maxStack} values`);
+    if (this.stack.length >= PICKLE_LIMITS.maxStack) this.beyondLimit(`stack deeper than ${PICKLE_LIMITS.maxStack} values`);
     this.stack.push(v);
   }
 
@@ -466,7 +607,7 @@ class Machine {
     return this.stack[at - 1] as Value;
   }
 
-  private memoPut(index: number): void {
+  private memoPut(index: number | string): void {
     const v = this.top('memo store');
     if (this.memoOverflow) return;
     if (!this.memo.has(index) && this.memo.size >= PICKLE_LIMITS.maxMemo) {
@@ -484,20 +625,52 @@ class Machine {
     this.memo.set(index, v);
   }
 
-  private memoGet(index: number): Value {
+  private memoGet(index: number | string): Value {
     if (this.memoOverflow) return OTHER;
     const v = this.memo.get(index);
     if (v === undefined) this.fail(`memo has no entry ${index}`);
     return v;
   }
 
-  private decimalIndex(what: string): number {
-    const line = this.cur.line(32, this.op, what);
-    const text = line === null ? null : asciiOnly(line);
-    // CPython also accepts signs, spaces and underscores here; only crafted streams use them, and
-    // refusing them keeps the memo model exact.
-    if (text === null || !/^[0-9]{1,10}$/.test(text)) this.fail(`${what} argument is not a plain decimal index`);
-    return Number(text);
+  /** A text opcode's number line; one past the scanner's limit stops the reading as unscannable. */
+  private numberLine(what: string): Uint8Array {
+    const head = this.cur.peek(PICKLE_LIMITS.maxNumberLine + 1);
+    if (head.indexOf(0x0a) >= 0 || head.length <= PICKLE_LIMITS.maxNumberLine) {
+      const line = this.cur.line(PICKLE_LIMITS.maxNumberLine, this.op, what);
+      if (line === null) this.fail(`${what} argument is not an integer`); // unreachable: the newline is within reach
+      return line;
+    }
+    // Longer than the scanner reads. _pickle.c stops at a NUL: what comes before it is the whole number, and
+    // the rest of the line only has to be skipped.
+    const nul = this.joblib ? -1 : head.indexOf(0);
+    if (nul >= 0) {
+      const value = head.slice(0, nul + 1);
+      this.cur.line(0, this.op, what);
+      return value;
+    }
+    // Otherwise CPython reads it whole: one character int() never accepts settles it; else it may be valid
+    // (a megabyte of spaces before the digits), and the file cannot be vouched for.
+    if (head.some((c) => !NUMBER_CHARS.has(c))) this.fail(`${what} argument is not an integer (int() raises ValueError)`);
+    this.beyondLimit(`${what} argument longer than ${PICKLE_LIMITS.maxNumberLine} bytes`);
+  }
+
+  /**
+   * PUT's and GET's index exactly as the modelled unpickler reads it ("p 0", "p+00", "p1_0" are all valid:
+   * see pyLongFromString). The plain reading is _pickle.c's (pickle.load, torch.load); the joblib reading
+   * is pickle.py's. Indexes too large for a JS number are kept as decimal strings, so the memo stays exact.
+   */
+  private decimalIndex(what: 'PUT' | 'GET'): number | string {
+    const v = pyLongFromString(this.numberLine(what), 10, !this.joblib);
+    if (v === null) this.fail(`${what} argument is not an integer (int() raises ValueError)`);
+    if (what === 'PUT' && v < 0n) this.fail('negative PUT argument');
+    // _pickle.c converts the index to a Py_ssize_t (OverflowError past it); pickle.py keys a dict.
+    if (!this.joblib && v > 0x7fffffffffffffffn) this.fail(`${what} argument does not fit a C Py_ssize_t`);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  }
+
+  /** A bigint as a kept int value when it fits a JS number exactly. */
+  private intValue(v: bigint): Value {
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? { k: 'int', v: Number(v) } : UNKNOWN_INT;
   }
 
   private keepString(n: number, what: string, decode: (b: Uint8Array) => string | null): Value {
@@ -514,7 +687,15 @@ class Machine {
     return { k: 'global', name: `${module}.${name}` };
   }
 
-  private lineText(what: string, decode: (b: Uint8Array) => string | null): string {
+  private lineText(what: string, decode: (b: Uint8Array) => string | null, walksDots = false): string {
+    // Decided before looking for the newline, which may be gigabytes away in a file that is not a pickle.
+    const head = this.cur.peek(PICKLE_LIMITS.maxKeptString + 1);
+    if (head.length > PICKLE_LIMITS.maxKeptString && head.indexOf(0x0a) < 0) {
+      // From protocol 4 a name is walked attribute by attribute and may be long yet resolve
+      // ("path.os.path.os...system"); a longer module path, or a plain attribute name, cannot be imported.
+      if (walksDots && (this.shared.protocol ?? 0) >= 4) this.beyondLimit(`${what} longer than ${PICKLE_LIMITS.maxKeptString} bytes: what it imports cannot be judged`);
+      this.fail(`${what} longer than ${PICKLE_LIMITS.maxKeptString} bytes cannot name anything importable`);
+    }
     const line = this.cur.line(PICKLE_LIMITS.maxKeptString, this.op, what);
     if (line === null) this.fail(`${what} longer than ${PICKLE_LIMITS.maxKeptString} bytes`);
     const text = decode(line);
@@ -566,7 +747,7 @@ class Machine {
       let arg: string | number | null = null;
       switch (code) {
         case 0x28: // MARK
-          if (this.marks.length >= PICKLE_LIMITS.maxMarkDepth) this.fail(`MARK nesting deeper than ${PICKLE_LIMITS.maxMarkDepth}`);
+          if (this.marks.length >= PICKLE_LIMITS.maxMarkDepth) this.beyondLimit(`MARK nesting deeper than ${PICKLE_LIMITS.maxMarkDepth}`);
           this.marks.push(this.stack.length);
           break;
         case 0x2e: // STOP
@@ -588,11 +769,10 @@ class Machine {
           this.push(OTHER);
           break;
         case 0x49: {
-          // INT: "00"/"01" are the protocol-0 booleans
-          const line = cur.line(64, this.op, 'INT');
-          const text = line === null ? null : asciiOnly(line);
-          const n = text !== null && /^-?(0|[1-9][0-9]*)$/.test(text) ? Number(text) : NaN;
-          this.push(Number.isSafeInteger(n) ? { k: 'int', v: n } : text === '00' || text === '01' ? OTHER : UNKNOWN_INT);
+          // INT: "00"/"01" are the protocol-0 booleans; otherwise base 0 as the unpickler reads it (pickleIntArg)
+          const v = pickleIntArg(this.numberLine('INT'), !this.joblib);
+          if (v === null) this.fail('INT argument is not an integer (int() raises ValueError)');
+          this.push(v === 'bool' ? OTHER : this.intValue(v));
           break;
         }
         case 0x4a: // BININT
@@ -607,10 +787,13 @@ class Machine {
           arg = cur.uint(2, this.op, 'BININT2');
           this.push({ k: 'int', v: arg });
           break;
-        case 0x4c: // LONG
-          cur.line(PICKLE_LIMITS.maxKeptString, this.op, 'LONG');
-          this.push(UNKNOWN_INT);
+        case 0x4c: {
+          // LONG
+          const v = pickleLongArg(this.numberLine('LONG'), !this.joblib);
+          if (v === null) this.fail('LONG argument is not an integer (int() raises ValueError)');
+          this.push(this.intValue(v));
           break;
+        }
         case 0x8a: {
           // LONG1: small little-endian two's complement integers are kept (joblib shapes use them)
           const n = cur.uint(1, this.op, 'LONG1');
@@ -640,11 +823,17 @@ class Machine {
           cur.skip(8, this.op, 'BINFLOAT');
           this.push(OTHER);
           break;
-        case 0x50: // PERSID
-          arg = this.lineText('PERSID id', asciiOnly);
+        case 0x50: {
+          // PERSID: any length is valid (a long one is skipped); CPython requires ASCII
+          const line = cur.line(PICKLE_LIMITS.maxKeptString, this.op, 'PERSID');
+          if (line !== null) {
+            arg = asciiOnly(line);
+            if (arg === null) this.fail('persistent IDs in protocol 0 must be ASCII strings');
+          }
           this.shared.counts.PERSID++;
           this.push(OTHER);
           break;
+        }
         case 0x51: // BINPERSID
           this.pop('BINPERSID');
           this.shared.counts.PERSID++;
@@ -769,7 +958,7 @@ class Machine {
         case 0x63: {
           // GLOBAL
           const module = this.lineText('GLOBAL module', decodeUtf8);
-          const name = this.lineText('GLOBAL name', decodeUtf8);
+          const name = this.lineText('GLOBAL name', decodeUtf8, true);
           arg = `${module} ${name}`;
           this.push(this.recordGlobal(module, name, 'GLOBAL'));
           break;
@@ -778,7 +967,7 @@ class Machine {
           // INST: CPython finds the MARK before reading the names
           const items = this.popMark('INST');
           const module = this.lineText('INST module', asciiOnly);
-          const name = this.lineText('INST name', asciiOnly);
+          const name = this.lineText('INST name', asciiOnly, true);
           arg = `${module} ${name}`;
           this.shared.counts.INST++;
           this.push(this.instance(this.recordGlobal(module, name, 'INST'), this.tuple(items)));
@@ -890,7 +1079,8 @@ class Machine {
           arg = cur.uint(4, this.op, 'LONG_BINGET');
           this.push(this.memoGet(arg));
           break;
-        case 0x70: // PUT
+        case 0x70: // PUT: with nothing to store CPython fails whatever the index (checked first: no line to read)
+          this.top('PUT');
           arg = this.decimalIndex('PUT');
           this.memoPut(arg);
           break;

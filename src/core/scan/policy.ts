@@ -5,7 +5,15 @@
 export type ScanStatus = 'safe' | 'warning' | 'unsafe';
 
 // A global is judged by its full dotted path; the first matching rule wins, in this order:
-// unsafe module, unsafe global, attribute walk, caution, allow-list, otherwise warning.
+// unsafe module, unsafe global, attribute walk (through module aliases), caution, allow-list, a dangerous
+// function name in any module, otherwise warning.
+//
+// Sources of the deny lists, besides the CPython and library sources each entry names: picklescan's
+// `_unsafe_globals` (github.com/mmaitre314/picklescan, src/picklescan/scanner.py) and modelscan's
+// `unsafe_globals` settings, CRITICAL and HIGH (github.com/protectai/modelscan, modelscan/settings.py and
+// docs/severity_levels.md). Every entry of both is covered here, by module, by exact global or by name.
+// All tables are keyed by text from hostile files, so they are read with Object.hasOwn (a global named
+// "constructor" or "__proto__" must not find Object.prototype's members).
 
 /** Modules whose every member is treated as code execution (the module and all its submodules). */
 export const UNSAFE_MODULES: Readonly<Record<string, string>> = {
@@ -80,7 +88,16 @@ export const UNSAFE_MODULES: Readonly<Record<string, string>> = {
   'numpy.testing': 'numpy.testing._private.utils.runstring runs source text',
   'torch.hub': 'downloads and runs code from the internet',
   'torch.utils.cpp_extension': 'compiles and loads native code',
+  'torch.package': 'torch.package importers run the code packaged with the model',
   IPython: 'runs shell and Python commands',
+  // logging.config.dictConfig/fileConfig instantiate any class named in the config ("()" keys, ext:// imports); listen runs a config server.
+  'logging.config': 'dictConfig and fileConfig import and call whatever the configuration names',
+  popen2: 'Python 2: starts processes',
+  mailcap: 'mailcap.findmatch builds shell commands from file contents',
+  'concurrent.futures.process': 'starts worker processes',
+  'distutils.file_util': 'writes arbitrary files (picklescan)',
+  'requests.api': 'fetches URLs (picklescan, modelscan HIGH)',
+  'aiohttp.client': 'fetches URLs (modelscan HIGH)',
 };
 
 /** Single globals treated as code execution, in modules that are otherwise ordinary. */
@@ -123,22 +140,65 @@ export const UNSAFE_GLOBALS: Readonly<Record<string, string>> = {
   'pandas.read_pickle': 'loads a nested pickle the scanner does not see',
   'pandas.io.pickle.read_pickle': 'loads a nested pickle the scanner does not see',
   'joblib.load': 'loads a nested pickle the scanner does not see',
+  // Nested loaders under their defining modules' names (pickle names a function after its __module__).
+  'joblib.numpy_pickle.load': 'loads a nested pickle the scanner does not see',
+  'joblib.numpy_pickle.NumpyUnpickler': 'an unpickler: loads a nested pickle the scanner does not see',
+  'numpy.lib._npyio_impl.load': 'may load a nested pickle (allow_pickle)',
+  'numpy.lib.format.read_array': 'may load a nested pickle (allow_pickle)',
+  'numpy.ctypeslib.load_library': 'loads native code',
+  'torch.serialization._load': 'loads a nested pickle the scanner does not see',
+  'torch._weights_only_unpickler.load': 'loads a nested pickle the scanner does not see',
+  // Helpers that run a command line: the same as os.system.
+  'platform._syscmd_file': 'runs the file command through a shell helper',
+  'platform._syscmd_ver': 'runs the ver command',
+  'platform.popen': 'Python 2/3.7: os.popen',
+  'uuid._popen': 'runs a command (older Pythons)',
+  'uuid._get_command_stdout': 'runs a command',
+  'ctypes.util._findSoname_ldconfig': 'runs ldconfig',
+  // picklescan's list, entries not already covered by a whole module.
+  'operator.itemgetter': 'picks items from the objects it is applied to (picklescan lists it with attrgetter)',
+  '_operator.itemgetter': 'picks items from the objects it is applied to (picklescan lists it with attrgetter)',
+  'functools.partial': 'binds arguments to another callable: functools.partial(os.system, "...") (picklescan)',
+  '_functools.partial': 'binds arguments to another callable (picklescan)',
+  'code.InteractiveInterpreter.runcode': 'runs code objects (picklescan)',
+  'lib2to3.pgen2.grammar.Grammar.loads': 'loads a nested pickle (picklescan)',
+  'lib2to3.pgen2.pgen.ParserGenerator.make_label': 'evaluates grammar text (picklescan)',
+  'torch._dynamo.guards.GuardBuilder.get': 'evaluates source text (picklescan)',
+  'torch._inductor.codecache.compile_file': 'runs a compiler command line (picklescan)',
+  'torch.fx.experimental.symbolic_shapes.ShapeEnv.evaluate_guards_expression': 'evaluates source text (picklescan)',
+  'torch.jit.unsupported_tensor_ops.execWrapper': 'runs source text (picklescan)',
+  'torch.utils._config_module.ConfigModule.load_config': 'loads a nested pickle (picklescan)',
+  'torch.utils.bottleneck.__main__.run_cprofile': 'runs source text under a profiler (picklescan)',
+  'torch.utils.bottleneck.__main__.run_autograd_prof': 'runs source text under a profiler (picklescan)',
+  'torch.utils.collect_env.run': 'runs a command (picklescan)',
+  'torch.utils.data.datapipes.utils.decoder.basichandlers': 'unpickles data it is given (picklescan)',
+  // Text evaluated as code.
+  'sympy.sympify': 'evaluates expression text with eval',
+  'sympy.core.sympify.sympify': 'evaluates expression text with eval',
+  'sympy.lambdify': 'generates and runs source text',
+  'sympy.utilities.lambdify.lambdify': 'generates and runs source text',
+  'sympy.parsing.sympy_parser.parse_expr': 'evaluates expression text with eval',
+  'numexpr.evaluate': 'evaluates expression text',
 };
 
-/** Names that are unsafe wherever an attribute walk (a dotted name) reaches them. */
+/**
+ * Function names that run commands or code, or load a nested pickle, in whichever module defines them: unsafe
+ * wherever an attribute walk (a dotted name) reaches them, and as any global not on the allow-list.
+ */
 const UNSAFE_ATTRIBUTES = new Set([
-  'system', 'popen', 'spawn', 'spawnl', 'spawnv', 'execl', 'execv', 'execve', 'execvp', 'eval', 'exec', 'compile',
-  'getattr', 'setattr', 'delattr', 'globals', 'locals', 'vars', 'open', 'load', 'loads', 'Popen', 'call', 'run',
-  'check_call', 'check_output', 'import_module', 'attrgetter', 'methodcaller', 'breakpoint',
+  'system', 'popen', 'popen2', 'popen3', 'popen4', 'spawn', 'spawnl', 'spawnle', 'spawnlp', 'spawnlpe', 'spawnv', 'spawnve',
+  'spawnvp', 'spawnvpe', 'posix_spawn', 'posix_spawnp', 'execl', 'execle', 'execlp', 'execlpe', 'execv', 'execve', 'execvp',
+  'execvpe', 'fork_exec', 'getoutput', 'getstatusoutput', 'eval', 'exec', 'compile', 'getattr', 'setattr', 'delattr',
+  'globals', 'locals', 'vars', 'open', 'load', 'loads', '_load', 'read_pickle', 'Unpickler', 'Popen', 'call', 'run',
+  'check_call', 'check_output', 'import_module', '__import__', 'attrgetter', 'methodcaller', 'breakpoint', 'runcode',
+  'runsource', 'runctx', 'run_path', 'run_module', 'dictConfig', 'fileConfig',
 ]);
 
 /** Globals that run nothing by themselves but compose or defer calls; each gets a warning and why. */
 export const CAUTION_GLOBALS: Readonly<Record<string, string>> = {
   'torch.storage._load_from_bytes': 'calls torch.load on bytes inside the pickle, which are not scanned (how plain pickle stores a tensor storage)',
-  'functools.partial': 'binds arguments to another callable; harmless unless that callable is not',
   'functools.partialmethod': 'binds arguments to another callable',
   'functools.reduce': 'calls another callable repeatedly',
-  '_functools.partial': 'binds arguments to another callable',
   '_functools.reduce': 'calls another callable repeatedly',
   'builtins.help': 'may start a pager process',
   'builtins.type': 'creates classes at load time',
@@ -250,34 +310,73 @@ function prefixes(dotted: string): string[] {
   return parts.map((_, i) => parts.slice(0, i + 1).join('.'));
 }
 
+/** A table entry for a key from a hostile file: own properties only ("constructor" finds nothing). */
+function entry(table: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/**
+ * The unsafe modules other modules commonly keep as attributes: `import os` makes `shutil.os`, `import os as
+ * _os` makes `random._os` (and tempfile._os, subprocess._os...). Generic words among the unsafe modules (code,
+ * trace, profile, http...) are left out: as attribute names they are mostly something else.
+ */
+const ALIASED_MODULES = new Set([
+  'os', 'posix', 'nt', 'sys', 'subprocess', '_posixsubprocess', 'socket', 'pty', 'runpy', 'importlib', 'ctypes',
+  'pickle', 'cPickle', 'marshal', 'shutil', 'multiprocessing', 'asyncio', 'webbrowser', 'pdb', 'commands', 'dill',
+  'cloudpickle', 'urllib', 'requests', 'pydoc',
+]);
+
+/**
+ * An attribute step that is one of those modules under its own name or with leading underscores: taken to
+ * be that module, so `random` + `_os.posix_spawnp` is os.posix_spawnp.
+ */
+function aliasedModule(step: string): string | undefined {
+  const bare = step.replace(/^_+/, '');
+  if (ALIASED_MODULES.has(step)) return step;
+  if (ALIASED_MODULES.has(bare)) return bare;
+  return undefined;
+}
+
 function judge(module: string, name: string): GlobalVerdict {
   const full = `${module}.${name}`;
   for (const p of prefixes(module)) {
-    const why = UNSAFE_MODULES[p];
+    const why = entry(UNSAFE_MODULES, p);
     if (why !== undefined) return { verdict: 'unsafe', reason: `unsafe module ${p} (${why})` };
   }
-  const exact = UNSAFE_GLOBALS[full];
+  // (A module path is imported, so its steps are real submodules, never aliases: GLOBAL "random._os" fails.)
+  const exact = entry(UNSAFE_GLOBALS, full);
   if (exact !== undefined) return { verdict: 'unsafe', reason: exact };
   if (name.includes('.')) {
     // From protocol 4, find_class follows a dotted name attribute by attribute, so an innocent
     // module can lead anywhere ("collections" + "abc.sys.modules"): judge every step.
-    for (const path of prefixes(full).slice(prefixes(module).length)) {
+    const steps = prefixes(full).slice(prefixes(module).length);
+    for (const [i, path] of steps.entries()) {
       const step = path.slice(path.lastIndexOf('.') + 1);
-      const hit = UNSAFE_GLOBALS[path];
+      const hit = entry(UNSAFE_GLOBALS, path);
       if (hit !== undefined) return { verdict: 'unsafe', reason: `its attribute walk reaches ${path}, which ${hit}` };
-      const mod = UNSAFE_MODULES[path];
+      const mod = entry(UNSAFE_MODULES, path);
       if (mod !== undefined) return { verdict: 'unsafe', reason: `its attribute walk reaches unsafe module ${path} (${mod})` };
       if (/^__.*__$/.test(step)) return { verdict: 'unsafe', reason: `its attribute walk goes through ${step}, the classic route to builtins and os` };
-      if (UNSAFE_MODULES[step] !== undefined || UNSAFE_ATTRIBUTES.has(step)) {
-        return { verdict: 'unsafe', reason: `its attribute walk reaches ${step}` };
+      const alias = aliasedModule(step);
+      if (alias !== undefined) {
+        // Classify by what is finally reached: the rest of the walk, from the aliased module.
+        const rest = name.split('.').slice(i + 1).join('.');
+        const reached = rest === '' ? alias : `${alias}.${rest}`;
+        return { verdict: 'unsafe', reason: `its attribute walk reaches ${reached} through ${path} (an alias of unsafe module ${alias}: ${entry(UNSAFE_MODULES, alias)})` };
       }
+      if (UNSAFE_ATTRIBUTES.has(step)) return { verdict: 'unsafe', reason: `its attribute walk reaches ${step}` };
     }
     return { verdict: 'warning', reason: 'a dotted name walks attributes at load time, and this walk is not on the allow-list' };
   }
-  const caution = CAUTION_GLOBALS[full];
+  const alias = aliasedModule(name);
+  if (alias !== undefined) return { verdict: 'unsafe', reason: `${full} is an alias of unsafe module ${alias} (${entry(UNSAFE_MODULES, alias)})` };
+  const caution = entry(CAUTION_GLOBALS, full);
   if (caution !== undefined) return { verdict: 'warning', reason: caution };
   if (SAFE_SET.has(full) || SAFE_GLOBAL_PATTERNS.some((p) => p.module.test(module) && p.name.test(name))) {
     return { verdict: 'safe', reason: 'on the allow-list' };
+  }
+  if (UNSAFE_ATTRIBUTES.has(name)) {
+    return { verdict: 'unsafe', reason: `a function named ${name}: in the modules that define one, it runs commands or code or loads a nested pickle` };
   }
   if (module === '__main__') return { verdict: 'warning', reason: 'defined by the script that saved the file, which loading needs and runs' };
   return { verdict: 'warning', reason: 'not on the allow-list; importing it runs its module\'s code, and the scanner cannot vouch for it' };
@@ -286,8 +385,8 @@ function judge(module: string, name: string): GlobalVerdict {
 /** Judges one global as loading would resolve it, including Python 2 names' Python 3 mapping. */
 export function classifyGlobal(module: string, name: string): GlobalVerdict {
   const verdicts = [judge(module, name)];
-  const mappedName = PY2_NAMES[`${module}.${name}`];
-  const mappedModule = PY2_MODULES[module];
+  const mappedName = entry(PY2_NAMES, `${module}.${name}`);
+  const mappedModule = entry(PY2_MODULES, module);
   if (mappedName !== undefined) {
     const dot = mappedName.lastIndexOf('.');
     verdicts.push(judge(mappedName.slice(0, dot), mappedName.slice(dot + 1)));

@@ -1,9 +1,9 @@
 // Decides whether loading a model file would run code, without loading it: reads each pickle the file's loader
 // would run (in a pickle, a PyTorch ZIP or legacy stream, an .npy/.npz, a joblib dump) and judges each import.
 
-import { open } from 'node:fs/promises';
-import { readSync } from 'node:fs';
-import { gunzipSync, inflateSync } from 'node:zlib';
+import { open, stat } from 'node:fs/promises';
+import { constants as fsConstants, readSync, type Stats } from 'node:fs';
+import { constants as zlibConstants, gunzipSync, inflateSync } from 'node:zlib';
 import { MregError, toMregError } from '../../errors.js';
 import { head, isGzip, isTar, isZlib, NPY_MAGIC, pickleKindOf, PK_LOCAL, startsWith, UNREAD_COMPRESSIONS } from './kinds.js';
 import { dtypeKind, parsePyLiteral, type PyLiteral } from './npy.js';
@@ -42,6 +42,15 @@ export const SCAN_LIMITS = {
   /** Pickles a legacy torch.save file holds: magic number, protocol version, sys info, object, storage keys. */
   torchLegacyPickles: 5,
 };
+
+/** What a path that is not a regular file is, in words. */
+function specialKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
 
 /** Names and messages come from hostile files: keep control characters out of terminals. */
 function printable(s: string): string {
@@ -218,25 +227,24 @@ function withMember<T>(entry: ZipEntry, report: Report, read: () => T): T | null
   }
 }
 
-/** torch.save since 1.6: a ZIP whose `<archive>/data.pkl` is the pickle torch.load runs. */
-function scanTorchZip(src: ByteSource, report: Report): void {
+/**
+ * Any ZIP archive, whatever its name: torch.load and numpy.load both ignore the extension. torch.save since
+ * 1.6 writes a ZIP whose `<archive>/data.pkl` is the pickle torch.load runs (every .pkl member is scanned);
+ * numpy.savez writes a ZIP of .npy documents, and numpy.load decides by each member's magic, not its name.
+ */
+function scanZip(src: ByteSource, report: Report): void {
   const entries = readDirectory(src, '', report);
   if (entries === null) return;
-  const pickles = entries.filter((e) => e.name.toLowerCase().endsWith('.pkl'));
-  if (pickles.length === 0) report.add('info', '', 'ZIP archive without a .pkl member: nothing in it is unpickled');
-  for (const entry of pickles) {
+  const isPickle = (e: ZipEntry): boolean => e.name.toLowerCase().endsWith('.pkl');
+  for (const entry of entries.filter(isPickle)) {
     const member = withMember(entry, report, () => openZipMember(src, entry));
     if (member !== null) scanPickleStream(member, 0, entry.name, 'one', report);
   }
-}
-
-/** numpy.savez: a ZIP of .npy documents; numpy.load decides by each member's magic, not its name. */
-function scanNpz(src: ByteSource, report: Report): void {
-  const entries = readDirectory(src, '', report);
-  if (entries === null) return;
-  for (const entry of entries) {
+  let npy = 0;
+  for (const entry of entries.filter((e) => !isPickle(e))) {
     const magic = withMember(entry, report, () => readZipMemberPrefix(src, entry, NPY_MAGIC.length));
     if (magic === null || !startsWith(magic, NPY_MAGIC)) continue; // returned as raw bytes, never unpickled
+    npy++;
     scanNpy(
       (n) => withMember(entry, report, () => readZipMemberPrefix(src, entry, n)) ?? new Uint8Array(0),
       () => withMember(entry, report, () => openZipMember(src, entry)) ?? bytesSource(new Uint8Array(0)),
@@ -244,6 +252,7 @@ function scanNpz(src: ByteSource, report: Report): void {
       report,
     );
   }
+  if (npy === 0 && !entries.some(isPickle)) report.add('info', '', 'ZIP archive without a .pkl or .npy member: nothing in it is unpickled');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +263,7 @@ function scanPickleFile(src: ByteSource, ext: string, report: Report, depth = 0)
   const b = head(src, 16);
   if (startsWith(b, PK_LOCAL)) {
     report.add('info', '', 'a ZIP archive (torch.save writes these whatever the extension): scanning its .pkl members');
-    return scanTorchZip(src, report);
+    return scanZip(src, report);
   }
   const gzip = isGzip(b);
   if ((isZlib(b) || gzip) && depth === 0) {
@@ -283,7 +292,7 @@ function scanPickleFile(src: ByteSource, ext: string, report: Report, depth = 0)
 
 function scanTorchFile(src: ByteSource, report: Report): void {
   const b = head(src, 264);
-  if (startsWith(b, PK_LOCAL)) return scanTorchZip(src, report);
+  if (startsWith(b, PK_LOCAL)) return scanZip(src, report);
   if (isTar(b)) {
     return report.add('warning', '', 'a legacy tar-format torch.save file (before torch 0.4): its pickles were not scanned');
   }
@@ -314,21 +323,80 @@ function scanTorchFile(src: ByteSource, report: Report): void {
 
 function scanNumpyFile(src: ByteSource, report: Report): void {
   const b = head(src, 8);
-  if (startsWith(b, PK_LOCAL)) return scanNpz(src, report);
+  if (startsWith(b, PK_LOCAL)) return scanZip(src, report);
   if (startsWith(b, NPY_MAGIC)) return scanNpy((n) => head(src, n), () => src, '', report);
   // numpy.load(allow_pickle=True) unpickles any file that is neither a ZIP nor an .npy.
   report.add('info', '', 'neither an .npy nor an .npz: numpy.load(allow_pickle=True) would unpickle it');
   scanPickleStream(src, 0, '', 'one', report);
 }
 
-/** Scans bytes from any source; `name` picks the reader by its extension and names the result. */
+/** A name Python can import or look up: dotted identifiers (a text line such as "lass Foo:" is not one). */
+const IMPORTABLE = /^[\p{L}_][\p{L}\p{N}_]*(\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
+
+/** The first bytes of a gzip or zlib stream, inflated as far as the first 64 KiB of it goes. */
+function inflatedHead(src: ByteSource, gzip: boolean): Uint8Array {
+  try {
+    const options = { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 64 * 1024 };
+    const prefix = head(src, 64 * 1024);
+    return gzip ? gunzipSync(prefix, options) : inflateSync(prefix, options);
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+/** The names of the first members torch.save wrote into its legacy tar format (before torch 0.4). */
+const TORCH_TAR_MEMBERS = new Set(['sys_info', 'pickle', 'storages', 'tensors']);
+
+/**
+ * A file whose name says nothing: decided by its bytes, as torch.load, numpy.load and joblib.load decide
+ * (a torch checkpoint saved as checkpoint.pth.tar is a ZIP with a data.pkl all the same).
+ */
+function scanByContent(src: ByteSource, report: Report): void {
+  const b = head(src, 264);
+  if (startsWith(b, PK_LOCAL)) {
+    report.add('info', '', 'a ZIP archive (torch.load and numpy.load read these whatever the extension): scanning its .pkl and .npy members');
+    return scanZip(src, report);
+  }
+  if (startsWith(b, NPY_MAGIC)) return scanNpy((n) => head(src, n), () => src, '', report);
+  if (isGzip(b) || isZlib(b)) {
+    const inflated = inflatedHead(src, isGzip(b));
+    // joblib.load sniffs compression whatever the name; only a compressed pickle is worth inflating whole.
+    if (inflated.length >= 2 && inflated[0] === 0x80 && (inflated[1] as number) <= HIGHEST_PROTOCOL) return scanPickleFile(src, '', report);
+    return report.add('info', '', 'not a pickle-based format (compressed data that does not start with a pickle)');
+  }
+  if (isTar(b)) {
+    const first = new TextDecoder('latin1').decode(b.subarray(0, 100)).replace(/\0.*$/s, '');
+    if (TORCH_TAR_MEMBERS.has(first)) return report.add('warning', '', 'a legacy tar-format torch.save file (before torch 0.4): its pickles were not scanned');
+    return report.add('info', '', 'not a pickle-based format (a tar archive)');
+  }
+  // Any other bytes: torch.load would unpickle them. A stream that breaks the pickle grammar before it
+  // obtains a callable fails to load before code could run; one that imports something importable is a
+  // pickle (a text file that happens to start with an opcode names no importable module).
+  const probe = disassemblePickle(src, { offset: 0 });
+  // A stream that stops cleanly without importing anything ("G" + 8 bytes + "." in a text file) is harmless data.
+  const pickleLike =
+    probe.globals.some((g) => IMPORTABLE.test(g.module) && IMPORTABLE.test(g.name)) ||
+    probe.issues.some((i) => i.severity === 'unsafe') ||
+    probe.counts.EXT > 0;
+  if (!pickleLike) return report.add('info', '', 'not a pickle-based format');
+  report.add('info', '', 'a pickle stream whatever the extension (torch.load would unpickle it)');
+  scanPickleStream(src, 0, '', 'torch-legacy', report);
+}
+
+/**
+ * Scans bytes from any source. `name` picks the reader by its extension (the loader a model file of that
+ * kind is opened with) and names the result; a file whose extension names no pickle loader is judged by
+ * its content.
+ */
 export function scanSource(name: string, src: ByteSource): FileScan {
   const report = new Report();
   const kind = pickleKindOf(name);
-  if (kind?.loader === 'pickle') scanPickleFile(src, kind.extension, report);
+  // No loader reads anything from an empty file (pickle.load raises EOFError before any opcode).
+  if (src.size === 0) report.add('info', '', 'empty file: nothing to load');
+  else if (kind?.loader === 'pickle') scanPickleFile(src, kind.extension, report);
   else if (kind?.loader === 'torch') scanTorchFile(src, report);
   else if (kind?.loader === 'numpy') scanNumpyFile(src, report);
-  else report.add('info', '', 'not a pickle-based format');
+  else scanByContent(src, report);
   return report.result(name);
 }
 
@@ -342,16 +410,25 @@ export function scanBuffer(name: string, bytes: Uint8Array): FileScan {
  * loop and a multi-gigabyte checkpoint costs only the bytes actually inspected.
  */
 export async function scanFile(path: string, name: string = path): Promise<FileScan> {
+  const notRegular = (st: Stats): MregError =>
+    new MregError('INVALID_INPUT', `${printable(path)}: ${specialKind(st)}; only regular files are scanned`, { data: { path } });
+  // Stat before opening: opening a FIFO for reading blocks until a writer comes, and a device never ends.
+  const before = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new MregError('NOT_FOUND', `no such file: ${printable(path)}`, { data: { path } });
+    throw toMregError(err);
+  });
+  if (!before.isFile()) throw notRegular(before);
   let handle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: if the path was swapped for a FIFO since the stat, the open returns at once instead of blocking.
+    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MregError('NOT_FOUND', `no such file: ${path}`, { data: { path } });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MregError('NOT_FOUND', `no such file: ${printable(path)}`, { data: { path } });
     throw toMregError(err);
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new MregError('INVALID_INPUT', `not a regular file: ${path}`, { data: { path } });
+    if (!stat.isFile()) throw notRegular(stat);
     const fd = handle.fd;
     const source: ByteSource = {
       size: stat.size,

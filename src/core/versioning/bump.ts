@@ -26,6 +26,22 @@ export function highestType(types: Iterable<ChangeType | undefined>): ChangeType
 const PRE_TAG = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** A pre-release tag such as rc, beta or alpha: one identifier, so the counter after it stays numeric. */
+/**
+ * Longest version mreg stores: a version names files (models/<model>/<version>.yaml and its signatures), and a
+ * file name is at most 255 bytes on common file systems.
+ */
+export const MAX_VERSION_LENGTH = 128;
+
+/** Refuses a version too long to name its files, before anything is written. */
+export function checkVersionLength(version: string, option?: string): string {
+  if (version.length > MAX_VERSION_LENGTH) {
+    throw new MregError('INVALID_VERSION', `invalid version ${JSON.stringify(`${version.slice(0, 40)}...`)}: longer than ${MAX_VERSION_LENGTH} characters (it names the version's files)`, {
+      ...(option ? { data: { option } } : {}),
+    });
+  }
+  return version;
+}
+
 export function checkPreTag(tag: string): string {
   if (!PRE_TAG.test(tag)) {
     throw new MregError('USAGE', `invalid pre-release tag ${JSON.stringify(tag.slice(0, 40))}: expected a lowercase word such as rc, beta or alpha (letters, digits, '-'; no dots)`);
@@ -73,7 +89,7 @@ export function nextVersion(current: string | undefined, type: ChangeType, pre?:
   if (compare(next, base) <= 0) {
     throw new MregError('INVALID_VERSION', `pre ${pre}: ${next} would sort before ${base}; use a tag that sorts after ${String(parse(base)!.prerelease[0])}`, { data: { option: 'pre' } });
   }
-  return next;
+  return checkVersionLength(next, pre === undefined ? undefined : 'pre');
 }
 
 /**
