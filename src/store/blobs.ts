@@ -1,11 +1,11 @@
-// Content-addressed blobs: each file is read once, hashed and copied in the same streaming pass
-// (constant memory), written to a temp file and renamed into objects/<aa>/<sha256>. Reads re-hash.
+// Content-addressed blobs: a file is copied by the kernel into a temp file beside the objects, the
+// copy hashed (constant memory), fsynced and renamed into objects/<aa>/<sha256>. Reads re-hash.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, rename, utimes, type FileHandle } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, open, rename, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MregError } from '../errors.js';
-import { fsyncDir, openTemp, removeQuietly } from './atomic.js';
+import { fsyncDir, openTemp, removeQuietly, tempName } from './atomic.js';
 import { blobPath, type Layout } from './layout.js';
 
 const CHUNK = 4 * 1024 * 1024;
@@ -90,16 +90,6 @@ function prefetchingReader(fh: FileHandle): { next(position: number): Promise<Bu
   };
 }
 
-async function copyRange(from: FileHandle, to: FileHandle, length: number): Promise<void> {
-  const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(length, 1)));
-  for (let position = 0; position < length; ) {
-    const { bytesRead } = await from.read(buffer, 0, Math.min(buffer.length, length - position), position);
-    if (bytesRead === 0) throw new MregError('CHANGED_WHILE_READING', 'input file shrank while it was being stored');
-    await to.write(buffer, 0, bytesRead, position);
-    position += bytesRead;
-  }
-}
-
 export async function hashFile(path: string, onProgress?: ProgressFn): Promise<BlobRef> {
   const fh = await open(path, constants.O_RDONLY);
   try {
@@ -154,6 +144,36 @@ async function placeBlob(layout: Layout, tempPath: string, ref: BlobRef): Promis
   return true;
 }
 
+/** What a source file's stat says about its bytes: any change to them moves one of these. */
+export interface SourceStat {
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** Stats `path` in nanoseconds (following a symlink, as reading it does); INVALID_INPUT unless a regular file. */
+export async function statSource(path: string): Promise<SourceStat> {
+  const st = await stat(path, { bigint: true });
+  if (!st.isFile()) throw new MregError('INVALID_INPUT', `${path}: not a regular file`);
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
+
+export function sameStat(a: SourceStat, b: SourceStat): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+/** Throws CHANGED_WHILE_READING unless `source` still has the stat it had before it was read. */
+async function checkStill(source: string, before: SourceStat): Promise<void> {
+  const after = await statSource(source).catch(() => undefined);
+  if (!after || !sameStat(before, after)) {
+    throw new MregError('CHANGED_WHILE_READING', `${source}: the file changed while it was being stored; try again once it is complete`, {
+      data: { path: source },
+    });
+  }
+}
+
 export interface IngestOptions {
   /**
    * A blob these bytes probably equal (the same path in the previous version). While the bytes
@@ -161,79 +181,98 @@ export interface IngestOptions {
    */
   candidate?: BlobRef;
   onProgress?: ProgressFn;
+  /** Told the source's stat, unchanged from before the read to after it, that the blob's bytes came from. */
+  onSourceStat?: (stat: SourceStat) => void;
+  /** Fault injection for tests: runs after the bytes were copied, before the source is stat'ed again. */
+  afterCopy?: () => Promise<void> | void;
 }
 
-/** Stores the regular file at `source` as a blob. */
-export async function ingestFile(layout: Layout, source: string, options: IngestOptions = {}): Promise<StoredBlob> {
+/**
+ * Reads `source` and the candidate blob side by side, hashing the source. Returns the source's
+ * sha256 when every byte matched, undefined at the first difference (nothing more is read).
+ */
+async function matchCandidate(layout: Layout, source: string, candidate: BlobRef, onProgress?: ProgressFn): Promise<string | undefined> {
+  const blob = await openExistingBlob(layout, candidate);
+  if (!blob) return undefined;
   const src = await open(source, constants.O_RDONLY);
-  let temp: { path: string; handle: FileHandle } | undefined;
-  let compareWith: FileHandle | undefined;
+  const differs = new Error('differs');
   try {
-    const before = await src.stat();
-    if (!before.isFile()) throw new MregError('INVALID_INPUT', `${source}: not a regular file`);
-    if (options.candidate && options.candidate.size === before.size) {
-      compareWith = await openExistingBlob(layout, options.candidate);
-    }
     const hash = createHash('sha256');
-    let writer: ReturnType<typeof sequentialWriter> | undefined;
     // The candidate is read one chunk ahead, like the source, so comparing costs no waiting.
-    const candidate = compareWith ? prefetchingReader(compareWith) : undefined;
+    const other = prefetchingReader(blob);
+    try {
+      const size = await streamChunks(src, async (chunk, position) => {
+        const same = await other.next(position);
+        if (same.length !== chunk.length || !same.equals(chunk)) throw differs;
+        hash.update(chunk);
+        onProgress?.(position + chunk.length);
+      });
+      if (size !== candidate.size) return undefined;
+      return hash.digest('hex');
+    } catch (err) {
+      if (err === differs) return undefined;
+      throw err;
+    } finally {
+      await other.settle();
+    }
+  } finally {
+    await src.close();
+    await blob.close();
+  }
+}
 
-    const startWriting = async (upTo: number) => {
-      temp = await openTemp(layout);
-      await copyRange(src, temp.handle, upTo);
-      writer = sequentialWriter(temp.handle);
-    };
+/**
+ * Stores the regular file at `source` as a blob: a kernel copy into a temp file beside the
+ * objects (`copyFile`, a reflink where the file system shares blocks), then one sha256 pass over
+ * the temp file, its fsync and the rename. The blob's name is thus the hash of the bytes in the
+ * store, not of bytes read from the source. The source is stat'ed before and after (size, mtime
+ * and ctime in ns, inode); a source that changed meanwhile is refused and nothing is stored.
+ */
+export async function ingestFile(layout: Layout, source: string, options: IngestOptions = {}): Promise<StoredBlob> {
+  const before = await statSource(source);
+  const size = Number(before.size);
+  if (options.candidate && options.candidate.size === size) {
+    const sha256 = await matchCandidate(layout, source, options.candidate, options.onProgress);
+    if (sha256 !== undefined && sha256 === options.candidate.sha256) {
+      await checkStill(source, before);
+      await freshen(blobPath(layout, sha256));
+      options.onSourceStat?.(before);
+      return { sha256, size, written: false };
+    }
+    // Different bytes, or the same bytes as a damaged candidate blob: stored afresh below.
+  }
 
-    const size = await streamChunks(src, async (chunk, position) => {
+  await mkdir(layout.tmp, { recursive: true });
+  const tempPath = tempName(layout);
+  let handle: FileHandle | undefined;
+  try {
+    await copyFile(source, tempPath, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    await options.afterCopy?.();
+    await checkStill(source, before);
+    // copyFile gives the temp file the source's mode, which may be read-only: read it back read-only.
+    handle = await open(tempPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const hash = createHash('sha256');
+    const copied = await streamChunks(handle, (chunk, position) => {
       hash.update(chunk);
-      if (!writer && candidate) {
-        const same = await candidate.next(position);
-        if (same.length === chunk.length && same.equals(chunk)) {
-          options.onProgress?.(position + chunk.length);
-          return;
-        }
-        await startWriting(position);
-      } else if (!writer) {
-        await startWriting(0);
-      }
-      await writer!.write(chunk, position);
       options.onProgress?.(position + chunk.length);
     });
-    if (!writer && !candidate) await startWriting(0); // empty file
-    await candidate?.settle();
-    await writer?.flush();
-
-    const after = await src.stat();
-    if (after.size !== size || after.mtimeMs !== before.mtimeMs || size !== before.size) {
-      throw new MregError('CHANGED_WHILE_READING', `${source}: the file changed while it was being stored; try again once it is complete`);
+    if (copied !== size) {
+      throw new MregError('CHANGED_WHILE_READING', `${source}: the file changed while it was being stored; try again once it is complete`, {
+        data: { path: source },
+      });
     }
     const sha256 = hash.digest('hex');
-
-    if (!writer) {
-      if (sha256 === options.candidate?.sha256) {
-        await freshen(blobPath(layout, sha256));
-        return { sha256, size, written: false };
-      }
-      // Same bytes as the candidate blob, yet another hash: that blob is damaged. Store afresh.
-      await startWriting(size);
-    }
-    const t = temp!;
-    await t.handle.chmod(0o444);
-    await t.handle.sync();
-    await t.handle.close();
-    temp = undefined;
-    const written = await placeBlob(layout, t.path, { sha256, size });
+    await chmod(tempPath, 0o444);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    const written = await placeBlob(layout, tempPath, { sha256, size });
+    options.onSourceStat?.(before);
     return { sha256, size, written };
   } catch (err) {
-    if (temp) {
-      await temp.handle.close().catch(() => undefined);
-      await removeQuietly(temp.path);
-    }
+    await handle?.close().catch(() => undefined);
+    await removeQuietly(tempPath);
     throw err;
-  } finally {
-    await compareWith?.close();
-    await src.close();
   }
 }
 
