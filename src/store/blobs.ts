@@ -174,6 +174,27 @@ async function checkStill(source: string, before: SourceStat): Promise<void> {
   }
 }
 
+/** Hashes the source file at `path`, refusing one whose stat moved while it was read. */
+export async function hashSource(path: string, onProgress?: ProgressFn): Promise<BlobRef & { stat: SourceStat }> {
+  const before = await statSource(path);
+  const ref = await hashFile(path, onProgress);
+  await checkStill(path, before);
+  if (ref.size !== Number(before.size)) throw new MregError('CHANGED_WHILE_READING', `${path}: the file changed while it was being read`, { data: { path } });
+  return { ...ref, stat: before };
+}
+
+/**
+ * Reuses a stored blob without reading it (a stat cache hit): true when it is present with the
+ * right size, and freshened against gc. Its bytes are checked whenever it is read (verify, export).
+ */
+export async function reuseBlob(layout: Layout, ref: BlobRef): Promise<boolean> {
+  const path = blobPath(layout, ref.sha256);
+  const st = await lstat(path).catch(() => undefined);
+  if (!st?.isFile() || st.size !== ref.size) return false;
+  await freshen(path);
+  return true;
+}
+
 export interface IngestOptions {
   /**
    * A blob these bytes probably equal (the same path in the previous version). While the bytes

@@ -66,6 +66,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--pipeline <ref>', description: 'a registered pipeline, name@version, or a URI (repeatable)', repeatable: true },
       { flags: '--actor <name>', description: 'who registers (default: MREG_ACTOR, git user.email, $USER)' },
       { flags: '--allow-unsafe', description: 'register pickle-based files that would run code when loaded (recorded in the manifest)' },
+      { flags: '--rehash', description: 'hash every file, ignoring the stat cache (which skips files unchanged since they were last hashed)' },
     ],
     examples: [
       'mreg register fraud model.onnx --change minor -m "retrained on March data" --metric auc=0.91',

@@ -17,6 +17,7 @@ interface Options {
   meta?: string;
   actor?: string;
   allowUnsafe?: boolean;
+  rehash?: boolean;
   kind?: Kind;
   parent?: string[];
   data?: string[];
@@ -70,6 +71,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
       pipeline: opts.pipeline,
       actor: opts.actor,
       allowUnsafe: opts.allowUnsafe,
+      rehash: opts.rehash,
       onProgress: (p) => {
         if (p.fileIndex !== file) [file, started] = [p.fileIndex, Date.now()];
         progress.update(
