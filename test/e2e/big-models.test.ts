@@ -1,10 +1,10 @@
 // Big models: register skips hashing a source the stat cache vouches for (and only then), link
 // types for export and the local adapter, sharded checkpoints registered together.
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliPasses, runMreg } from '../helpers/cli.js';
-import { blobFiles, newProject, randomContent } from '../helpers/store.js';
+import { cliFails, cliPasses, runMreg } from '../helpers/cli.js';
+import { blobFiles, flipByte, newProject, randomContent } from '../helpers/store.js';
 
 const HOUR_AGO = new Date(Date.now() - 3600_000);
 
@@ -84,5 +84,96 @@ describe('the stat cache', () => {
     const verify = await runMreg(['verify', '--json'], { cwd: p.dir });
     expect(verify.code).toBe(1);
     expect(JSON.parse(verify.stdout).problems.map((x: { code: string }) => x.code)).toContain('BLOB_CORRUPT');
+  });
+});
+
+describe('link types', () => {
+  async function registered() {
+    const p = await newProject();
+    p.file('m/w.bin', randomContent(64 * 1024));
+    p.file('m/sub/config.json', '{"layers": 2}');
+    await cliPasses(p.dir, ['register', 'm', 'm', '--version', '1.0.0']);
+    const blobOf = (rel: string) => blobFiles(p.store).find((b) => readFileSync(b).equals(readFileSync(join(p.dir, 'm', rel))))!;
+    return { p, blobOf };
+  }
+
+  it('export --link copy, reflink, hardlink and symlink all hand out the right bytes', async () => {
+    const { p, blobOf } = await registered();
+    const blob = blobOf('w.bin');
+    for (const how of ['copy', 'reflink', 'hardlink', 'symlink']) {
+      const out = await cliPasses(p.dir, ['export', 'm@1.0.0', `out-${how}`, '--link', how, '--json']);
+      expect(out.json.link).toBe(how);
+      const file = join(p.dir, `out-${how}`, 'w.bin');
+      expect(readFileSync(file).equals(readFileSync(join(p.dir, 'm/w.bin')))).toBe(true);
+      expect(readFileSync(join(p.dir, `out-${how}`, 'sub/config.json'), 'utf8')).toBe('{"layers": 2}');
+      const st = lstatSync(file);
+      if (how === 'hardlink') {
+        expect(st.ino).toBe(statSync(blob).ino); // the blob itself: no space, no time
+        expect(st.mode & 0o222).toBe(0); // and read-only, like every blob
+      } else if (how === 'symlink') {
+        expect(st.isSymbolicLink()).toBe(true);
+        expect(readlinkSync(file)).toBe(blob);
+      } else {
+        // copy, and reflink (a clone where the file system can, else this fallback copy): a file of its own
+        expect(st.isFile() && st.ino !== statSync(blob).ino).toBe(true);
+        expect(st.mode & 0o200).toBe(0o200);
+      }
+    }
+    // Re-exported over itself with --force: the link is replaced, never written through.
+    await cliPasses(p.dir, ['export', 'm@1.0.0', 'out-symlink', '--link', 'copy', '--force']);
+    expect(lstatSync(join(p.dir, 'out-symlink', 'w.bin')).isSymbolicLink()).toBe(false);
+    await cliPasses(p.dir, ['verify']);
+    await cliFails(p.dir, ['export', 'm@1.0.0', 'x', '--link', 'junction'], 2, /--link|junction/);
+  });
+
+  it('re-hashes a blob before linking it: a corrupt blob is neither hardlinked nor symlinked', async () => {
+    const { p, blobOf } = await registered();
+    flipByte(blobOf('w.bin'), 100);
+    for (const how of ['hardlink', 'symlink', 'reflink']) {
+      await cliFails(p.dir, ['export', 'm@1.0.0', `bad-${how}`, '--link', how], 1, /corrupt/);
+      expect(readdirSync(join(p.dir, `bad-${how}`), { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory())).toStrictEqual([]);
+      expect(existsSync(join(p.dir, `bad-${how}`, 'w.bin'))).toBe(false);
+    }
+  });
+
+  it('verify still catches a blob edited through a hardlinked export', async () => {
+    const { p } = await registered();
+    await cliPasses(p.dir, ['export', 'm@1.0.0', 'out', '--link', 'hardlink']);
+    const file = join(p.dir, 'out', 'w.bin');
+    chmodSync(file, 0o644); // only the owner or root can: the blob is read-only
+    const bytes = readFileSync(file);
+    bytes[0] = bytes[0]! ^ 0xff;
+    writeFileSync(file, bytes);
+    const verify = await runMreg(['verify', '--json'], { cwd: p.dir });
+    expect(verify.code).toBe(1);
+    expect(JSON.parse(verify.stdout).problems.map((x: { code: string }) => x.code)).toContain('BLOB_CORRUPT');
+  });
+
+  it('a hardlink across file systems is refused with a clear error and leaves no file', async () => {
+    const { p } = await registered();
+    const other = mkdtempSync('/dev/shm/mreg-xdev-'); // tmpfs: another device than the store
+    try {
+      expect(statSync(other).dev).not.toBe(statSync(p.store).dev);
+      await cliFails(p.dir, ['export', 'm@1.0.0', other, '--link', 'hardlink'], 1, /another file system/);
+      expect(readdirSync(other, { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory())).toStrictEqual([]);
+      await cliPasses(p.dir, ['export', 'm@1.0.0', other, '--link', 'reflink']);
+      expect(readFileSync(join(other, 'sub/config.json'), 'utf8')).toBe('{"layers": 2}');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('the local adapter deploys with link: hardlink, and refuses an unknown link', async () => {
+    const { p, blobOf } = await registered();
+    appendFileSync(join(p.store, 'config.yaml'), 'targets:\n  here:\n    adapter: local\n    options: {dir: ./deploy, link: hardlink}\n    playbook: p.yaml\n  bad:\n    adapter: local\n    options: {dir: ./d2, link: junction}\n    playbook: p.yaml\n');
+    mkdirSync(join(p.store, 'playbooks'), { recursive: true });
+    writeFileSync(join(p.store, 'playbooks', 'p.yaml'), 'deploy: [deploy: {}]\n');
+    await cliPasses(p.dir, ['deploy', 'm@1.0.0', '--target', 'here']);
+    const live = join(p.dir, 'deploy', 'current', 'w.bin');
+    expect(statSync(live).ino).toBe(statSync(blobOf('w.bin')).ino);
+    expect(readFileSync(join(p.dir, 'deploy', 'current', 'sub/config.json'), 'utf8')).toBe('{"layers": 2}');
+    // Deploying again reuses the intact release.
+    await cliPasses(p.dir, ['deploy', 'm@1.0.0', '--target', 'here']);
+    await cliFails(p.dir, ['deploy', 'm@1.0.0', '--target', 'bad'], 2, /options\.link/);
   });
 });

@@ -159,8 +159,15 @@ export const COMMANDS: CommandSpec[] = [
     name: 'export',
     args: '<ref> [dir]',
     summary: "write a version's artifacts to a directory (re-hashing every byte), or 'export k8s <ref>': blue-green Kubernetes manifests",
-    options: [{ flags: '--force', description: 'overwrite files that already exist in <dir>' }],
-    examples: ['mreg export fraud@1.2.0 ./serving/model', 'mreg export fraud ./out --force --json', 'mreg export k8s fraud@production | kubectl apply -f -'],
+    options: [
+      { flags: '--force', description: 'overwrite files that already exist in <dir>' },
+      {
+        flags: '--link <type>',
+        description: 'how files are made from the store: copy (default), reflink (copy-on-write clone, else a copy), hardlink or symlink (no space, no time; read-only). Every blob is re-hashed first',
+        choices: ['copy', 'reflink', 'hardlink', 'symlink'],
+      },
+    ],
+    examples: ['mreg export fraud@1.2.0 ./serving/model', 'mreg export fraud ./out --force --json', 'mreg export fraud@production /srv/models/fraud --link hardlink', 'mreg export k8s fraud@production | kubectl apply -f -'],
     load: () => import('./export.js'),
   },
   {
