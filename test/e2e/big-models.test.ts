@@ -4,6 +4,7 @@ import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSyn
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliFails, cliPasses, runMreg } from '../helpers/cli.js';
+import { writeSafetensors } from '../helpers/model-fixtures.js';
 import { blobFiles, flipByte, newProject, randomContent } from '../helpers/store.js';
 
 const HOUR_AGO = new Date(Date.now() - 3600_000);
@@ -175,5 +176,70 @@ describe('link types', () => {
     // Deploying again reuses the intact release.
     await cliPasses(p.dir, ['deploy', 'm@1.0.0', '--target', 'here']);
     await cliFails(p.dir, ['deploy', 'm@1.0.0', '--target', 'bad'], 2, /options\.link/);
+  });
+});
+
+describe('a Hugging Face sharded checkpoint', () => {
+  type Shards = Record<string, { name: string; shape: number[] }[]>;
+  async function writeCheckpoint(dir: string, shards: Shards, index?: Record<string, string>): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ architectures: ['LlamaForCausalLM'], hidden_size: 8 }));
+    const weightMap: Record<string, string> = {};
+    for (const [file, tensors] of Object.entries(shards)) {
+      await writeSafetensors(join(dir, file), tensors.map((t) => ({ ...t, dtype: 'F16' })));
+      for (const t of tensors) weightMap[t.name] = file;
+    }
+    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 0 }, weight_map: index ?? weightMap }));
+  }
+  const S1 = 'model-00001-of-00002.safetensors';
+  const S2 = 'model-00002-of-00002.safetensors';
+  const base: Shards = {
+    [S1]: [{ name: 'embed.weight', shape: [16, 8] }, { name: 'layers.0.weight', shape: [8, 8] }],
+    [S2]: [{ name: 'layers.1.weight', shape: [8, 8] }, { name: 'lm_head.weight', shape: [16, 8] }],
+  };
+
+  it('is read as one model: its interface from every shard, a tensor moved between shards is no change, a shard reshaped is', async () => {
+    const p = await newProject();
+    const hf = join(p.dir, 'hf');
+    await writeCheckpoint(hf, base);
+    const first = await cliPasses(p.dir, ['register', 'llm', 'hf', '--version', '1.0.0', '--json']);
+    expect(first.json.artifacts.map((a: { path: string }) => a.path)).toStrictEqual(['config.json', S1, S2, 'model.safetensors.index.json']);
+    const shown = (await cliPasses(p.dir, ['show', 'llm@1.0.0', '--json'])).json;
+    expect(Object.keys(shown.schema).sort()).toStrictEqual([S1, S2]);
+    expect(Object.values(shown.schema).flatMap((s: any) => s.weights.map((w: { name: string }) => w.name)).sort()).toStrictEqual(['embed.weight', 'layers.0.weight', 'layers.1.weight', 'lm_head.weight']);
+
+    // layers.1 moved to the first shard (the index follows): the same model to a caller.
+    rmSync(hf, { recursive: true });
+    await writeCheckpoint(hf, { [S1]: [...base[S1]!, base[S2]![0]!], [S2]: [base[S2]![1]!] });
+    const moved = await cliPasses(p.dir, ['register', 'llm', 'hf', '--change', 'patch', '--json']);
+    expect(moved.json.findings.map((f: { rule: string }) => f.rule)).toStrictEqual(['weights-changed']);
+
+    // One tensor of the second shard reshaped: found like any other interface change.
+    rmSync(hf, { recursive: true });
+    await writeCheckpoint(hf, { [S1]: [...base[S1]!, base[S2]![0]!], [S2]: [{ name: 'lm_head.weight', shape: [32, 8] }] });
+    const refused = await cliFails(p.dir, ['register', 'llm', 'hf', '--change', 'patch', '--json'], 1, /lm_head/);
+    expect(refused.json.error.code).toBe('BUMP_TOO_LOW');
+    expect(refused.json.error.data.findings).toStrictEqual([expect.objectContaining({ rule: 'architecture-changed', subject: 'lm_head.weight' })]);
+    const major = await cliPasses(p.dir, ['register', 'llm', 'hf', '--change', 'major', '--json']);
+    expect(major.json.version).toBe('2.0.0');
+  });
+
+  it('is refused when its index and its shards disagree, before anything is stored', async () => {
+    const p = await newProject();
+    const hf = join(p.dir, 'hf');
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'embed.weight': S1, 'layers.0.weight': S2, 'layers.1.weight': S2, 'lm_head.weight': S2 }, /(puts tensor|does not name tensor) 'layers\.0\.weight'/],
+      [{ 'embed.weight': S1, 'layers.0.weight': S1, 'layers.1.weight': S2 }, /does not name tensor 'lm_head\.weight'/],
+      [{ 'embed.weight': S1, 'layers.0.weight': S1, 'layers.1.weight': S2, 'lm_head.weight': 'model-00003-of-00003.safetensors' }, /not a safetensors file of this version/],
+      [{ 'embed.weight': '../evil.safetensors' }, /expected a shard file name beside the index/],
+    ];
+    for (const [index, message] of cases) {
+      rmSync(hf, { recursive: true, force: true });
+      await writeCheckpoint(hf, base, index);
+      await cliFails(p.dir, ['register', 'llm', 'hf', '--version', '1.0.0'], 2, message);
+    }
+    writeFileSync(join(hf, 'model.safetensors.index.json'), '{"weight_map": [1, 2]');
+    await cliFails(p.dir, ['register', 'llm', 'hf', '--version', '1.0.0'], 2, /not valid JSON/);
+    expect(readdirSync(join(p.store, 'objects'))).toStrictEqual([]);
   });
 });
