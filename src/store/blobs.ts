@@ -9,6 +9,25 @@ import { fsyncDir, openTemp, removeQuietly, tempName } from './atomic.js';
 import { blobPath, type Layout } from './layout.js';
 
 const CHUNK = 4 * 1024 * 1024;
+/**
+ * Reads that only hash (or compare) release each buffer when the chunk is handed back, so two
+ * smaller buffers suffice: register runs up to four of these at once and must stay within its
+ * memory budget (8 MiB per file in flight, 16 MiB while comparing with a candidate).
+ */
+const HASHING = { size: 2 * 1024 * 1024, count: 2 };
+
+/**
+ * Hashing buffers are reused across files instead of left to the garbage collector, so storing a
+ * checkpoint of a hundred shards holds no more buffers than storing four at once.
+ */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE = 8;
+function takeBuffer(size: number): Buffer {
+  return size === HASHING.size ? (spareBuffers.pop() ?? Buffer.allocUnsafe(size)) : Buffer.allocUnsafe(size);
+}
+function giveBack(buffers: Buffer[]): void {
+  for (const b of buffers) if (b.length === HASHING.size && spareBuffers.length < MAX_SPARE) spareBuffers.push(b);
+}
 
 export interface BlobRef {
   sha256: string;
@@ -27,11 +46,15 @@ export type ProgressFn = (bytesDone: number) => void;
  * read is already in flight. A chunk's buffer stays valid until the second following call, so an
  * asynchronous write started by `onChunk` may run while the next chunk is hashed.
  */
-async function streamChunks(fh: FileHandle, onChunk: (chunk: Buffer, position: number) => Promise<void> | void): Promise<number> {
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+async function streamChunks(
+  fh: FileHandle,
+  onChunk: (chunk: Buffer, position: number) => Promise<void> | void,
+  shape: { size: number; count: number } = { size: CHUNK, count: 3 },
+): Promise<number> {
+  const buffers = Array.from({ length: shape.count }, () => takeBuffer(shape.size));
   let index = 0;
   let position = 0;
-  let pending = fh.read(buffers[0]!, 0, CHUNK, 0);
+  let pending = fh.read(buffers[0]!, 0, shape.size, 0);
   try {
     for (;;) {
       const { bytesRead, buffer } = await pending;
@@ -39,12 +62,14 @@ async function streamChunks(fh: FileHandle, onChunk: (chunk: Buffer, position: n
       const chunkPosition = position;
       position += bytesRead;
       index = (index + 1) % buffers.length;
-      pending = fh.read(buffers[index]!, 0, CHUNK, position);
+      pending = fh.read(buffers[index]!, 0, shape.size, position);
       await onChunk(buffer.subarray(0, bytesRead), chunkPosition);
     }
   } catch (err) {
     await pending.catch(() => undefined); // let the read in flight finish before the handle closes
     throw err;
+  } finally {
+    giveBack(buffers); // no read is in flight any more: the last one returned 0 bytes, or was awaited above
   }
 }
 
@@ -64,11 +89,11 @@ function sequentialWriter(fh: FileHandle): { write(chunk: Buffer, position: numb
 }
 
 /** Sequential CHUNK reads of `fh` with the following chunk always in flight; two buffers in turn. */
-function prefetchingReader(fh: FileHandle): { next(position: number): Promise<Buffer>; settle(): Promise<void> } {
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+function prefetchingReader(fh: FileHandle, chunkSize: number): { next(position: number): Promise<Buffer>; settle(): Promise<void> } {
+  const buffers = [takeBuffer(chunkSize), takeBuffer(chunkSize)];
   let turn = 0;
   const start = (position: number) => {
-    const read = fh.read(buffers[turn]!, 0, CHUNK, position);
+    const read = fh.read(buffers[turn]!, 0, chunkSize, position);
     read.catch(() => undefined); // surfaced when awaited
     turn = 1 - turn;
     return { position, read };
@@ -84,8 +109,10 @@ function prefetchingReader(fh: FileHandle): { next(position: number): Promise<Bu
       pending = start(position + bytesRead);
       return buffer.subarray(0, bytesRead);
     },
+    /** Waits for the read in flight; the reader's buffers are then reused elsewhere. */
     async settle() {
       await pending.read.catch(() => undefined);
+      giveBack(buffers);
     },
   };
 }
@@ -94,10 +121,14 @@ export async function hashFile(path: string, onProgress?: ProgressFn): Promise<B
   const fh = await open(path, constants.O_RDONLY);
   try {
     const hash = createHash('sha256');
-    const size = await streamChunks(fh, (chunk, position) => {
-      hash.update(chunk);
-      onProgress?.(position + chunk.length);
-    });
+    const size = await streamChunks(
+      fh,
+      (chunk, position) => {
+        hash.update(chunk);
+        onProgress?.(position + chunk.length);
+      },
+      HASHING,
+    );
     return { sha256: hash.digest('hex'), size };
   } finally {
     await fh.close();
@@ -220,14 +251,14 @@ async function matchCandidate(layout: Layout, source: string, candidate: BlobRef
   try {
     const hash = createHash('sha256');
     // The candidate is read one chunk ahead, like the source, so comparing costs no waiting.
-    const other = prefetchingReader(blob);
+    const other = prefetchingReader(blob, HASHING.size);
     try {
       const size = await streamChunks(src, async (chunk, position) => {
         const same = await other.next(position);
         if (same.length !== chunk.length || !same.equals(chunk)) throw differs;
         hash.update(chunk);
         onProgress?.(position + chunk.length);
-      });
+      }, HASHING);
       if (size !== candidate.size) return undefined;
       return hash.digest('hex');
     } catch (err) {
@@ -273,10 +304,14 @@ export async function ingestFile(layout: Layout, source: string, options: Ingest
     // copyFile gives the temp file the source's mode, which may be read-only: read it back read-only.
     handle = await open(tempPath, constants.O_RDONLY | constants.O_NOFOLLOW);
     const hash = createHash('sha256');
-    const copied = await streamChunks(handle, (chunk, position) => {
-      hash.update(chunk);
-      options.onProgress?.(position + chunk.length);
-    });
+    const copied = await streamChunks(
+      handle,
+      (chunk, position) => {
+        hash.update(chunk);
+        options.onProgress?.(position + chunk.length);
+      },
+      HASHING,
+    );
     if (copied !== size) {
       throw new MregError('CHANGED_WHILE_READING', `${source}: the file changed while it was being stored; try again once it is complete`, {
         data: { path: source },

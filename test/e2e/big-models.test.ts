@@ -3,9 +3,11 @@
 import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMreg } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { cliFails, cliPasses, MREG, ROOT, runMreg, testEnv } from '../helpers/cli.js';
 import { writeSafetensors } from '../helpers/model-fixtures.js';
-import { blobFiles, flipByte, newProject, randomContent } from '../helpers/store.js';
+import { blobFiles, flipByte, newProject, randomContent, writeLargeFile } from '../helpers/store.js';
 
 const HOUR_AGO = new Date(Date.now() - 3600_000);
 
@@ -241,5 +243,27 @@ describe('a Hugging Face sharded checkpoint', () => {
     writeFileSync(join(hf, 'model.safetensors.index.json'), '{"weight_map": [1, 2]');
     await cliFails(p.dir, ['register', 'llm', 'hf', '--version', '1.0.0'], 2, /not valid JSON/);
     expect(readdirSync(join(p.store, 'objects'))).toStrictEqual([]);
+  });
+});
+
+describe('memory', () => {
+  it('stays under 100 MB while several big files are stored at once, and the artifacts keep their order', async () => {
+    const p = await newProject();
+    const MiB = 1024 * 1024;
+    for (let i = 0; i < 5; i++) writeLargeFile(join(p.dir, 'ckpt', `model-0000${i + 1}-of-00005.bin`), 24 * MiB + i);
+    const rssFile = join(p.dir, 'rss');
+    const run = spawnSync(process.execPath, ['--import', pathToFileURL(join(ROOT, 'bench', 'maxrss.mjs')).href, MREG, 'register', 'm', 'ckpt', '--change', 'minor', '--json'], {
+      cwd: p.dir,
+      env: testEnv({ MREG_BENCH_RSS_FILE: rssFile }),
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.artifacts.map((a: { path: string; size: number }) => [a.path, a.size])).toStrictEqual(
+      [0, 1, 2, 3, 4].map((i) => [`model-0000${i + 1}-of-00005.bin`, 24 * MiB + i]),
+    );
+    expect(result.bytes_stored).toBe(5 * 24 * MiB + 10);
+    expect(Number(readFileSync(rssFile, 'utf8'))).toBeLessThan(100 * 1000 * 1000);
+    await cliPasses(p.dir, ['verify']);
   });
 });
