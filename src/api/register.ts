@@ -264,10 +264,16 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   // Compare against the version being re-declared, else the latest: unchanged bytes are then read, not copied.
   const candidates = await artifactsOf(store, model, explicitExists ? explicit : latest);
 
-  // Provenance runs git in child processes: let it overlap the hashing instead of following it.
-  const provenance = Promise.all([gitState(req.cwd, req.env), resolveActor(req.cwd, req.env, req.actor)]);
-  provenance.catch(() => undefined);
-  const sources = new SourceReader(layout, await openStatCache(layout, { disabled: req.rehash }));
+  // Provenance runs git in child processes: started with the first file that must be hashed, it
+  // overlaps the hashing instead of following it; an unchanged re-run never waits for git at all.
+  let provenance: Promise<[Awaited<ReturnType<typeof gitState>>, string]> | undefined;
+  const startProvenance = () => {
+    if (provenance) return provenance;
+    provenance = Promise.all([gitState(req.cwd, req.env), resolveActor(req.cwd, req.env, req.actor)]);
+    provenance.catch(() => undefined);
+    return provenance;
+  };
+  const sources = new SourceReader(layout, await openStatCache(layout, { disabled: req.rehash }), startProvenance);
   let stored = 0;
   // Files are hashed and stored a few at a time: shards of one checkpoint overlap their copies and
   // hashes, while the memory stays bounded (a pool of POOL, each with a few fixed-size buffers).
@@ -309,7 +315,10 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     });
   }
 
-  const [git, actor] = await provenance;
+  // Identical files and metadata to the latest version: nothing to write (checked again under the lock).
+  if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) return result(latest, true);
+
+  const [git, actor] = await startProvenance();
   await req.beforeCommit?.();
   const now = (req.now ?? (() => new Date()))();
 
@@ -462,14 +471,17 @@ class SourceReader {
   constructor(
     private readonly layout: Store['layout'],
     readonly cache: StatCache,
+    /** called when a file must be read after all (the cache could not vouch for it) */
+    private readonly onMiss: () => void = () => undefined,
   ) {}
 
   private async known(source: string): Promise<BlobRef | undefined> {
     const st = await statSource(source);
     const sha256 = this.cache.lookup(st);
-    if (sha256 === undefined) return undefined;
-    const ref = { sha256, size: Number(st.size) };
-    return (await reuseBlob(this.layout, ref)) ? ref : undefined;
+    const ref = sha256 === undefined ? undefined : { sha256, size: Number(st.size) };
+    if (ref && (await reuseBlob(this.layout, ref))) return ref;
+    this.onMiss();
+    return undefined;
   }
 
   private record(stat: SourceStat, sha256: string): void {
