@@ -3,7 +3,7 @@
 // timings on a shared machine are noisy, so nothing here fails the build.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -98,7 +98,32 @@ const freshStore = () => {
   settle(store);
   execFileSync(process.execPath, [MREG, 'init', '--store', store], { env });
 };
-const samples = { cp: [], cpSync: [], sha: [], registerNew: [], registerSame: [], export: [] };
+// The same bytes as four files of a quarter each, as a sharded checkpoint holds them.
+const quarters = join(work, 'quarters');
+mkdirSync(quarters);
+{
+  const whole = openSync(big, 'r');
+  const buffer = Buffer.allocUnsafe(16 * 2 ** 20);
+  for (let q = 0; q < 4; q++) {
+    const part = openSync(join(quarters, `model-0000${q + 1}-of-00004.bin`), 'w');
+    for (let done = 0; done < SIZE / 4; ) {
+      const n = readSync(whole, buffer, 0, Math.min(buffer.length, SIZE / 4 - done), (q * SIZE) / 4 + done);
+      writeSync(part, buffer, 0, n);
+      done += n;
+    }
+    closeSync(part);
+  }
+  closeSync(whole);
+}
+const deployDir = join(work, 'deploy');
+const linked = join(work, 'linked');
+// A local target that hardlinks its releases from the store.
+const addTarget = () => {
+  writeFileSync(join(store, 'config.yaml'), `${readFileSync(join(store, 'config.yaml'), 'utf8')}\ntargets:\n  here:\n    adapter: local\n    options: {dir: ${JSON.stringify(deployDir)}, link: hardlink}\n    playbook: p.yaml\n`);
+  mkdirSync(join(store, 'playbooks'), { recursive: true });
+  writeFileSync(join(store, 'playbooks', 'p.yaml'), 'deploy: [deploy: {}]\n');
+};
+const samples = { cp: [], cpSync: [], sha: [], cpShaSync: [], registerNew: [], registerSame: [], registerQuarters: [], export: [], exportHardlink: [], deployHardlink: [], version: [] };
 let peakStore = 0;
 const take = (name, r) => {
   samples[name].push(r.seconds);
@@ -111,13 +136,23 @@ for (let round = 0; round < ROUNDS; round++) {
   take('cpSync', time('sh', ['-c', 'cp "$0" "$1" && sync "$1"', big, copy]));
   settle(copy);
   take('sha', time('openssl', ['dgst', '-sha256', big]));
+  take('cpShaSync', time('sh', ['-c', 'cp "$0" "$1" && openssl dgst -sha256 "$1" >/dev/null && sync "$1"', big, copy]));
+  settle(copy);
   freshStore();
+  addTarget();
   take('registerNew', mreg(['register', 'm', big, '--change', 'patch', '--store', store]));
+  take('version', time(process.execPath, [MREG, '--version']));
   take('registerSame', mreg(['register', 'm', big, '--change', 'patch', '--store', store]));
   settle(out);
   take('export', mreg(['export', 'm', out, '--store', store]));
+  settle(linked);
+  take('exportHardlink', mreg(['export', 'm', linked, '--link', 'hardlink', '--store', store]));
+  settle(deployDir);
+  take('deployHardlink', mreg(['deploy', 'm@0.0.1', '--target', 'here', '--store', store]));
+  settle(out, linked, deployDir);
+  take('registerQuarters', mreg(['register', 'q', quarters, '--change', 'patch', '--store', store]));
 }
-settle(copy, out, store);
+settle(copy, out, store, linked, deployDir, quarters);
 const m = (name) => ({ seconds: median(samples[name]) });
 const [cp, cpSync, sha] = [m('cp'), m('cpSync'), m('sha')];
 
@@ -129,6 +164,22 @@ report('mreg register, new file, vs cp', m('registerNew'), cp, 1.3);
 report('mreg register, new file, vs cp + sync', m('registerNew'), cpSync);
 report('mreg register, unchanged file, vs sha256 pass', m('registerSame'), sha, 1.2);
 report('mreg export (re-hash while copying) vs cp + sync', m('export'), cpSync);
+
+console.log(`\nBig models (issue 13), median of ${ROUNDS} rounds`);
+const [cpShaSync, versionInLoop] = [m('cpShaSync'), m('version')];
+report('cp + openssl dgst of the copy + sync (baseline)', cpShaSync);
+report('mreg --version (baseline, same rounds)', versionInLoop);
+report('mreg register, new 1 GiB file, vs cp+dgst+sync', m('registerNew'), cpShaSync, 1.15);
+report('mreg register, unchanged (stat cache) vs --version', m('registerSame'), versionInLoop, 1.5);
+report('mreg register, 4 x 256 MiB vs 1 x 1 GiB', m('registerQuarters'), m('registerNew'), 0.8);
+report('mreg export --link hardlink vs --version', m('exportHardlink'), versionInLoop, 2);
+report('mreg deploy, local link: hardlink vs --version', m('deployHardlink'), versionInLoop, 2);
+report('mreg export --link hardlink vs sha256 pass', m('exportHardlink'), sha);
+if (process.env.MREG_BENCH_ONLY === 'store') {
+  console.log(`\nPeak memory of mreg while storing, re-storing and exporting the file: ${(peakStore / 2 ** 20).toFixed(0)} MB`);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // Remotes: push and pull of the same file through a local S3-compatible server (s3rver, in a process
 // of its own), against the same transfer with the AWS SDK alone, each in a process of its own.

@@ -11,7 +11,7 @@ export { changeAdd, changeList, changeStatus, type ChangeAddOptions, type Change
 export { changelog, changelogMarkdown, type ChangelogOptions, type ChangelogResult, type ChangelogEntry } from './api/changelog.js';
 export { show, type ShowOptions, type ShowResult } from './api/show.js';
 export { ls, type LsOptions, type LsResult, type ModelRow, type VersionRow } from './api/ls.js';
-export { exportVersion, type ExportOptions, type ExportResult } from './api/export.js';
+export { exportVersion, type ExportOptions, type ExportResult, type LinkType } from './api/export.js';
 export { verify, type VerifyOptions, type VerifyReport } from './api/verify.js';
 export { promote, type PromoteOptions, type StageChangeResult } from './api/promote.js';
 export { demote, type DemoteOptions } from './api/demote.js';

@@ -26,7 +26,9 @@ import { manifestToYaml } from '../core/manifest/yaml.js';
 import { gitState, resolveActor } from '../core/provenance.js';
 import { appendEvents } from '../core/lifecycle/history.js';
 import { writeCreateOnly } from '../store/atomic.js';
-import { hashFile, ingestFile, type BlobRef } from '../store/blobs.js';
+import { hashSource, ingestFile, reuseBlob, statSource, type BlobRef, type SourceStat } from '../store/blobs.js';
+import { openStatCache, type StatCache } from '../store/stat-cache.js';
+import { availableParallelism } from 'node:os';
 import { blobPath, manifestPath } from '../store/layout.js';
 import { withLock } from '../store/lock.js';
 import { openStore, type Store } from '../core/store.js';
@@ -85,6 +87,8 @@ export interface RegisterOptions extends Where {
   allowUnsafe?: boolean | undefined;
   /** a hand-written model card (Markdown, a path relative to cwd), stored as the artifact MODEL_CARD.md */
   card?: string | undefined;
+  /** hash every file, ignoring the stat cache (which skips files whose stat is unchanged) */
+  rehash?: boolean | undefined;
   now?: () => Date;
   onProgress?: (progress: RegisterProgress) => void;
   /** Fault injection for tests: runs after the files are stored and before the version is written. */
@@ -101,6 +105,8 @@ export interface RegisterResult {
   unchanged: boolean;
   artifacts: Artifact[];
   bytes_stored: number;
+  /** bytes of the input files read and hashed (0 when the stat cache vouched for every file) */
+  bytes_hashed: number;
   /** the pending changes this version consumed */
   changes: PendingChange[];
   /** how the files' interfaces differ from the previous version's */
@@ -147,6 +153,7 @@ interface Prepared {
   pre: string | undefined;
   allowUnsafe: boolean;
   card: string | undefined;
+  rehash: boolean;
   meta: Metadata;
   kind: Kind;
   actor: string | undefined;
@@ -203,6 +210,7 @@ export async function register(opts: RegisterOptions): Promise<RegisterResult> {
     pre: opts.pre,
     allowUnsafe: Boolean(opts.allowUnsafe),
     card: opts.card,
+    rehash: Boolean(opts.rehash),
     meta,
     kind: checkKind(opts.kind),
     actor: opts.actor,
@@ -260,11 +268,12 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
 
   if (undeclared) {
     // Nothing declared: only a re-run with nothing new can succeed, so hash without storing anything.
-    const artifacts: Artifact[] = [];
-    for (const file of files) artifacts.push({ path: file.path, ...(await hashFile(file.source)) });
+    const sources = new SourceReader(layout, await openStatCache(layout, { disabled: req.rehash }));
+    const artifacts = await inPool(files, async (file) => ({ path: file.path, ...(await sources.hash(file.source)) }));
+    await sources.cache.save();
     const digest = versionDigest(artifacts, req.meta, kind);
     if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
-      return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, changes: [], findings: [], kind, ...lineageOf(req.meta) };
+      return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, bytes_hashed: sources.hashed, changes: [], findings: [], kind, ...lineageOf(req.meta) };
     }
     throw new MregError('USAGE', noDeclarationMessage(model, DECLARE));
   }
@@ -272,24 +281,33 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   // Compare against the version being re-declared, else the latest: unchanged bytes are then read, not copied.
   const candidates = await artifactsOf(store, model, explicitExists ? explicit : latest);
 
-  // Provenance runs git in child processes: let it overlap the hashing instead of following it.
-  const provenance = Promise.all([gitState(req.cwd, req.env), resolveActor(req.cwd, req.env, req.actor)]);
-  provenance.catch(() => undefined);
-  const artifacts: Artifact[] = [];
+  // Provenance runs git in child processes: started with the first file that must be hashed, it
+  // overlaps the hashing instead of following it; an unchanged re-run never waits for git at all.
+  let provenance: Promise<[Awaited<ReturnType<typeof gitState>>, string]> | undefined;
+  const startProvenance = () => {
+    if (provenance) return provenance;
+    provenance = Promise.all([gitState(req.cwd, req.env), resolveActor(req.cwd, req.env, req.actor)]);
+    provenance.catch(() => undefined);
+    return provenance;
+  };
+  const sources = new SourceReader(layout, await openStatCache(layout, { disabled: req.rehash }), startProvenance);
   let stored = 0;
-  for (const [index, file] of files.entries()) {
+  // Files are hashed and stored a few at a time: shards of one checkpoint overlap their copies and
+  // hashes, while the memory stays bounded (a pool of POOL, each with a few fixed-size buffers).
+  const artifacts = await inPool(files, async (file, index): Promise<Artifact> => {
     const onProgress = req.onProgress
       ? (bytes: number) => req.onProgress!({ file: file.path, fileIndex: index, fileCount: files.length, bytes, total: seen[index]!.size })
       : undefined;
     // A version that exists may only be confirmed, never replaced: hash without storing anything.
-    const blob = explicitExists ? { ...(await hashFile(file.source, onProgress)), written: false } : await ingest(store, file, candidates.get(file.path), onProgress);
+    const blob = explicitExists ? { ...(await sources.hash(file.source, onProgress)), written: false } : await sources.store(file.source, candidates.get(file.path), onProgress);
     if (blob.written) stored += blob.size;
-    artifacts.push({ path: file.path, sha256: blob.sha256, size: blob.size });
     const now = await stat(file.source);
     if (now.size !== seen[index]!.size || now.mtimeMs !== seen[index]!.mtimeMs) {
       throw new MregError('CHANGED_WHILE_READING', `${file.source}: the file changed while it was being stored; try again once it is complete`);
     }
-  }
+    return { path: file.path, sha256: blob.sha256, size: blob.size };
+  });
+  await sources.cache.save();
   const digest = versionDigest(artifacts, req.meta, kind);
   const result = (version: string, unchanged: boolean, changes: PendingChange[] = [], findings: Finding[] = []): RegisterResult => ({
     model,
@@ -298,6 +316,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     unchanged,
     artifacts,
     bytes_stored: stored,
+    bytes_hashed: sources.hashed,
     changes,
     findings,
     kind,
@@ -313,7 +332,10 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     });
   }
 
-  const [git, actor] = await provenance;
+  // Identical files and metadata to the latest version: nothing to write (checked again under the lock).
+  if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) return result(latest, true);
+
+  const [git, actor] = await startProvenance();
   await req.beforeCommit?.();
   const now = (req.now ?? (() => new Date()))();
 
@@ -431,12 +453,79 @@ async function restoreCollected(store: Store, files: InputFile[], artifacts: Art
   }
 }
 
-function ingest(store: Store, file: InputFile, candidate: BlobRef | undefined, onProgress: ((bytes: number) => void) | undefined) {
-  return ingestFile(store.layout, file.source, { ...(candidate ? { candidate } : {}), ...(onProgress ? { onProgress } : {}) }).catch((err: NodeJS.ErrnoException) => {
-    // A full disk's error names no path (write(2) has none): say which file and which store.
-    if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
-      throw new MregError('IO', `${file.source}: no space left to store it in ${store.layout.root} (${err.code}); nothing was registered`, { cause: err });
+/** How many files one register hashes and stores at once: 2 to 4, as the machine's cores allow. */
+const POOL = Math.min(4, Math.max(2, availableParallelism()));
+
+/** Runs `work` over `items`, at most POOL at a time; results in the items' order, the first error thrown. */
+async function inPool<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index]!, index);
+      } catch (err) {
+        failed = true; // the other workers finish the file in hand, then stop
+        throw err;
+      }
     }
-    throw err;
-  });
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(POOL, items.length) }, worker));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results;
+}
+
+/**
+ * Reads register's input files, skipping the hash of a file the stat cache vouches for (its stat
+ * unchanged since it was hashed, and its blob present with the right size), and recording what it
+ * hashes. Counts the bytes it hashed.
+ */
+class SourceReader {
+  hashed = 0;
+  constructor(
+    private readonly layout: Store['layout'],
+    readonly cache: StatCache,
+    /** called when a file must be read after all (the cache could not vouch for it) */
+    private readonly onMiss: () => void = () => undefined,
+  ) {}
+
+  private async known(source: string): Promise<BlobRef | undefined> {
+    const st = await statSource(source);
+    const sha256 = this.cache.lookup(st);
+    const ref = sha256 === undefined ? undefined : { sha256, size: Number(st.size) };
+    if (ref && (await reuseBlob(this.layout, ref))) return ref;
+    this.onMiss();
+    return undefined;
+  }
+
+  private record(stat: SourceStat, sha256: string): void {
+    this.hashed += Number(stat.size);
+    this.cache.record(stat, sha256);
+  }
+
+  async hash(source: string, onProgress?: (bytes: number) => void): Promise<BlobRef> {
+    const known = await this.known(source);
+    if (known) return known;
+    const { stat: st, ...ref } = await hashSource(source, onProgress);
+    this.record(st, ref.sha256);
+    return ref;
+  }
+
+  async store(source: string, candidate: BlobRef | undefined, onProgress: ((bytes: number) => void) | undefined) {
+    const known = await this.known(source);
+    if (known) return { ...known, written: false };
+    let st: SourceStat | undefined;
+    const blob = await ingestFile(this.layout, source, { ...(candidate ? { candidate } : {}), ...(onProgress ? { onProgress } : {}), onSourceStat: (s) => (st = s) }).catch((err: NodeJS.ErrnoException) => {
+      // A full disk's error names no path (write(2) has none): say which file and which store.
+      if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
+        throw new MregError('IO', `${source}: no space left to store it in ${this.layout.root} (${err.code}); nothing was registered`, { cause: err });
+      }
+      throw err;
+    });
+    if (st) this.record(st, blob.sha256);
+    return blob;
+  }
 }

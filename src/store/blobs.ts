@@ -1,14 +1,33 @@
-// Content-addressed blobs: each file is read once, hashed and copied in the same streaming pass
-// (constant memory), written to a temp file and renamed into objects/<aa>/<sha256>. Reads re-hash.
+// Content-addressed blobs: a file is copied by the kernel into a temp file beside the objects, the
+// copy hashed (constant memory), fsynced and renamed into objects/<aa>/<sha256>. Reads re-hash.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, rename, utimes, type FileHandle } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, open, rename, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MregError } from '../errors.js';
-import { fsyncDir, openTemp, removeQuietly } from './atomic.js';
+import { fsyncDir, openTemp, removeQuietly, tempName } from './atomic.js';
 import { blobPath, type Layout } from './layout.js';
 
 const CHUNK = 4 * 1024 * 1024;
+/**
+ * Reads that only hash (or compare) release each buffer when the chunk is handed back, so two
+ * smaller buffers suffice: register runs up to four of these at once and must stay within its
+ * memory budget (8 MiB per file in flight, 16 MiB while comparing with a candidate).
+ */
+const HASHING = { size: 2 * 1024 * 1024, count: 2 };
+
+/**
+ * Hashing buffers are reused across files instead of left to the garbage collector, so storing a
+ * checkpoint of a hundred shards holds no more buffers than storing four at once.
+ */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE = 8;
+function takeBuffer(size: number): Buffer {
+  return size === HASHING.size ? (spareBuffers.pop() ?? Buffer.allocUnsafe(size)) : Buffer.allocUnsafe(size);
+}
+function giveBack(buffers: Buffer[]): void {
+  for (const b of buffers) if (b.length === HASHING.size && spareBuffers.length < MAX_SPARE) spareBuffers.push(b);
+}
 
 export interface BlobRef {
   sha256: string;
@@ -27,11 +46,15 @@ export type ProgressFn = (bytesDone: number) => void;
  * read is already in flight. A chunk's buffer stays valid until the second following call, so an
  * asynchronous write started by `onChunk` may run while the next chunk is hashed.
  */
-async function streamChunks(fh: FileHandle, onChunk: (chunk: Buffer, position: number) => Promise<void> | void): Promise<number> {
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+async function streamChunks(
+  fh: FileHandle,
+  onChunk: (chunk: Buffer, position: number) => Promise<void> | void,
+  shape: { size: number; count: number } = { size: CHUNK, count: 3 },
+): Promise<number> {
+  const buffers = Array.from({ length: shape.count }, () => takeBuffer(shape.size));
   let index = 0;
   let position = 0;
-  let pending = fh.read(buffers[0]!, 0, CHUNK, 0);
+  let pending = fh.read(buffers[0]!, 0, shape.size, 0);
   try {
     for (;;) {
       const { bytesRead, buffer } = await pending;
@@ -39,12 +62,14 @@ async function streamChunks(fh: FileHandle, onChunk: (chunk: Buffer, position: n
       const chunkPosition = position;
       position += bytesRead;
       index = (index + 1) % buffers.length;
-      pending = fh.read(buffers[index]!, 0, CHUNK, position);
+      pending = fh.read(buffers[index]!, 0, shape.size, position);
       await onChunk(buffer.subarray(0, bytesRead), chunkPosition);
     }
   } catch (err) {
     await pending.catch(() => undefined); // let the read in flight finish before the handle closes
     throw err;
+  } finally {
+    giveBack(buffers); // no read is in flight any more: the last one returned 0 bytes, or was awaited above
   }
 }
 
@@ -64,11 +89,11 @@ function sequentialWriter(fh: FileHandle): { write(chunk: Buffer, position: numb
 }
 
 /** Sequential CHUNK reads of `fh` with the following chunk always in flight; two buffers in turn. */
-function prefetchingReader(fh: FileHandle): { next(position: number): Promise<Buffer>; settle(): Promise<void> } {
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+function prefetchingReader(fh: FileHandle, chunkSize: number): { next(position: number): Promise<Buffer>; settle(): Promise<void> } {
+  const buffers = [takeBuffer(chunkSize), takeBuffer(chunkSize)];
   let turn = 0;
   const start = (position: number) => {
-    const read = fh.read(buffers[turn]!, 0, CHUNK, position);
+    const read = fh.read(buffers[turn]!, 0, chunkSize, position);
     read.catch(() => undefined); // surfaced when awaited
     turn = 1 - turn;
     return { position, read };
@@ -84,20 +109,12 @@ function prefetchingReader(fh: FileHandle): { next(position: number): Promise<Bu
       pending = start(position + bytesRead);
       return buffer.subarray(0, bytesRead);
     },
+    /** Waits for the read in flight; the reader's buffers are then reused elsewhere. */
     async settle() {
       await pending.read.catch(() => undefined);
+      giveBack(buffers);
     },
   };
-}
-
-async function copyRange(from: FileHandle, to: FileHandle, length: number): Promise<void> {
-  const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(length, 1)));
-  for (let position = 0; position < length; ) {
-    const { bytesRead } = await from.read(buffer, 0, Math.min(buffer.length, length - position), position);
-    if (bytesRead === 0) throw new MregError('CHANGED_WHILE_READING', 'input file shrank while it was being stored');
-    await to.write(buffer, 0, bytesRead, position);
-    position += bytesRead;
-  }
 }
 
 export async function hashFile(path: string, onProgress?: ProgressFn): Promise<BlobRef> {
@@ -106,10 +123,14 @@ export async function hashFile(path: string, onProgress?: ProgressFn): Promise<B
   try {
     if (!(await fh.stat()).isFile()) throw new MregError('INVALID_INPUT', `${path}: not a regular file`);
     const hash = createHash('sha256');
-    const size = await streamChunks(fh, (chunk, position) => {
-      hash.update(chunk);
-      onProgress?.(position + chunk.length);
-    });
+    const size = await streamChunks(
+      fh,
+      (chunk, position) => {
+        hash.update(chunk);
+        onProgress?.(position + chunk.length);
+      },
+      HASHING,
+    );
     return { sha256: hash.digest('hex'), size };
   } finally {
     await fh.close();
@@ -156,6 +177,57 @@ async function placeBlob(layout: Layout, tempPath: string, ref: BlobRef): Promis
   return true;
 }
 
+/** What a source file's stat says about its bytes: any change to them moves one of these. */
+export interface SourceStat {
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** Stats `path` in nanoseconds (following a symlink, as reading it does); INVALID_INPUT unless a regular file. */
+export async function statSource(path: string): Promise<SourceStat> {
+  const st = await stat(path, { bigint: true });
+  if (!st.isFile()) throw new MregError('INVALID_INPUT', `${path}: not a regular file`);
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
+
+export function sameStat(a: SourceStat, b: SourceStat): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+/** Throws CHANGED_WHILE_READING unless `source` still has the stat it had before it was read. */
+async function checkStill(source: string, before: SourceStat): Promise<void> {
+  const after = await statSource(source).catch(() => undefined);
+  if (!after || !sameStat(before, after)) {
+    throw new MregError('CHANGED_WHILE_READING', `${source}: the file changed while it was being stored; try again once it is complete`, {
+      data: { path: source },
+    });
+  }
+}
+
+/** Hashes the source file at `path`, refusing one whose stat moved while it was read. */
+export async function hashSource(path: string, onProgress?: ProgressFn): Promise<BlobRef & { stat: SourceStat }> {
+  const before = await statSource(path);
+  const ref = await hashFile(path, onProgress);
+  await checkStill(path, before);
+  if (ref.size !== Number(before.size)) throw new MregError('CHANGED_WHILE_READING', `${path}: the file changed while it was being read`, { data: { path } });
+  return { ...ref, stat: before };
+}
+
+/**
+ * Reuses a stored blob without reading it (a stat cache hit): true when it is present with the
+ * right size, and freshened against gc. Its bytes are checked whenever it is read (verify, export).
+ */
+export async function reuseBlob(layout: Layout, ref: BlobRef): Promise<boolean> {
+  const path = blobPath(layout, ref.sha256);
+  const st = await lstat(path).catch(() => undefined);
+  if (!st?.isFile() || st.size !== ref.size) return false;
+  await freshen(path);
+  return true;
+}
+
 export interface IngestOptions {
   /**
    * A blob these bytes probably equal (the same path in the previous version). While the bytes
@@ -163,79 +235,102 @@ export interface IngestOptions {
    */
   candidate?: BlobRef;
   onProgress?: ProgressFn;
+  /** Told the source's stat, unchanged from before the read to after it, that the blob's bytes came from. */
+  onSourceStat?: (stat: SourceStat) => void;
+  /** Fault injection for tests: runs after the bytes were copied, before the source is stat'ed again. */
+  afterCopy?: () => Promise<void> | void;
 }
 
-/** Stores the regular file at `source` as a blob. */
-export async function ingestFile(layout: Layout, source: string, options: IngestOptions = {}): Promise<StoredBlob> {
+/**
+ * Reads `source` and the candidate blob side by side, hashing the source. Returns the source's
+ * sha256 when every byte matched, undefined at the first difference (nothing more is read).
+ */
+async function matchCandidate(layout: Layout, source: string, candidate: BlobRef, onProgress?: ProgressFn): Promise<string | undefined> {
+  const blob = await openExistingBlob(layout, candidate);
+  if (!blob) return undefined;
   const src = await open(source, constants.O_RDONLY | constants.O_NONBLOCK); // never blocks on a swapped-in FIFO
-  let temp: { path: string; handle: FileHandle } | undefined;
-  let compareWith: FileHandle | undefined;
+  const differs = new Error('differs');
   try {
-    const before = await src.stat();
-    if (!before.isFile()) throw new MregError('INVALID_INPUT', `${source}: not a regular file`);
-    if (options.candidate && options.candidate.size === before.size) {
-      compareWith = await openExistingBlob(layout, options.candidate);
-    }
     const hash = createHash('sha256');
-    let writer: ReturnType<typeof sequentialWriter> | undefined;
     // The candidate is read one chunk ahead, like the source, so comparing costs no waiting.
-    const candidate = compareWith ? prefetchingReader(compareWith) : undefined;
+    const other = prefetchingReader(blob, HASHING.size);
+    try {
+      const size = await streamChunks(src, async (chunk, position) => {
+        const same = await other.next(position);
+        if (same.length !== chunk.length || !same.equals(chunk)) throw differs;
+        hash.update(chunk);
+        onProgress?.(position + chunk.length);
+      }, HASHING);
+      if (size !== candidate.size) return undefined;
+      return hash.digest('hex');
+    } catch (err) {
+      if (err === differs) return undefined;
+      throw err;
+    } finally {
+      await other.settle();
+    }
+  } finally {
+    await src.close();
+    await blob.close();
+  }
+}
 
-    const startWriting = async (upTo: number) => {
-      temp = await openTemp(layout);
-      await copyRange(src, temp.handle, upTo);
-      writer = sequentialWriter(temp.handle);
-    };
+/**
+ * Stores the regular file at `source` as a blob: a kernel copy into a temp file beside the
+ * objects (`copyFile`, a reflink where the file system shares blocks), then one sha256 pass over
+ * the temp file, its fsync and the rename. The blob's name is thus the hash of the bytes in the
+ * store, not of bytes read from the source. The source is stat'ed before and after (size, mtime
+ * and ctime in ns, inode); a source that changed meanwhile is refused and nothing is stored.
+ */
+export async function ingestFile(layout: Layout, source: string, options: IngestOptions = {}): Promise<StoredBlob> {
+  const before = await statSource(source);
+  const size = Number(before.size);
+  if (options.candidate && options.candidate.size === size) {
+    const sha256 = await matchCandidate(layout, source, options.candidate, options.onProgress);
+    if (sha256 !== undefined && sha256 === options.candidate.sha256) {
+      await checkStill(source, before);
+      await freshen(blobPath(layout, sha256));
+      options.onSourceStat?.(before);
+      return { sha256, size, written: false };
+    }
+    // Different bytes, or the same bytes as a damaged candidate blob: stored afresh below.
+  }
 
-    const size = await streamChunks(src, async (chunk, position) => {
-      hash.update(chunk);
-      if (!writer && candidate) {
-        const same = await candidate.next(position);
-        if (same.length === chunk.length && same.equals(chunk)) {
-          options.onProgress?.(position + chunk.length);
-          return;
-        }
-        await startWriting(position);
-      } else if (!writer) {
-        await startWriting(0);
-      }
-      await writer!.write(chunk, position);
-      options.onProgress?.(position + chunk.length);
-    });
-    if (!writer && !candidate) await startWriting(0); // empty file
-    await candidate?.settle();
-    await writer?.flush();
-
-    const after = await src.stat();
-    if (after.size !== size || after.mtimeMs !== before.mtimeMs || size !== before.size) {
-      throw new MregError('CHANGED_WHILE_READING', `${source}: the file changed while it was being stored; try again once it is complete`);
+  await mkdir(layout.tmp, { recursive: true });
+  const tempPath = tempName(layout);
+  let handle: FileHandle | undefined;
+  try {
+    await copyFile(source, tempPath, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    await options.afterCopy?.();
+    await checkStill(source, before);
+    // copyFile gives the temp file the source's mode, which may be read-only: read it back read-only.
+    handle = await open(tempPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const hash = createHash('sha256');
+    const copied = await streamChunks(
+      handle,
+      (chunk, position) => {
+        hash.update(chunk);
+        options.onProgress?.(position + chunk.length);
+      },
+      HASHING,
+    );
+    if (copied !== size) {
+      throw new MregError('CHANGED_WHILE_READING', `${source}: the file changed while it was being stored; try again once it is complete`, {
+        data: { path: source },
+      });
     }
     const sha256 = hash.digest('hex');
-
-    if (!writer) {
-      if (sha256 === options.candidate?.sha256) {
-        await freshen(blobPath(layout, sha256));
-        return { sha256, size, written: false };
-      }
-      // Same bytes as the candidate blob, yet another hash: that blob is damaged. Store afresh.
-      await startWriting(size);
-    }
-    const t = temp!;
-    await t.handle.chmod(0o444);
-    await t.handle.sync();
-    await t.handle.close();
-    temp = undefined;
-    const written = await placeBlob(layout, t.path, { sha256, size });
+    await chmod(tempPath, 0o444);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    const written = await placeBlob(layout, tempPath, { sha256, size });
+    options.onSourceStat?.(before);
     return { sha256, size, written };
   } catch (err) {
-    if (temp) {
-      await temp.handle.close().catch(() => undefined);
-      await removeQuietly(temp.path);
-    }
+    await handle?.close().catch(() => undefined);
+    await removeQuietly(tempPath);
     throw err;
-  } finally {
-    await compareWith?.close();
-    await src.close();
   }
 }
 

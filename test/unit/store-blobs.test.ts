@@ -1,11 +1,11 @@
 // Content-addressed blobs (src/store/blobs.ts): a blob's name is the sha256 of its bytes, a damaged
 // blob already in the store is replaced when the same bytes are stored again, and reads re-hash.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MregError } from '../../src/errors.js';
-import { copyBlobVerified, hashFile, ingestFile, ingestStream, readBlobVerified } from '../../src/store/blobs.js';
+import { copyBlobVerified, hashFile, ingestFile, ingestStream, readBlobVerified, type SourceStat } from '../../src/store/blobs.js';
 import { blobPath, layoutOf, type Layout } from '../../src/store/layout.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -114,6 +114,53 @@ describe('ingestFile', () => {
     const again = await ingestFile(f.layout, f.file('m.bin', other), { candidate });
     expect(again).toStrictEqual({ sha256: sha256(other), size: other.length, written: true });
     expect(readFileSync(blobPath(f.layout, sha256(other))).equals(other)).toBe(true);
+  });
+
+  it('refuses a source that changed between the copy and the second stat, storing nothing', async () => {
+    const f = fixture();
+    const path = f.file('m.bin', 'weights being written');
+    // Grown: size and mtime move.
+    const grown = await failure(ingestFile(f.layout, path, { afterCopy: () => appendFileSync(path, ' and more') }));
+    expect(grown.code).toBe('CHANGED_WHILE_READING');
+    // One byte flipped in place with the mtime put back (touch -r): only the ctime tells.
+    const st = statSync(path, { bigint: true });
+    const flipped = await failure(
+      ingestFile(f.layout, path, {
+        afterCopy: () => {
+          const bytes = readFileSync(path);
+          bytes[0] = bytes[0]! ^ 1;
+          writeFileSync(path, bytes);
+          utimesSync(path, new Date(Number(st.atimeMs)), new Date(Number(st.mtimeMs)));
+        },
+      }),
+    );
+    expect(flipped.code).toBe('CHANGED_WHILE_READING');
+    // Replaced by another file of the same size under the same name: the inode tells.
+    const replaced = await failure(
+      ingestFile(f.layout, path, {
+        afterCopy: () => {
+          writeFileSync(join(f.dir, 'other.bin'), readFileSync(path));
+          renameSync(join(f.dir, 'other.bin'), path);
+        },
+      }),
+    );
+    expect(replaced.code).toBe('CHANGED_WHILE_READING');
+    expect(readdirSync(f.layout.objects)).toStrictEqual([]);
+    expect(readdirSync(f.layout.tmp)).toStrictEqual([]);
+    // Left alone, it is stored.
+    expect((await ingestFile(f.layout, path)).written).toBe(true);
+  });
+
+  it('stores a read-only source, and reports the stat its bytes came from', async () => {
+    const f = fixture();
+    const path = f.file('ro.bin', 'read-only weights');
+    chmodSync(path, 0o444);
+    let seen: SourceStat | undefined;
+    const stored = await ingestFile(f.layout, path, { onSourceStat: (s) => (seen = s) });
+    expect(stored.sha256).toBe(sha256('read-only weights'));
+    const st = statSync(path, { bigint: true });
+    expect(seen).toStrictEqual({ dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs });
+    expect(statSync(blobPath(f.layout, stored.sha256)).mode & 0o222).toBe(0);
   });
 
   it('refuses what is not a regular file', async () => {

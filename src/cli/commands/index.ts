@@ -67,6 +67,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--actor <name>', description: 'who registers (default: MREG_ACTOR, git user.email, $USER)' },
       { flags: '--allow-unsafe', description: 'register pickle-based files that would run code when loaded (recorded in the manifest)' },
       { flags: '--card <file>', description: 'a hand-written model card (Markdown, Hugging Face format) stored with the version as MODEL_CARD.md; mreg card merges it with the recorded facts' },
+      { flags: '--rehash', description: 'hash every file, ignoring the stat cache (which skips files unchanged since they were last hashed)' },
     ],
     examples: [
       'mreg register fraud model.onnx --change minor -m "retrained on March data" --metric auc=0.91',
@@ -194,8 +195,15 @@ export const COMMANDS: CommandSpec[] = [
     name: 'export',
     args: '<ref> [dir]',
     summary: "write a version's artifacts to a directory (re-hashing every byte), or 'export k8s <ref>': blue-green Kubernetes manifests",
-    options: [{ flags: '--force', description: 'overwrite files that already exist in <dir>' }],
-    examples: ['mreg export fraud@1.2.0 ./serving/model', 'mreg export fraud ./out --force --json', 'mreg export k8s fraud@production | kubectl apply -f -'],
+    options: [
+      { flags: '--force', description: 'overwrite files that already exist in <dir>' },
+      {
+        flags: '--link <type>',
+        description: 'how files are made from the store: copy (default), reflink (copy-on-write clone, else a copy), hardlink or symlink (no space, no time; read-only). Every blob is re-hashed first',
+        choices: ['copy', 'reflink', 'hardlink', 'symlink'],
+      },
+    ],
+    examples: ['mreg export fraud@1.2.0 ./serving/model', 'mreg export fraud ./out --force --json', 'mreg export fraud@production /srv/models/fraud --link hardlink', 'mreg export k8s fraud@production | kubectl apply -f -'],
     load: () => import('./export.js'),
   },
   {

@@ -18,6 +18,7 @@ interface Options {
   actor?: string;
   allowUnsafe?: boolean;
   card?: string;
+  rehash?: boolean;
   kind?: Kind;
   parent?: string[];
   data?: string[];
@@ -72,6 +73,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
       actor: opts.actor,
       allowUnsafe: opts.allowUnsafe,
       card: opts.card,
+      rehash: opts.rehash,
       onProgress: (p) => {
         if (p.fileIndex !== file) [file, started] = [p.fileIndex, Date.now()];
         progress.update(

@@ -13,8 +13,11 @@ export interface Release {
   files: { path: string; sha256: string; size: number }[];
   /** A directory holding the version's files, every one re-hashed against the manifest. */
   artifacts(): Promise<string>;
-  /** Writes the version's files, re-hashed, into `dir` (created; must not exist yet). */
-  exportTo(dir: string): Promise<void>;
+  /**
+   * Writes the version's files, re-hashed, into `dir` (created; must not exist yet). `link` says how
+   * each file is made from the store's blob: copy (default), reflink, hardlink or symlink.
+   */
+  exportTo(dir: string, options?: { link?: 'copy' | 'reflink' | 'hardlink' | 'symlink' }): Promise<void>;
 }
 
 export interface AdapterContext {

@@ -18,7 +18,7 @@ import { materializeVersion } from '../lifecycle/materialize.js';
 import { resolveActor } from '../provenance.js';
 import { requireSignatures } from '../lifecycle/signatures.js';
 import { currentRouting, type Split } from '../routing/route.js';
-import type { BlobSource } from '../../store/blob-source.js';
+import type { BlobSource, LinkType } from '../../store/blob-source.js';
 import { acquireLock, withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
 import { readManifest } from '../manifest/versions.js';
@@ -176,8 +176,8 @@ class Run {
   release(manifest: Manifest): Release {
     const { blobs } = this.setup;
     let dir: Promise<string> | undefined;
-    const exportTo = async (target: string) => {
-      await materializeVersion(blobs, manifest, target);
+    const exportTo = async (target: string, options: { link?: LinkType } = {}) => {
+      await materializeVersion(blobs, manifest, target, { link: options.link });
     };
     return {
       model: manifest.name,

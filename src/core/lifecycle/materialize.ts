@@ -1,12 +1,12 @@
 // Writing a version's files into a directory (export, a deploy's release, a check's workspace): every
-// blob re-hashed on the way through a blob source, each file written under a temp name and renamed
-// into place only once all of them checked out.
+// blob re-hashed on the way through a blob source, each file written (or linked) under a temp name
+// and renamed into place only once all of them checked out.
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, realpath, rename, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { MregError } from '../../errors.js';
 import { removeQuietly } from '../../store/atomic.js';
-import type { BlobSource } from '../../store/blob-source.js';
+import type { BlobSource, LinkType } from '../../store/blob-source.js';
 import type { ProgressFn } from '../../store/blobs.js';
 import { prunedEvent } from './pruned.js';
 import type { Manifest } from '../manifest/types.js';
@@ -14,6 +14,8 @@ import type { Manifest } from '../manifest/types.js';
 export interface MaterializeOptions {
   /** overwrite files already in the directory */
   force?: boolean | undefined;
+  /** how each file is made from its blob (default copy); every blob is re-hashed whichever it is */
+  link?: LinkType | undefined;
   onProgress?: ((file: string, bytes: number) => void) | undefined;
 }
 
@@ -55,7 +57,8 @@ export async function materializeVersion(blobs: BlobSource, manifest: Manifest, 
   for (const { dest } of plan) {
     const existing = await lstat(dest).catch(() => undefined);
     if (existing && !options.force) throw new MregError('CONFLICT', `${dest} already exists (pass --force to overwrite)`);
-    if (existing && !existing.isFile()) throw new MregError('CONFLICT', `${dest} exists and is not a file`);
+    // A symlink (from an earlier `link: symlink`) is replaced itself by the rename, never written through.
+    if (existing && !existing.isFile() && !existing.isSymbolicLink()) throw new MregError('CONFLICT', `${dest} exists and is not a file`);
   }
 
   // Blobs that are only on the fallback (a clone fetches them on demand) come first, all at once.
@@ -81,7 +84,7 @@ export async function materializeVersion(blobs: BlobSource, manifest: Manifest, 
       await prepareParents(root, dest);
       written.push(temp);
       const progress: ProgressFn | undefined = options.onProgress ? (bytes) => options.onProgress!(artifact.path, bytes) : undefined;
-      await blobs.copyTo(need, temp, progress);
+      await blobs.linkTo(need, temp, options.link ?? 'copy', progress);
     }
   } catch (err) {
     await undo();

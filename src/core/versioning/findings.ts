@@ -7,6 +7,7 @@ import type { InputFile } from '../inputs.js';
 import { compareInterfaces, finding, requiredBump, type Finding } from '../formats/compare.js';
 import { readInterface } from '../formats/read.js';
 import { formatNamed } from '../formats/registry.js';
+import { checkShardIndex, isShardIndex } from '../formats/shard-index.js';
 import type { ModelInterface } from '../formats/types.js';
 import type { Artifact, DeclaredSignature } from '../manifest/types.js';
 import type { ChangeType } from '../change-type.js';
@@ -27,7 +28,8 @@ export const MAX_SCHEMA_BYTES = 2 * 1024 * 1024;
 
 /**
  * Reads the interface of every model file among `files` from its header, keyed by its path in the version.
- * Files of formats mreg does not read are left out. A damaged or hostile header fails with INVALID_HEADER,
+ * Files of formats mreg does not read are left out; a shard index (model.safetensors.index.json) is
+ * checked against the shards it names. A damaged or hostile header fails with INVALID_HEADER,
  * naming the file as the user gave it.
  */
 export async function readSchema(files: readonly InputFile[], cwd: string): Promise<Record<string, ModelInterface>> {
@@ -46,6 +48,8 @@ export async function readSchema(files: readonly InputFile[], cwd: string): Prom
     }
     if (iface) Object.defineProperty(schema, file.path, { value: iface, enumerable: true, writable: true, configurable: true });
   }
+  // A Hugging Face sharded checkpoint is one model: its index must agree with the shards' headers.
+  for (const file of files) if (isShardIndex(file.path)) await checkShardIndex(file.source, file.path, shown(file.source, cwd), schema);
   const size = Buffer.byteLength(JSON.stringify(schema));
   if (size > MAX_SCHEMA_BYTES) {
     throw new MregError('INVALID_INPUT', `the interfaces read from these model files take ${size} bytes, more than a manifest can hold (${MAX_SCHEMA_BYTES}); split the version or ask for a higher limit`);

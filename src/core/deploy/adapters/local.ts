@@ -1,7 +1,8 @@
 // The `local` adapter: each release is materialised (re-hashed) in <dir>/releases/<model>@<version>/
 // and <dir>/current is switched to it atomically (a new symlink renamed over the old one), so a
 // reader that resolves `current` once never sees a half-written or mixed release. The last few
-// releases are kept; one still intact is reused as it is.
+// releases are kept; one still intact is reused as it is. `link: hardlink|symlink|reflink` makes a
+// release from the store's blobs without copying them (each blob re-hashed first).
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,18 +10,24 @@ import { MregError } from '../../../errors.js';
 import type { JsonMap } from '../../manifest/types.js';
 import { fsyncDir } from '../../../store/atomic.js';
 import { hashFile } from '../../../store/blobs.js';
+import { LINK_TYPES, type LinkType } from '../../../store/blob-source.js';
 import type { AdapterContext, DeployAdapter, Release } from '../adapter.js';
 
 interface LocalOptions {
   dir: string;
   keep: number;
+  link: LinkType;
 }
 
 function options(raw: JsonMap): LocalOptions {
   if (typeof raw.dir !== 'string' || raw.dir === '') throw new MregError('INVALID_INPUT', 'adapter local: options.dir: expected the deploy directory');
   const keep = raw.keep === undefined ? 5 : raw.keep;
   if (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 1) throw new MregError('INVALID_INPUT', 'adapter local: options.keep: expected a whole number >= 1');
-  return { dir: raw.dir, keep };
+  const link = raw.link === undefined ? 'copy' : raw.link;
+  if (typeof link !== 'string' || !(LINK_TYPES as readonly string[]).includes(link)) {
+    throw new MregError('INVALID_INPUT', `adapter local: options.link: expected one of ${LINK_TYPES.join(', ')}`);
+  }
+  return { dir: raw.dir, keep, link: link as LinkType };
 }
 
 const exists = (path: string) => lstat(path).then(() => true, () => false);
@@ -91,7 +98,7 @@ export function createAdapter(raw: JsonMap): DeployAdapter {
         return;
       }
       const incoming = join(releases, `.incoming-${randomBytes(6).toString('hex')}`);
-      await release.exportTo(incoming);
+      await release.exportTo(incoming, { link: opts.link });
       if (ctx.signal.aborted) throw new Error('deploy aborted');
       let trash: string | undefined;
       if (await exists(final)) {
