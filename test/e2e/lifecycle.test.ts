@@ -54,6 +54,26 @@ describe('default stages', () => {
     await cliFails(p.dir, ['promote', 'fraud@1.0.0', 'prod'], 2, /unknown stage "prod" \(stages in config\.yaml: staging, production, archived\)/);
     await cliFails(p.dir, ['show', 'fraud@production'], 1, /no version of fraud is in production/);
   });
+
+  it('--force into an exclusive stage still displaces the version that held it', async () => {
+    const p = await withVersions(['1.0.0', '1.1.0']);
+    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'staging']);
+    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'production']);
+    // 1.1.0 skips staging: only --force lets it in, and production still holds one version.
+    const forced = await cliPasses(p.dir, ['promote', 'fraud@1.1.0', 'production', '--force', '--json']);
+    expect(forced.json).toMatchObject({ version: '1.1.0', forced: true, displaced: [{ version: '1.0.0', to: 'archived' }], stages: ['production'] });
+    expect(await stagesOf(p, 'fraud@1.0.0')).toStrictEqual(['archived']);
+    expect(await stagesOf(p, 'fraud@1.1.0')).toStrictEqual(['production']);
+    expect((await cliPasses(p.dir, ['ls', '--json'])).json[0].by_stage).toStrictEqual({ archived: ['1.0.0'], production: ['1.1.0'] });
+    expect((await cliPasses(p.dir, ['show', 'fraud@production', '--json'])).json.version).toBe('1.1.0');
+    expect((await cliPasses(p.dir, ['history', 'fraud', '--json'])).json.at(-1)).toMatchObject({
+      event: 'promote',
+      version: '1.1.0',
+      forced: true,
+      overridden: ['from'],
+      displaced: [{ version: '1.0.0', left: ['production'], to: 'archived' }],
+    });
+  });
 });
 
 describe('history and --at', () => {
