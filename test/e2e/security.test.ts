@@ -89,7 +89,7 @@ describe('keys and signatures', () => {
       ['random bytes', randomBytes(64).toString('base64')],
       ['one bit flipped', (() => {
         const b = Buffer.from(genuine.signature, 'base64');
-        b[10] ^= 1;
+        b[10] = b[10]! ^ 1;
         return b.toString('base64');
       })()],
       ['alice signing 1.0.0', genuine.signature],
