@@ -55,6 +55,21 @@ describe('default stages', () => {
     await cliFails(p.dir, ['show', 'fraud@production'], 1, /no version of fraud is in production/);
   });
 
+  it('promoting again reports nothing changed; demote takes the version out of that stage only, in JSON', async () => {
+    const p = await withVersions(['1.0.0'], 'format: 1\nstages:\n  staging: {}\n  canary: {}\n');
+    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'staging']);
+    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'canary']);
+    const again = (await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'canary', '--json'])).json;
+    expect(again).toStrictEqual({ model: 'fraud', version: '1.0.0', stage: 'canary', unchanged: true, forced: false, left: [], displaced: [], stages: ['canary', 'staging'] });
+    const demoted = (await cliPasses(p.dir, ['demote', 'fraud@1.0.0', 'canary', '--reason', 'noisy', '--json'])).json;
+    expect(demoted).toMatchObject({ model: 'fraud', version: '1.0.0', stage: 'canary', unchanged: false, forced: false, left: ['canary'], displaced: [], stages: ['staging'] });
+    expect(demoted.event).toMatchObject({ event: 'demote', version: '1.0.0', stage: 'canary', reason: 'noisy', actor: 'tester@example.com' });
+    expect(Date.parse(demoted.event.time)).not.toBeNaN();
+    await cliFails(p.dir, ['demote', 'fraud@1.0.0', 'canary'], 1, /^mreg: fraud@1\.0\.0 is not in canary \(it is in staging\)$/);
+    await cliPasses(p.dir, ['demote', 'fraud@1.0.0', 'staging']);
+    await cliFails(p.dir, ['demote', 'fraud@1.0.0', 'staging'], 1, /^mreg: fraud@1\.0\.0 is not in staging \(it is in no stage\)$/);
+  });
+
   it('--force into an exclusive stage still displaces the version that held it', async () => {
     const p = await withVersions(['1.0.0', '1.1.0']);
     await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'staging']);
