@@ -56,9 +56,11 @@ describe('default stages', () => {
   });
 
   it('promoting again reports nothing changed; demote takes the version out of that stage only, in JSON', async () => {
-    const p = await withVersions(['1.0.0'], 'format: 1\nstages:\n  staging: {}\n  canary: {}\n');
-    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'staging']);
+    const p = await withVersions(['1.0.0'], 'format: 1\nstages:\n  staging: {}\n  canary: {}\n  qa: {}\n');
+    expect((await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'staging', '--json'])).json).toMatchObject({ unchanged: false, forced: false, left: [], displaced: [], stages: ['staging'] });
     await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'canary']);
+    const notThere = await cliFails(p.dir, ['demote', 'fraud@1.0.0', 'qa', '--json'], 1, /^fraud@1\.0\.0 is not in qa \(it is in canary, staging\)$/);
+    expect(notThere.json.error.code).toBe('REFUSED');
     const again = (await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'canary', '--json'])).json;
     expect(again).toStrictEqual({ model: 'fraud', version: '1.0.0', stage: 'canary', unchanged: true, forced: false, left: [], displaced: [], stages: ['canary', 'staging'] });
     const demoted = (await cliPasses(p.dir, ['demote', 'fraud@1.0.0', 'canary', '--reason', 'noisy', '--json'])).json;

@@ -55,9 +55,20 @@ describe('planPromotion', () => {
     expect(none.data).toStrictEqual({ rules: [expect.objectContaining({ rule: 'from' }), expect.objectContaining({ rule: 'checks' })] });
     expect(none.hint).toBe('pass --force to override (the override is recorded)');
     const failed = refusal(() => plan(state({ canary: ['1.0.0'] }, { '1.0.0': { smoke: false } }), '1.0.0', 'production'));
+    expect(failed.data).toStrictEqual({ rules: [expect.objectContaining({ rule: 'from' }), expect.objectContaining({ rule: 'checks' })] });
     expect(failed.message).toBe(
       "cannot promote fraud@1.0.0 to production: production can only be entered from staging, and fraud@1.0.0 is in canary (promote it to staging first); production requires check 'smoke', which failed on fraud@1.0.0 at 2026-01-01T00:00:00.000Z",
     );
+  });
+
+  it('names every stage a version may come from, and every stage it is in', () => {
+    const two = config({ staging: stage(), canary: stage(), archived: stage(), prod: stage({ from: ['staging', 'canary'] }) });
+    const plan2 = (s: StageState) => planPromotion(two, s, 'fraud', '1.0.0', 'prod', { actor: 'tester' });
+    expect(refusal(() => plan2(state({ archived: ['1.0.0'], other: ['1.0.0'] }))).message).toBe(
+      'cannot promote fraud@1.0.0 to prod: prod can only be entered from staging or canary, and fraud@1.0.0 is in archived, other (promote it to staging first)',
+    );
+    // Any one of the from stages is enough.
+    expect(plan2(state({ canary: ['1.0.0'] })).event).toMatchObject({ stage: 'prod', left: ['canary'] });
   });
 
   it('lets a version in when it comes from an allowed stage with its checks passed', () => {
