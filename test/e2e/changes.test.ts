@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { cliFails, cliPasses } from '../helpers/cli.js';
+import { writeOnnx } from '../helpers/model-fixtures.js';
 import { newProject } from '../helpers/store.js';
 import { changeFiles, FORMATS, storeSnapshot } from '../helpers/versioning.js';
 
@@ -84,5 +85,34 @@ describe.each(FORMATS)('the whole loop for $name', (format) => {
     expect(logJson.versions[0]).toMatchObject({ type: 'major', previous: '0.1.1' });
     expect(logJson.versions[0].findings.map((f: { rule: string }) => f.rule)).toContain(format.finding.rule);
     expect(logJson.versions[0].migration.length).toBeGreaterThan(0);
+  });
+});
+
+describe('declarations below what the files require', () => {
+  const onnx = (outputs: string[]) => ({
+    inputs: [{ name: 'ids', dtype: 'int64', shape: ['batch', 128] }],
+    outputs: outputs.map((name) => ({ name, dtype: 'float32', shape: ['batch', 2] })),
+    initializers: [{ name: 'w', dims: [4, 4], data: { size: 64, fill: 1 } }],
+  });
+
+  it('refuses a minor change declared as patch, and a major one declared as minor or as patch', async () => {
+    const p = await newProject();
+    await writeOnnx(join(p.dir, 'model.onnx'), onnx(['logits']));
+    await cliPasses(p.dir, ['register', 'fraud', 'model.onnx', '--version', '1.0.0']);
+    const before = storeSnapshot(p.store);
+
+    await writeOnnx(join(p.dir, 'model.onnx'), onnx(['logits', 'score']));
+    const minorAsPatch = await cliFails(p.dir, ['register', 'fraud', 'model.onnx', '--change', 'patch', '--json'], 1, /^fraud: declared patch, but output 'score' was added \(float32 \[batch, 2\]\): minor$/);
+    expect(minorAsPatch.json.error).toMatchObject({ code: 'BUMP_TOO_LOW', data: { declared: 'patch', required: 'minor' } });
+    await cliFails(p.dir, ['bump', 'fraud', 'model.onnx', '--change', 'patch'], 1, /declared patch, but output 'score' was added/);
+    await cliFails(p.dir, ['register', 'fraud', 'model.onnx', '--version', '1.0.1'], 1, /^mreg: fraud: declared patch \(--version 1\.0\.1 after 1\.0\.0\), but output 'score' was added/);
+
+    await writeOnnx(join(p.dir, 'model.onnx'), onnx([]));
+    for (const declared of ['minor', 'patch']) {
+      const refused = await cliFails(p.dir, ['register', 'fraud', 'model.onnx', '--change', declared, '--json'], 1, new RegExp(`^fraud: declared ${declared}, but output 'logits' was removed: major$`));
+      expect(refused.json.error).toMatchObject({ code: 'BUMP_TOO_LOW', data: { declared, required: 'major' } });
+    }
+    expect(storeSnapshot(p.store)).toStrictEqual(before); // nothing registered by any refusal
+    expect((await cliPasses(p.dir, ['register', 'fraud', 'model.onnx', '--change', 'major', '--json'])).json.version).toBe('2.0.0');
   });
 });

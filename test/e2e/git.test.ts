@@ -2,6 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { cliFails, cliPasses, runMreg, testEnv } from '../helpers/cli.js';
 import { blobFiles, newProject, type Project } from '../helpers/store.js';
@@ -44,10 +45,17 @@ describe('pre-commit hook', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(readFileSync(join(p.dir, 'original-hook-ran'), 'utf8')).toBe('ran\n');
 
-    // Editing a committed manifest is refused, with the file and the reason.
+    // Replacing a committed manifest is refused, with the file and the reason, even when the
+    // replacement is a valid manifest in its own right (re-sealed: its checksum recomputed).
     const manifest = join(p.store, 'models/fraud/1.0.0.yaml');
+    const { manifestChecksum } = await import('../../src/core/manifest/hash.js');
+    const replacement = parse(readFileSync(manifest, 'utf8'));
+    replacement.actor = 'someone-else@example.com';
+    replacement.checksum = manifestChecksum(replacement);
     chmodSync(manifest, 0o644);
-    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('tester@example.com', 'someone-else'));
+    writeFileSync(manifest, stringify(replacement));
+    expect((await cliPasses(p.dir, ['show', 'fraud@1.0.0', '--json'])).json.actor).toBe('someone-else@example.com');
+    expect((await cliPasses(p.dir, ['verify', '--json'])).json).toMatchObject({ ok: true, problems: [] }); // sound on its own
     p.git.run('add', '-A');
     const edit = p.git.commit('sneaky edit');
     expect(edit.status).not.toBe(0);

@@ -54,6 +54,43 @@ describe('default stages', () => {
     await cliFails(p.dir, ['promote', 'fraud@1.0.0', 'prod'], 2, /unknown stage "prod" \(stages in config\.yaml: staging, production, archived\)/);
     await cliFails(p.dir, ['show', 'fraud@production'], 1, /no version of fraud is in production/);
   });
+
+  it('promoting again reports nothing changed; demote takes the version out of that stage only, in JSON', async () => {
+    const p = await withVersions(['1.0.0'], 'format: 1\nstages:\n  staging: {}\n  canary: {}\n  qa: {}\n');
+    expect((await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'staging', '--json'])).json).toMatchObject({ unchanged: false, forced: false, left: [], displaced: [], stages: ['staging'] });
+    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'canary']);
+    const notThere = await cliFails(p.dir, ['demote', 'fraud@1.0.0', 'qa', '--json'], 1, /^fraud@1\.0\.0 is not in qa \(it is in canary, staging\)$/);
+    expect(notThere.json.error.code).toBe('REFUSED');
+    const again = (await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'canary', '--json'])).json;
+    expect(again).toStrictEqual({ model: 'fraud', version: '1.0.0', stage: 'canary', unchanged: true, forced: false, left: [], displaced: [], stages: ['canary', 'staging'] });
+    const demoted = (await cliPasses(p.dir, ['demote', 'fraud@1.0.0', 'canary', '--reason', 'noisy', '--json'])).json;
+    expect(demoted).toMatchObject({ model: 'fraud', version: '1.0.0', stage: 'canary', unchanged: false, forced: false, left: ['canary'], displaced: [], stages: ['staging'] });
+    expect(demoted.event).toMatchObject({ event: 'demote', version: '1.0.0', stage: 'canary', reason: 'noisy', actor: 'tester@example.com' });
+    expect(Date.parse(demoted.event.time)).not.toBeNaN();
+    await cliFails(p.dir, ['demote', 'fraud@1.0.0', 'canary'], 1, /^mreg: fraud@1\.0\.0 is not in canary \(it is in staging\)$/);
+    await cliPasses(p.dir, ['demote', 'fraud@1.0.0', 'staging']);
+    await cliFails(p.dir, ['demote', 'fraud@1.0.0', 'staging'], 1, /^mreg: fraud@1\.0\.0 is not in staging \(it is in no stage\)$/);
+  });
+
+  it('--force into an exclusive stage still displaces the version that held it', async () => {
+    const p = await withVersions(['1.0.0', '1.1.0']);
+    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'staging']);
+    await cliPasses(p.dir, ['promote', 'fraud@1.0.0', 'production']);
+    // 1.1.0 skips staging: only --force lets it in, and production still holds one version.
+    const forced = await cliPasses(p.dir, ['promote', 'fraud@1.1.0', 'production', '--force', '--json']);
+    expect(forced.json).toMatchObject({ version: '1.1.0', forced: true, displaced: [{ version: '1.0.0', to: 'archived' }], stages: ['production'] });
+    expect(await stagesOf(p, 'fraud@1.0.0')).toStrictEqual(['archived']);
+    expect(await stagesOf(p, 'fraud@1.1.0')).toStrictEqual(['production']);
+    expect((await cliPasses(p.dir, ['ls', '--json'])).json[0].by_stage).toStrictEqual({ archived: ['1.0.0'], production: ['1.1.0'] });
+    expect((await cliPasses(p.dir, ['show', 'fraud@production', '--json'])).json.version).toBe('1.1.0');
+    expect((await cliPasses(p.dir, ['history', 'fraud', '--json'])).json.at(-1)).toMatchObject({
+      event: 'promote',
+      version: '1.1.0',
+      forced: true,
+      overridden: ['from'],
+      displaced: [{ version: '1.0.0', left: ['production'], to: 'archived' }],
+    });
+  });
 });
 
 describe('history and --at', () => {

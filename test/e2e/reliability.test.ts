@@ -1,11 +1,25 @@
 // What the store must survive (shared/design/RELIABILITY.md): concurrent writers, SIGKILL at any
 // moment, corrupted and missing blobs, leftovers of interrupted writes. Real processes throughout.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliFails, cliPasses, runMreg, runMregProcess, spawnMreg } from '../helpers/cli.js';
 import { blobFiles, flipByte, newProject, writeLargeFile } from '../helpers/store.js';
+
+/**
+ * The temp file a child's write is filling (temp names start with the writer's pid), once it holds at
+ * least `bytes`; undefined if the child exits first.
+ */
+async function tempFileReaching(dir: string, child: ChildProcess, bytes: number): Promise<string | undefined> {
+  while (child.exitCode === null && child.signalCode === null) {
+    const name = existsSync(dir) ? readdirSync(dir).find((f) => f.startsWith(`${child.pid}-`)) : undefined;
+    const st = name ? statSync(join(dir, name), { throwIfNoEntry: false }) : undefined;
+    if (st && st.size >= bytes) return join(dir, name!);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return undefined;
+}
 
 async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '']);
@@ -46,14 +60,23 @@ describe('crashes', () => {
       writeLargeFile(join(p.dir, 'big.bin'), size); // new bytes each round: a real copy every time
       const child = spawnMreg(['register', 'big', 'big.bin', '--change', 'patch'], { cwd: p.dir });
       const exited = new Promise((resolve) => child.on('exit', resolve));
-      await new Promise((resolve) => setTimeout(resolve, 40 + Math.random() * 400));
+      // A random moment inside the copy: once the blob's temp file holds a random share of the bytes.
+      const target = Math.floor(size * (0.02 + Math.random() * 0.5));
+      const temp = await tempFileReaching(join(p.store, 'tmp'), child, target);
       child.kill('SIGKILL');
       await exited;
+      // The kill landed inside the write: mreg was killed, not finished, and left a partial temp file.
+      expect(child.signalCode, `round ${round}`).toBe('SIGKILL');
+      expect(temp, `round ${round}: the copy was never seen under way`).toBeDefined();
+      const left = statSync(temp!).size;
+      expect(left, `round ${round}`).toBeGreaterThanOrEqual(target);
+      expect(left, `round ${round}`).toBeLessThan(size);
       const verify = await runMreg(['verify', '--json'], { cwd: p.dir });
       expect(verify.code, verify.stdout).toBe(0);
       const report = JSON.parse(verify.stdout);
       expect(report.problems).toStrictEqual([]);
       for (const w of report.warnings) expect(['TEMP_FILE', 'STALE_LOCK']).toContain(w.code);
+      expect(report.warnings.map((w: { message: string }) => w.message)).toContain(`tmp/${basename(temp!)}: left by an interrupted write (removed by mreg gc)`);
     }
     // Whatever state the kills left, the next register works and the store stays sound.
     writeLargeFile(join(p.dir, 'big.bin'), size);

@@ -1,7 +1,6 @@
 // Remotes in a plain directory (a network share): the shared scenarios, two processes pushing
 // conflicting versions at once, a push killed mid-blob, and a remote with symlinks planted in it.
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -75,25 +74,31 @@ describe('directory remote', () => {
   it('a push killed mid-blob leaves no partial blob visible; pushing again completes it', async () => {
     const remote = tempDir('mreg-remote-kill-');
     const p = await newProject();
-    writeLargeFile(join(p.dir, 'big.bin'), 48 * 1024 * 1024);
+    const size = 48 * 1024 * 1024;
+    writeLargeFile(join(p.dir, 'big.bin'), size);
     await cliPasses(p.dir, ['register', 'fraud', 'big.bin', '--version', '1.0.0']);
     await withRemote(kind, p, { url: remote, args: [] });
     const child = spawnMreg(['push'], { cwd: p.dir, env: kind.env });
     const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    // Killed once the copy into the remote's tmp/ is under way (or when the push has finished).
-    for (let done = false; !done; ) {
-      const tmp = join(remote, 'tmp');
-      done = child.exitCode !== null || (existsSync(tmp) && readdirSync(tmp).length > 0);
-      if (!done) await new Promise((r) => setTimeout(r, 5));
+    // Killed once the copy into the remote's tmp/ has bytes in it (temp names start with the pid).
+    const tmp = join(remote, 'tmp');
+    let temp: string | undefined;
+    while (!temp && child.exitCode === null) {
+      const name = existsSync(tmp) ? readdirSync(tmp).find((f) => f.startsWith(`${child.pid}-`)) : undefined;
+      if (name && (statSync(join(tmp, name), { throwIfNoEntry: false })?.size ?? 0) > 0) temp = join(tmp, name);
+      else await new Promise((r) => setTimeout(r, 2));
     }
     child.kill('SIGKILL');
     await exited;
-    // Whatever is visible under objects/ is complete: its bytes hash to its name.
-    for (const sha of blobsIn(remote)) {
-      expect(createHash('sha256').update(readFileSync(join(remote, 'objects', sha.slice(0, 2), sha))).digest('hex')).toBe(sha);
-    }
-    // A manifest is visible only once its blob is.
-    if (existsSync(join(remote, 'models', 'fraud', '1.0.0.yaml'))) expect(blobsIn(remote)).toHaveLength(1);
+    // The kill landed inside the blob's copy: push was killed, not finished, and its temp file is partial.
+    expect(child.signalCode).toBe('SIGKILL');
+    expect(temp, 'the copy into the remote was never seen under way').toBeDefined();
+    const partial = statSync(temp!).size;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(size);
+    // Nothing under objects/ (the blob was never whole), and no manifest without its blob.
+    expect(blobsIn(remote)).toStrictEqual([]);
+    expect(existsSync(join(remote, 'models', 'fraud', '1.0.0.yaml'))).toBe(false);
     await cliPasses(p.dir, ['verify']);
     await cliPasses(p.dir, ['push'], kind.env);
     await verifyRemote(kind, { url: remote, args: [] });

@@ -1,5 +1,6 @@
 // Signed versions and protected stages, and scanning artifacts for code that loading them would run.
-import { appendFileSync, copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +73,37 @@ describe('keys and signatures', () => {
     const sha = (await cliPasses(p.dir, ['show', 'fraud@1.0.0', '--json'])).json.artifacts[0].sha256;
     flipByte(join(p.store, 'objects', sha.slice(0, 2), sha));
     await cliFails(p.dir, ['promote', 'fraud@1.0.0', 'production'], 1, /m\.bin: the blob no longer matches what was signed/);
+  });
+
+  it('refuses a signature file with a trusted key and the current digest whose signature bytes are forged', async () => {
+    const p = await protectedStore();
+    // Alice's real signature over 1.0.0 is the template: the same file with only the signature bytes
+    // changed (and then with alice's signature of another version) must not count.
+    const signed = await cliPasses(p.dir, ['sign', 'fraud@1.0.0', '--key', p.alice, '--json']);
+    const genuine = JSON.parse(readFileSync(signed.json.path, 'utf8'));
+    const digest = (v: string) => `sha256:${createHash('sha256').update(readFileSync(join(p.store, `models/fraud/${v}.yaml`))).digest('hex')}`;
+    expect(genuine.digest).toBe(digest('1.0.0'));
+    const dir = join(p.store, 'signatures/fraud/1.1.0');
+    mkdirSync(dir, { recursive: true });
+    const forgeries: [string, string][] = [
+      ['random bytes', randomBytes(64).toString('base64')],
+      ['one bit flipped', (() => {
+        const b = Buffer.from(genuine.signature, 'base64');
+        b[10] = b[10]! ^ 1;
+        return b.toString('base64');
+      })()],
+      ['alice signing 1.0.0', genuine.signature],
+    ];
+    for (const [what, signature] of forgeries) {
+      writeFileSync(join(dir, `${signed.json.fingerprint}.json`), `${JSON.stringify({ ...genuine, version: '1.1.0', digest: digest('1.1.0'), signature }, null, 2)}\n`);
+      await cliFails(p.dir, ['promote', 'fraud@1.1.0', 'production'], 1, /production requires signatures from 1 trusted key, and fraud@1\.1\.0 has no valid signature from a trusted key: signatures\/fraud\/1\.1\.0\/[0-9a-f]{16}\.json: alice's signature does not verify/);
+      const verify = await runMreg(['verify', '--signatures', '--json'], { cwd: p.dir });
+      expect(verify.code, what).toBe(1);
+      expect(JSON.parse(verify.stdout).problems, what).toStrictEqual([{ code: 'SIGNATURE_INVALID', message: `signatures/fraud/1.1.0/${signed.json.fingerprint}.json: alice's signature does not verify` }]);
+    }
+    // The genuine article, for contrast: alice signs 1.1.0 and the promotion goes through.
+    await cliPasses(p.dir, ['sign', 'fraud@1.1.0', '--key', p.alice]);
+    await cliPasses(p.dir, ['promote', 'fraud@1.1.0', 'production']);
   });
 
   it('deploy into a protected stage refuses an unsigned version before touching anything', async () => {

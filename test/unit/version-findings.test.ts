@@ -5,6 +5,7 @@ import { MregError } from '../../src/errors.js';
 import { RULES } from '../../src/core/formats/compare.js';
 import type { ModelInterface } from '../../src/core/formats/types.js';
 import { checkDeclared, versionFindings, type VersionInterface } from '../../src/core/versioning/findings.js';
+import { decideNext } from '../../src/core/versioning/plan.js';
 
 const onnx = (outputs: string[]): ModelInterface => ({
   format: 'onnx',
@@ -91,5 +92,50 @@ describe('checkDeclared', () => {
   it('accepts a declaration at or above what the findings require', () => {
     expect(() => checkDeclared('fraud', 'major', findings)).not.toThrow();
     expect(() => checkDeclared('fraud', 'patch', [])).not.toThrow();
+  });
+});
+
+describe('every declaration below what the findings require is refused', () => {
+  const base = version({ 'm.onnx': onnx(['logits']) }, { 'm.onnx': 'h1' });
+  // One version change per level: an output added (minor), an output removed (major), new weights (patch).
+  const changes = {
+    patch: version({ 'm.onnx': onnx(['logits']) }, { 'm.onnx': 'h2' }),
+    minor: version({ 'm.onnx': onnx(['logits', 'score']) }, { 'm.onnx': 'h1' }),
+    major: version({ 'm.onnx': onnx([]) }, { 'm.onnx': 'h1' }),
+  } as const;
+  const refusal = (fn: () => unknown): MregError | undefined => {
+    try {
+      fn();
+    } catch (err) {
+      return err as MregError;
+    }
+    return undefined;
+  };
+
+  it.each([
+    ['minor', 'patch', "fraud: declared patch, but output 'score' was added (float32 [batch, 2]): minor"],
+    ['major', 'minor', "fraud: declared minor, but output 'logits' was removed: major"],
+    ['major', 'patch', "fraud: declared patch, but output 'logits' was removed: major"],
+  ] as const)('a %s change declared as %s is BUMP_TOO_LOW, in checkDeclared and in decideNext', (required, declared, message) => {
+    const findings = versionFindings(base, changes[required]);
+    expect(findings.map((f) => f.bump)).toStrictEqual([required]);
+    const error = refusal(() => checkDeclared('fraud', declared, findings));
+    expect(error).toBeInstanceOf(MregError);
+    expect(error?.code).toBe('BUMP_TOO_LOW');
+    expect(error?.message).toBe(message);
+    expect(error?.data).toMatchObject({ model: 'fraud', declared, required });
+    const decided = refusal(() => decideNext({ model: 'fraud', current: '1.0.0', previous: base, candidate: changes[required], declared, flag: 'change' }));
+    expect(decided?.code).toBe('BUMP_TOO_LOW');
+    expect(decided?.data).toMatchObject({ declared, required, current: '1.0.0' });
+  });
+
+  it.each([
+    ['patch', 'patch', '1.0.1'],
+    ['patch', 'minor', '1.1.0'],
+    ['minor', 'minor', '1.1.0'],
+    ['minor', 'major', '2.0.0'],
+    ['major', 'major', '2.0.0'],
+  ] as const)('a %s change declared as %s is accepted: %s', (required, declared, next) => {
+    expect(decideNext({ model: 'fraud', current: '1.0.0', previous: base, candidate: changes[required], declared, flag: 'change' })).toMatchObject({ next, type: declared, required });
   });
 });

@@ -1,0 +1,27 @@
+// npm run mutate [-- <glob>...]: builds dist/ (the tests that spawn mreg need it), runs Stryker over the
+// safety-critical modules of stryker.config.mjs or over the globs given, and prints the mutation score.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Stryker } from '@stryker-mutator/core';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+const globs = process.argv.slice(2);
+
+const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const started = Date.now();
+const results = await new Stryker({ configFile: 'stryker.config.mjs', ...(globs.length > 0 ? { mutate: globs } : {}) }).runMutationTest();
+
+// Stryker's definition: detected (killed, timed out) over valid mutants (detected, survived, no coverage).
+const count = (...statuses) => results.filter((r) => statuses.includes(r.status)).length;
+const detected = count('Killed', 'Timeout');
+const undetected = count('Survived', 'NoCoverage');
+const score = detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected);
+const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+console.log(
+  `\nmutation score: ${score.toFixed(2)}% (${detected} killed or timed out, ${count('Survived')} survived, ${count('NoCoverage')} not covered; ` +
+    `${count('CompileError', 'RuntimeError', 'Ignored')} invalid or ignored) over ${globs.length > 0 ? globs.join(' ') : 'the safety-critical modules'} in ${minutes} min`,
+);
+console.log('report: reports/mutation/index.html');
