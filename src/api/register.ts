@@ -37,6 +37,7 @@ import { ConsumedIndex, pendingFor, readChanges, removeConsumed, type PendingCha
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from '../core/versioning/findings.js';
 import { decideNext, noDeclarationMessage } from '../core/versioning/plan.js';
 import { listVersions, readManifest } from '../core/manifest/versions.js';
+import { mapLimit } from '../core/concurrency.js';
 import type { Where } from './where.js';
 
 export { CHANGE_TYPES, type ChangeType } from '../core/change-type.js';
@@ -269,7 +270,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   if (undeclared) {
     // Nothing declared: only a re-run with nothing new can succeed, so hash without storing anything.
     const sources = new SourceReader(layout, await openStatCache(layout, { disabled: req.rehash }));
-    const artifacts = await inPool(files, async (file) => ({ path: file.path, ...(await sources.hash(file.source)) }));
+    const artifacts = await mapLimit(files, POOL, async (file) => ({ path: file.path, ...(await sources.hash(file.source)) }));
     await sources.cache.save();
     const digest = versionDigest(artifacts, req.meta, kind);
     if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
@@ -294,7 +295,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   let stored = 0;
   // Files are hashed and stored a few at a time: shards of one checkpoint overlap their copies and
   // hashes, while the memory stays bounded (a pool of POOL, each with a few fixed-size buffers).
-  const artifacts = await inPool(files, async (file, index): Promise<Artifact> => {
+  const artifacts = await mapLimit(files, POOL, async (file, index): Promise<Artifact> => {
     const onProgress = req.onProgress
       ? (bytes: number) => req.onProgress!({ file: file.path, fileIndex: index, fileCount: files.length, bytes, total: seen[index]!.size })
       : undefined;
@@ -456,27 +457,6 @@ async function restoreCollected(store: Store, files: InputFile[], artifacts: Art
 /** How many files one register hashes and stores at once: 2 to 4, as the machine's cores allow. */
 const POOL = Math.min(4, Math.max(2, availableParallelism()));
 
-/** Runs `work` over `items`, at most POOL at a time; results in the items' order, the first error thrown. */
-async function inPool<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await work(items[index]!, index);
-      } catch (err) {
-        failed = true; // the other workers finish the file in hand, then stop
-        throw err;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(POOL, items.length) }, worker));
-  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failure) throw failure.reason;
-  return results;
-}
 
 /**
  * Reads register's input files, skipping the hash of a file the stat cache vouches for (its stat

@@ -7,7 +7,7 @@ import { appendRawEvents, MAX_HISTORY_BYTES, parseHistory, readHistory, serializ
 import { withLock } from '../../store/lock.js';
 import type { Layout } from '../../store/layout.js';
 import { BATCH_NAME, historyPrefix, type RemoteBackend } from './backend.js';
-import { mapLimit } from './concurrency.js';
+import { mapLimit } from '../concurrency.js';
 
 const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 

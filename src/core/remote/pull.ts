@@ -19,7 +19,7 @@ import type { Store } from '../store.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
 import type { RemoteBackend, TransferListener } from './backend.js';
 import { checkMarker, conflictsError, readRemoteManifest, remoteModels, remoteVersions, versionConflict, type RemoteManifest } from './catalog.js';
-import { mapLimit } from './concurrency.js';
+import { mapLimit } from '../concurrency.js';
 import { mergeIntoLocal, readRemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
 import { downloadBlobs, localHasBlob, uniqueJobs } from './transfer.js';

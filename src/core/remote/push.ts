@@ -17,7 +17,7 @@ import type { Store } from '../store.js';
 import { listModels, manifestFile, readManifest } from '../manifest/versions.js';
 import { manifestKey, type RemoteBackend, type TransferListener } from './backend.js';
 import { checkMarker, conflictsError, readRemoteManifest, remoteVersions, versionConflict } from './catalog.js';
-import { mapLimit } from './concurrency.js';
+import { mapLimit } from '../concurrency.js';
 import { eventVersions, pushBatch, readRemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
 import { localHasBlob, uniqueJobs, uploadBlobs, type BlobJob } from './transfer.js';

@@ -5,7 +5,7 @@ import { MregError } from '../../errors.js';
 import { ingestStream, type BlobRef, type ProgressFn } from '../../store/blobs.js';
 import { blobPath, type Layout } from '../../store/layout.js';
 import type { RemoteBackend, TransferDirection, TransferListener } from './backend.js';
-import { mapLimit } from './concurrency.js';
+import { mapLimit } from '../concurrency.js';
 import { withRetry } from './retry.js';
 
 /** A blob to move, with the artifact that names it for people (`fraud@1.2.0:model.onnx`). */

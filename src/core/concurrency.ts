@@ -1,4 +1,4 @@
-// Bounded parallelism for transfers: many small blobs at once, never unbounded sockets or memory.
+// Bounded parallelism: many blobs transferred or files stored at once, never unbounded sockets or memory.
 
 /** Runs `fn` over `items` with at most `limit` at once; the first failure stops new starts and is thrown. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
