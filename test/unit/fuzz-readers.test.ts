@@ -14,20 +14,12 @@ import { readSafetensors } from '../../src/core/formats/safetensors.js';
 import { bytesSource, disassemblePickle } from '../../src/core/scan/pickle.js';
 import { scanBuffer } from '../../src/core/scan/scan.js';
 import { encodeGguf, encodeOnnx, partsToBuffer, safetensorsPrefix } from '../helpers/model-fixtures.js';
+import { prng } from '../helpers/prng.js';
 
 const ITERATIONS = 300;
 const dir = mkdtempSync(join(tmpdir(), 'mreg-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** mulberry32: deterministic, so a failure names a seed that replays it. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One to four mutations: byte flips, overwrites with boundary values, insertions, deletions, truncation. */
 function mutate(base: Buffer, rand: () => number): Buffer {

@@ -7,19 +7,11 @@ import { MregError } from '../../src/errors.js';
 import { disassemblePickle, bytesSource } from '../../src/core/scan/pickle.js';
 import { CAUTION_GLOBALS, SAFE_GLOBALS, UNSAFE_GLOBALS, UNSAFE_MODULES, classifyGlobal } from '../../src/core/scan/policy.js';
 import { SCAN_LIMITS, scanBuffer, scanFile, type FileScan } from '../../src/core/scan/scan.js';
+import { prng } from '../helpers/prng.js';
 
 const DIR = 'test/fixtures/pickles';
 const fixture = (name: string): Buffer => readFileSync(`${DIR}/${name}`);
 
-/** A deterministic PRNG (mulberry32), so fuzz failures reproduce. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A version-1 .npy header around a literal, as latin1 text. */
 const v1 = (literal: string): string => `\x93NUMPY\x01\x00${String.fromCharCode(literal.length)}\x00${literal}`;

@@ -30,8 +30,16 @@ def _list(cls: Any, items: Any) -> List[Any]:
     return [cls.from_json(item) for item in items] if isinstance(items, list) else []
 
 
+class _Result:
+    """A result built from one of mreg's JSON documents; unknown fields stay in ``raw``."""
+
+    @classmethod
+    def from_json(cls: Type[T], doc: Any) -> T:
+        return _build(cls, doc)
+
+
 @dataclass
-class Artifact:
+class Artifact(_Result):
     """A stored file: its path inside the version, sha256 and size in bytes."""
 
     path: str = ""
@@ -39,13 +47,10 @@ class Artifact:
     size: int = 0
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "Artifact":
-        return _build(cls, doc)
 
 
 @dataclass
-class Finding:
+class Finding(_Result):
     """One interface difference and the semver bump it requires (``rule`` is a stable id)."""
 
     rule: str = ""
@@ -57,13 +62,10 @@ class Finding:
     after: Any = None
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "Finding":
-        return _build(cls, doc)
 
 
 @dataclass
-class Change:
+class Change(_Result):
     """A declared change (a change file) consumed or pending."""
 
     id: str = ""
@@ -71,13 +73,10 @@ class Change:
     summary: str = ""
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "Change":
-        return _build(cls, doc)
 
 
 @dataclass
-class Registered:
+class Registered(_Result):
     """What ``register`` did: the version it wrote, or the one that already held these files (``unchanged``)."""
 
     model: str = ""
@@ -103,7 +102,7 @@ class Registered:
 
 
 @dataclass
-class Version:
+class Version(_Result):
     """One version's manifest, as ``show`` prints it, with the stages it is in."""
 
     name: str = ""
@@ -138,7 +137,7 @@ class Version:
 
 
 @dataclass
-class ModelSummary:
+class ModelSummary(_Result):
     """A row of ``ls``: a model (or data set, ...) with its latest version and its stages."""
 
     model: str = ""
@@ -149,13 +148,10 @@ class ModelSummary:
     by_stage: Dict[str, List[str]] = field(default_factory=dict)
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "ModelSummary":
-        return _build(cls, doc)
 
 
 @dataclass
-class VersionSummary:
+class VersionSummary(_Result):
     """A row of ``ls(model)``: one version, oldest first."""
 
     model: str = ""
@@ -168,13 +164,10 @@ class VersionSummary:
     stages: List[str] = field(default_factory=list)
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "VersionSummary":
-        return _build(cls, doc)
 
 
 @dataclass
-class Bump:
+class Bump(_Result):
     """What ``bump`` computed: the next version, the declared type and what the interface requires."""
 
     model: str = ""
@@ -192,7 +185,7 @@ class Bump:
 
 
 @dataclass
-class MetricDiff:
+class MetricDiff(_Result):
     """One metric in both versions; ``improved`` follows the metric's direction (None when one side lacks it)."""
 
     a: Any = None
@@ -203,13 +196,10 @@ class MetricDiff:
     improved: Optional[bool] = None
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "MetricDiff":
-        return _build(cls, doc)
 
 
 @dataclass
-class Diff:
+class Diff(_Result):
     """``diff a b``: metrics, params, tags, artifacts and the interface findings with the bump they require."""
 
     a: JsonDict = field(default_factory=dict)
@@ -230,7 +220,7 @@ class Diff:
 
 
 @dataclass
-class Event:
+class Event(_Result):
     """One history event (register, promote, demote, check, deploy, ...); other keys are in ``raw``."""
 
     id: str = ""
@@ -242,13 +232,10 @@ class Event:
     stage: Optional[str] = None
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "Event":
-        return _build(cls, doc)
 
 
 @dataclass
-class StageChange:
+class StageChange(_Result):
     """What ``promote`` or ``demote`` did: the version's stages now, the stages it left, the versions displaced."""
 
     model: str = ""
@@ -269,7 +256,7 @@ class StageChange:
 
 
 @dataclass
-class LineageNode:
+class LineageNode(_Result):
     """A node of the lineage graph: ``kind`` is model, dataset, features, pipeline, external or missing."""
 
     id: str = ""
@@ -284,13 +271,10 @@ class LineageNode:
     stages: Optional[List[str]] = None
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "LineageNode":
-        return _build(cls, doc)
 
 
 @dataclass
-class LineageEdge:
+class LineageEdge(_Result):
     """An edge from what was used to the version made from it; ``relation`` is parents, data, features or pipeline."""
 
     from_: str = ""
@@ -304,7 +288,7 @@ class LineageEdge:
 
 
 @dataclass
-class Lineage:
+class Lineage(_Result):
     """``lineage ref``: the graph around a version, upstream and/or downstream."""
 
     root: str = ""
@@ -323,7 +307,7 @@ class Lineage:
 
 
 @dataclass
-class Affected:
+class Affected(_Result):
     """A version made (transitively) from the component, with the path that leads to it."""
 
     model: str = ""
@@ -334,13 +318,10 @@ class Affected:
     pruned: Optional[bool] = None
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "Affected":
-        return _build(cls, doc)
 
 
 @dataclass
-class Impact:
+class Impact(_Result):
     """``impact component``: every version made from it; ``gate`` when ``fail_on_stage`` was given."""
 
     component: str = ""
@@ -360,7 +341,7 @@ class Impact:
 
 
 @dataclass
-class Export:
+class Export(_Result):
     """``export``: where the version's files were written (every byte re-hashed on the way)."""
 
     model: str = ""
@@ -376,7 +357,7 @@ class Export:
 
 
 @dataclass
-class Deploy:
+class Deploy(_Result):
     """``deploy``: ``ok`` False means a step failed and mreg rolled back (``rolled_back_to``, ``rollback_ok``)."""
 
     ok: bool = False
@@ -394,13 +375,10 @@ class Deploy:
     plan: Optional[List[JsonDict]] = None
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "Deploy":
-        return _build(cls, doc)
 
 
 @dataclass
-class Rollback:
+class Rollback(_Result):
     """``rollback``: from the live version (``from_``) to the one below it (``to``)."""
 
     ok: bool = False
@@ -419,7 +397,7 @@ class Rollback:
 
 
 @dataclass
-class Status:
+class Status(_Result):
     """``status``: what a target runs, since when, deployed by whom, and the last outcome."""
 
     model: str = ""
@@ -435,13 +413,10 @@ class Status:
     routing: Any = None
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "Status":
-        return _build(cls, doc)
 
 
 @dataclass
-class VerifyReport:
+class VerifyReport(_Result):
     """``verify``: ``ok`` False lists the ``problems`` (each with a ``code`` and ``message``)."""
 
     ok: bool = False
@@ -450,13 +425,10 @@ class VerifyReport:
     checked: JsonDict = field(default_factory=dict)
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "VerifyReport":
-        return _build(cls, doc)
 
 
 @dataclass
-class ScannedFile:
+class ScannedFile(_Result):
     """One scanned file: ``status`` is safe, warning or unsafe; ``globals`` what loading it would import."""
 
     path: str = ""
@@ -465,13 +437,10 @@ class ScannedFile:
     findings: List[JsonDict] = field(default_factory=list)
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "ScannedFile":
-        return _build(cls, doc)
 
 
 @dataclass
-class ScanReport:
+class ScanReport(_Result):
     """``scan``: ``ok`` False when a file would run code when loaded."""
 
     ok: bool = False
@@ -484,7 +453,7 @@ class ScanReport:
 
 
 @dataclass
-class Transfer:
+class Transfer(_Result):
     """``push`` or ``pull``: the versions moved (``pushed``/``new`` per version), blob counts and events."""
 
     remote: str = ""
@@ -495,13 +464,10 @@ class Transfer:
     skipped_events: Optional[int] = None
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "Transfer":
-        return _build(cls, doc)
 
 
 @dataclass
-class CheckReport:
+class CheckReport(_Result):
     """``check``: each configured check's outcome on a version's files."""
 
     model: str = ""
@@ -510,13 +476,10 @@ class CheckReport:
     results: List[JsonDict] = field(default_factory=list)
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "CheckReport":
-        return _build(cls, doc)
 
 
 @dataclass
-class GcReport:
+class GcReport(_Result):
     """``gc``: the versions pruned and the blobs deleted (or, with ``dry_run``, what would be)."""
 
     dry_run: bool = False
@@ -527,13 +490,10 @@ class GcReport:
     blobs_in_grace: int = 0
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "GcReport":
-        return _build(cls, doc)
 
 
 @dataclass
-class ChangeFile:
+class ChangeFile(_Result):
     """``change_add``: the change file written under .modelreg/changes/ and the models it declares."""
 
     id: str = ""
@@ -542,13 +502,10 @@ class ChangeFile:
     summary: str = ""
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "ChangeFile":
-        return _build(cls, doc)
 
 
 @dataclass
-class Remote:
+class Remote(_Result):
     """A remote of the store's config (``remote_add``)."""
 
     name: str = ""
@@ -558,6 +515,3 @@ class Remote:
     default: bool = False
     raw: JsonDict = _raw()
 
-    @classmethod
-    def from_json(cls, doc: Any) -> "Remote":
-        return _build(cls, doc)
