@@ -36,6 +36,7 @@ import { checkPreTag, checkVersionLength, highestType, impliedType, nextVersion,
 import { ConsumedIndex, pendingFor, readChanges, removeConsumed, type PendingChange } from '../core/versioning/changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from '../core/versioning/findings.js';
 import { decideNext, noDeclarationMessage } from '../core/versioning/plan.js';
+import { bumpBase, checkLine, checkVersionInLine } from '../core/versioning/lines.js';
 import { listVersions, readManifest } from '../core/manifest/versions.js';
 import { mapLimit } from '../core/concurrency.js';
 import type { Where } from './where.js';
@@ -67,6 +68,11 @@ export interface RegisterOptions extends Where {
   change?: ChangeType | undefined;
   /** pre-release tag: the next version is a pre-release (1.3.0-rc.0) */
   pre?: string | undefined;
+  /**
+   * a maintenance line ("1", "1.4"): the version is bumped from the line's highest version, compared with it,
+   * consumes the changes declared for the line, and must stay in it; with `version`, the version must be in it
+   */
+  line?: string | undefined;
   /** what this version is (wins over the metadata's message) */
   message?: string | undefined;
   /** hyperparameters, metrics and tags (win over the metadata's, key by key) */
@@ -115,6 +121,8 @@ export interface RegisterResult {
   kind: Kind;
   /** the references as stored: exact versions */
   lineage?: Lineage;
+  /** the maintenance line the version was registered in, when one was given */
+  line?: string;
 }
 
 export function checkVersion(text: string): string {
@@ -152,6 +160,7 @@ interface Prepared {
   version: string | undefined;
   change: ChangeType | undefined;
   pre: string | undefined;
+  line: string | undefined;
   allowUnsafe: boolean;
   card: string | undefined;
   rehash: boolean;
@@ -199,6 +208,8 @@ export async function register(opts: RegisterOptions): Promise<RegisterResult> {
   if (opts.kind !== undefined && !KINDS.includes(opts.kind)) throw new MregError('USAGE', `kind ${JSON.stringify(opts.kind)}: expected one of: ${KINDS.join(', ')}`);
   if (opts.pre !== undefined) checkPreTag(opts.pre);
   const version = opts.version === undefined ? undefined : checkVersion(opts.version);
+  const line = opts.line === undefined ? undefined : checkLine(opts.line);
+  if (version !== undefined) checkVersionInLine(line, version);
   const store = await openStore({ store: opts.store, cwd: opts.cwd });
   const meta = await metadataOf(opts);
   return registerVersion(store, {
@@ -209,6 +220,7 @@ export async function register(opts: RegisterOptions): Promise<RegisterResult> {
     version,
     change: opts.change,
     pre: opts.pre,
+    line,
     allowUnsafe: Boolean(opts.allowUnsafe),
     card: opts.card,
     rehash: Boolean(opts.rehash),
@@ -250,10 +262,11 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   const candidate = (artifacts: VersionInterface['artifacts']): VersionInterface => ({ schema, signature, artifacts });
 
   const versions = await listVersions(layout, model);
-  const latest = versions[versions.length - 1];
+  // With a line, everything a bump compares with is the line's highest version, not the model's.
+  const latest = explicit === undefined ? bumpBase(model, versions, req.line) : versions[versions.length - 1];
   const explicitExists = explicit !== undefined && versions.includes(explicit);
   // An explicit version is the manual way: it neither needs nor consumes change files.
-  const pending = explicit === undefined ? await pendingFor(layout, model, await readChanges(layout)) : [];
+  const pending = explicit === undefined ? await pendingFor(layout, model, await readChanges(layout), undefined, req.line) : [];
   const declared = highestType([req.change, ...pending.map((p) => p.type)]);
   const undeclared = explicit === undefined && declared === undefined && (latest === undefined || preReleaseLevel(latest) === undefined);
 
@@ -264,7 +277,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     // declaration covers, so this early check refuses exactly what the final one would.
     const early = candidate(files.map((f) => ({ path: f.path })));
     if (explicit !== undefined) checkExplicit(model, previousVersion, explicit, versionFindings(previous, early));
-    else decideNext({ model, current: latest, previous, candidate: early, declared, pre: req.pre, flag: DECLARE });
+    else decideNext({ model, current: latest, previous, candidate: early, declared, option: req.change, line: req.line, registered: versions, pre: req.pre, flag: DECLARE });
   }
 
   if (undeclared) {
@@ -322,6 +335,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     findings,
     kind,
     ...lineageOf(req.meta),
+    ...(req.line === undefined ? {} : { line: req.line }),
   });
 
   if (explicitExists) {
@@ -344,7 +358,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     // Everything is decided again under the lock: another register may have added a version or consumed
     // the pending changes since the early check.
     const current = await listVersions(layout, model);
-    const top = current[current.length - 1];
+    const top = explicit === undefined ? bumpBase(model, current, req.line) : current[current.length - 1];
     const topManifest = top === undefined ? undefined : await readManifest(layout, model, top);
     if (topManifest && topManifest.kind !== kind) throw kindConflict(model, topManifest.kind, kind);
     // Identical files and metadata are `unchanged` whatever is pending: a re-run consumes nothing.
@@ -362,13 +376,16 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
       checkExplicit(model, previousVersion, explicit, findings);
       version = explicit;
     } else {
-      consumed = await pendingFor(layout, model, changes, index);
+      consumed = await pendingFor(layout, model, changes, index, req.line);
       const decision = decideNext({
         model,
         current: top,
         previous: topManifest,
         candidate: candidate(artifacts),
         declared: highestType([req.change, ...consumed.map((p) => p.type)]),
+        option: req.change,
+        line: req.line,
+        registered: current,
         pre: req.pre,
         flag: DECLARE,
       });
@@ -417,7 +434,7 @@ function lineageOf(meta: Metadata): { lineage?: Lineage } {
 /** An explicit version declares the step from the version below it: 1.2.0 → 1.2.1 is a patch. */
 function checkExplicit(model: string, previous: string | undefined, version: string, findings: Finding[]): void {
   const implied = impliedType(previous, version);
-  if (implied !== undefined) checkDeclared(model, implied, findings, { previous, version }, `version ${version} after ${previous}`);
+  if (implied !== undefined) checkDeclared(model, implied, findings, { previous, version }, `version ${version} after ${previous}`, 'version');
 }
 
 /**

@@ -10,6 +10,7 @@ interface Options {
   version?: string;
   change?: ChangeType;
   pre?: string;
+  line?: string;
   message?: string;
   param?: string[];
   metric?: string[];
@@ -32,6 +33,7 @@ const FLAG_WORDING: [RegExp, string][] = [
   [/^version and pre: give one or the other, not both.*/, 'give either --version or --pre, not both (--version takes a pre-release: 1.3.0-rc.0)'],
   [/pass a version \(X\.Y\.Z\) or a change \(major\|minor\|patch\)/, 'pass --version X.Y.Z, or --change major|minor|patch'],
   [/\(version (\S+) after /, '(--version $1 after '],
+  [/^register it as version /, 'register it as --version '],
   [/^params(?=[ :])/, '--param'],
   [/^metrics(?=[ :])/, '--metric'],
   [/^tags(?=[ :])/, '--tag'],
@@ -60,6 +62,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
       version: opts.version,
       change: opts.change,
       pre: opts.pre,
+      line: opts.line,
       message: opts.message,
       params: opts.param,
       metrics: opts.metric,
