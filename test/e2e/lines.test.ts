@@ -89,3 +89,46 @@ describe('maintenance lines', () => {
     expect(text).toMatch(/## 1\.0\.2[^#]*\n### Patch\n\n- Fix the 1\.x resampler/);
   });
 });
+
+describe('fixing a declaration: change rm and change edit', () => {
+  it('removes a wrong change and edits the right one; the changelog lists only what stayed', async () => {
+    const p = await newProject();
+    await writeOnnx(join(p.dir, 'v1.onnx'), vad(1, false));
+    await writeOnnx(join(p.dir, 'v2.onnx'), vad(2, true));
+    await cliPasses(p.dir, ['register', 'vad', 'v1.onnx', '--version', '1.0.0']);
+    const wrong = await cliPasses(p.dir, ['change', 'add', 'vad', '--change', 'minor', '-m', 'Add the sample-rate input', '--json']);
+    const right = await cliPasses(p.dir, ['change', 'add', 'vad', '--change', 'minor', '-m', 'Sample rate', '--json']);
+
+    const rm = await cliPasses(p.dir, ['change', 'rm', wrong.json.id]);
+    expect(rm.stderr).toBe('');
+    expect(rm.stdout).toBe(`removed .modelreg/changes/${wrong.json.id}.md (vad: minor)\n`);
+    expect(changeFiles(p.store)).toStrictEqual([`${right.json.id}.md`]);
+    await cliFails(p.dir, ['change', 'rm', wrong.json.id], 1, new RegExp(`no pending change ${wrong.json.id}`));
+
+    await cliFails(p.dir, ['change', 'edit', right.json.id], 2, /give the new type \(--change major\|minor\|patch\), the new summary \(-m "\.\.\."\), or both/);
+    await cliFails(p.dir, ['change', 'edit', right.json.id, '-m', ''], 2, /-m: the summary is empty/);
+    const edited = await cliPasses(p.dir, ['change', 'edit', right.json.id, '--type', 'major', '-m', 'Add the required sample-rate input', '--json']);
+    expect(edited.json).toMatchObject({ id: right.json.id, models: { vad: 'major' }, summary: 'Add the required sample-rate input' });
+    expect((await cliPasses(p.dir, ['bump', 'vad', 'v2.onnx'])).stdout).toBe('2.0.0\n');
+    expect((await cliPasses(p.dir, ['register', 'vad', 'v2.onnx', '--json'])).json.version).toBe('2.0.0');
+    const log = (await cliPasses(p.dir, ['changelog', 'vad', '--json'])).json.versions[0];
+    expect(log.changes).toStrictEqual([{ id: right.json.id, type: 'major', summary: 'Add the required sample-rate input' }]);
+  });
+
+  it('refuses a change a version consumed (exit 1), an unknown id (exit 1) and a malformed id (exit 2), writing nothing', async () => {
+    const p = await newProject();
+    await writeOnnx(join(p.dir, 'v1.onnx'), vad(1, false));
+    // One change for two models: consumed by vad, still pending for churn, so its file stays.
+    const both = await cliPasses(p.dir, ['change', 'add', 'vad', 'churn', '--change', 'minor', '-m', 'First models', '--json']);
+    await cliPasses(p.dir, ['register', 'vad', 'v1.onnx']);
+    expect(changeFiles(p.store)).toStrictEqual([`${both.json.id}.md`]);
+    const before = storeSnapshot(p.store);
+    const rm = await cliFails(p.dir, ['change', 'rm', both.json.id], 1, new RegExp(`cannot remove change ${both.json.id}: vad@0\\.1\\.0 consumed it`));
+    expect(rm.stderr).toMatch(/hint: declare a new change instead/);
+    const edit = await cliFails(p.dir, ['change', 'edit', both.json.id, '--change', 'patch', '--json'], 1, /cannot edit change .*: vad@0\.1\.0 consumed it/);
+    expect(edit.json.error).toMatchObject({ code: 'REFUSED', data: { id: both.json.id, consumed_by: ['vad@0.1.0'] } });
+    await cliFails(p.dir, ['change', 'rm', 'no-such-change-abc123'], 1, /no pending change no-such-change-abc123/);
+    await cliFails(p.dir, ['change', 'edit', '../config', '-m', 'x'], 2, /invalid change id "\.\.\/config"/);
+    expect(storeSnapshot(p.store)).toStrictEqual(before);
+  });
+});
