@@ -16,7 +16,7 @@ import type { Finding } from '../core/formats/compare.js';
 import { checkName } from '../core/names.js';
 import { sealManifest, shortHash, versionDigest } from '../core/manifest/hash.js';
 import { CHANGE_TYPES, isChangeType, type ChangeType } from '../core/change-type.js';
-import { KINDS, type Artifact, type Kind, type Lineage, type Manifest, type Metadata, type Scalar, type UnsafeAllowed } from '../core/manifest/types.js';
+import { KINDS, type Artifact, type Kind, type Lineage, type Manifest, type Metadata, type Scalar, type ScanVerdict, type UnsafeAllowed } from '../core/manifest/types.js';
 import { mergeMetadata, parseAssignments } from '../core/manifest/metadata.js';
 import { validateMetadata } from '../core/manifest/validate.js';
 import { withFlagReferences } from '../core/manifest/lineage.js';
@@ -123,6 +123,17 @@ export interface RegisterResult {
   lineage?: Lineage;
   /** the maintenance line the version was registered in, when one was given */
   line?: string;
+  /** files the scan stored with a warning (review their imports); recorded in the manifest's `scan` */
+  warnings: ScanWarning[];
+}
+
+/** A file whose scan status is `warning`: loading it needs or imports something a person should review. */
+export interface ScanWarning {
+  path: string;
+  /** every global its pickles import, as module.name */
+  globals: string[];
+  /** what the scan noticed, its warnings joined by '; ' */
+  message: string;
 }
 
 export function checkVersion(text: string): string {
@@ -257,7 +268,10 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   // before a single byte is stored. The stat lets us notice a file rewritten between this read and storing it.
   const seen = await Promise.all(files.map((f) => stat(f.source)));
   const schema = await readSchema(files, req.cwd);
-  const unsafe = await unsafeArtifacts(files, req.allowUnsafe);
+  const { unsafe, warnings } = await scanArtifacts(files, req.allowUnsafe);
+  const verdicts: Record<string, ScanVerdict> = {};
+  for (const w of warnings) Object.defineProperty(verdicts, w.path, { value: 'warning', enumerable: true, writable: true, configurable: true });
+  for (const u of unsafe) Object.defineProperty(verdicts, u.path, { value: 'unsafe', enumerable: true, writable: true, configurable: true });
   const signature = req.meta.signature;
   const candidate = (artifacts: VersionInterface['artifacts']): VersionInterface => ({ schema, signature, artifacts });
 
@@ -287,7 +301,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     await sources.cache.save();
     const digest = versionDigest(artifacts, req.meta, kind);
     if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
-      return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, bytes_hashed: sources.hashed, changes: [], findings: [], kind, ...lineageOf(req.meta) };
+      return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, bytes_hashed: sources.hashed, changes: [], findings: [], kind, ...lineageOf(req.meta), warnings };
     }
     throw new MregError('USAGE', noDeclarationMessage(model, DECLARE));
   }
@@ -336,6 +350,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     kind,
     ...lineageOf(req.meta),
     ...(req.line === undefined ? {} : { line: req.line }),
+    warnings,
   });
 
   if (explicitExists) {
@@ -408,6 +423,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
       ...req.meta,
       ...(Object.keys(schema).length > 0 ? { schema } : {}),
       ...(unsafe.length > 0 ? { unsafe_allowed: unsafe } : {}),
+      ...(Object.keys(verdicts).length > 0 ? { scan: verdicts } : {}),
     });
     const yaml = manifestToYaml(manifest);
     // Never write a manifest that mreg would refuse to read back.
@@ -439,13 +455,19 @@ function checkExplicit(model: string, previous: string | undefined, version: str
 
 /**
  * Pickle-based artifacts run code when loaded: refuse any that imports something unsafe (nothing is
- * stored yet), unless the user allows it, in which case the list goes into the manifest.
+ * stored yet), unless the user allows it, in which case the list goes into the manifest. Files with a
+ * warning are stored, and the warnings returned, for the result and the manifest.
  */
-async function unsafeArtifacts(files: InputFile[], allow: boolean): Promise<UnsafeAllowed[]> {
+async function scanArtifacts(files: InputFile[], allow: boolean): Promise<{ unsafe: UnsafeAllowed[]; warnings: ScanWarning[] }> {
   const found: UnsafeAllowed[] = [];
+  const warnings: ScanWarning[] = [];
   for (const file of files) {
     const scan = await scanFile(file.source, file.path);
     if (scan.status === 'unsafe') found.push({ path: file.path, globals: scan.globals });
+    if (scan.status === 'warning') {
+      const message = scan.findings.filter((f) => f.severity === 'warning').map((f) => f.message).join('; ');
+      warnings.push({ path: file.path, globals: scan.globals, message });
+    }
   }
   if (found.length > 0 && !allow) {
     const what = found.map((f) => `${f.path}${f.globals.length ? ` (imports ${f.globals.join(', ')})` : ' (malformed or unscannable)'}`).join('; ');
@@ -454,7 +476,7 @@ async function unsafeArtifacts(files: InputFile[], allow: boolean): Promise<Unsa
       data: { unsafe: found as unknown as Record<string, unknown>[] } as Record<string, unknown>,
     });
   }
-  return found;
+  return { unsafe: found, warnings };
 }
 
 /**

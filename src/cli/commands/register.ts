@@ -95,6 +95,9 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   const text = result.unchanged
     ? `unchanged: ${result.model}@${result.version} already holds these files and metadata (hash ${result.hash})`
     : `registered ${result.kind === 'model' ? '' : `${result.kind} `}${ctx.render.out.bold(`${result.model}@${result.version}`)} (hash ${result.hash}, ${result.artifacts.length} file${result.artifacts.length === 1 ? '' : 's'}, ${formatBytes(total)}; ${formatBytes(result.bytes_stored)} new)`;
+  for (const w of result.warnings) {
+    ctx.render.warn(`${w.path}: scan status warning, stored anyway: ${w.message}; see mreg scan`);
+  }
   if (result.changes.length > 0) {
     ctx.render.note(`consumed ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}: ${result.changes.map((c) => `${c.id} (${c.type})`).join(', ')}`);
   }
