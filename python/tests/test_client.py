@@ -177,8 +177,11 @@ def test_a_hotfix_in_a_maintenance_line(reg: Registry, tmp_path: Path) -> None:
     assert caught.value.code == MregError.BUMP_TOO_LOW
     planned = reg.bump("vad", fix, change="patch", line="1")
     assert (planned.line, planned.current, planned.next) == ("1", "1.0.0", "1.0.1")
-    hotfix = reg.register("vad", fix, change="patch", line="1")
+    declared = reg.change_add(["vad"], "patch", "Fix the 1.x resampler", line="1")
+    assert (declared.models, declared.lines) == ({"vad": "patch"}, {"vad": "1"})
+    hotfix = reg.register("vad", fix, line="1")
     assert (hotfix.version, hotfix.line, hotfix.warnings) == ("1.0.1", "1", [])
+    assert [c.id for c in hotfix.changes] == [declared.id]
     with pytest.raises(MregError) as caught:
         reg.register("vad", fix, change="patch", line="1.x")
     assert (caught.value.code, caught.value.exit_code) == (mreg.USAGE, 2) and "--line" in caught.value.message

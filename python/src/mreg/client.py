@@ -218,9 +218,11 @@ class Registry:
         """Prune versions outside the retention policy and delete unreferenced blobs."""
         return GcReport.from_json(self.run("gc", options=_opt("--dry-run", dry_run) + _opt("--keep-last", keep_last)))
 
-    def change_add(self, models: Refs, change: str, message: str) -> ChangeFile:
-        """Declare a change (major, minor or patch) of one or more models in a pending change file."""
-        return ChangeFile.from_json(self.run("change", "add", options=["--change", change, "--message", message], args=_many(models)))
+    def change_add(self, models: Refs, change: str, message: str, *, line: Optional[str] = None) -> ChangeFile:
+        """Declare a change (major, minor or patch) of one or more models in a pending change file; with
+        ``line``, for that maintenance line (consumed by a register or bump with the same ``line``)."""
+        options = ["--change", change, "--message", message] + _opt("--line", line)
+        return ChangeFile.from_json(self.run("change", "add", options=options, args=_many(models)))
 
     # --- lifecycle ---------------------------------------------------------------------------------
 

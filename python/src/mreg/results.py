@@ -502,6 +502,7 @@ class ChangeFile(_Result):
     id: str = ""
     path: str = ""
     models: Dict[str, str] = field(default_factory=dict)
+    lines: Dict[str, str] = field(default_factory=dict)
     summary: str = ""
     raw: JsonDict = _raw()
 
