@@ -165,6 +165,9 @@ describe('register scans what it stores', () => {
     expect((await cliPasses(p.dir, ['show', 'clf@1.0.0', '--json'])).json.scan).toStrictEqual({ 'sk.pkl': 'warning' });
     expect((await cliPasses(p.dir, ['show', 'clf@1.0.0'])).stdout).toMatch(/^scan:\n {2}sk\.pkl: warning$/m);
     expect((await cliPasses(p.dir, ['verify'])).code).toBe(0);
+    const site = join(p.dir, 'site');
+    await cliPasses(p.dir, ['report', '--out', site, '--model', 'clf']);
+    expect(readFileSync(join(site, 'm/clf/1.0.0.html'), 'utf8')).toContain('Stored with a scan warning (review their imports with mreg scan): <code>sk.pkl</code>');
   });
 
   it('registers safe pickles, PyTorch state dicts and NumPy arrays without a flag', async () => {
