@@ -147,6 +147,27 @@ describe('register scans what it stores', () => {
     expect(r.stdout).toMatch(/^registered clf@1\.0\.0/);
     const m = (await cliPasses(p.dir, ['show', 'clf', '--json'])).json;
     expect(m.unsafe_allowed).toStrictEqual([{ path: file, globals: expect.arrayContaining([global]) }]);
+    expect(m.scan).toStrictEqual({ [file]: 'unsafe' });
+  });
+
+  it('stores a file whose scan status is warning, and says so on stderr, in --json, in the manifest and in show', async () => {
+    const p = await newProject();
+    // A pickle of a class the training script defined: loading needs (and runs) that script's __main__.Sk.
+    p.file('sk.pkl', Buffer.from('\x80\x02c__main__\nSk\n)\x81}b.', 'latin1'));
+    p.file('config.json', '{}');
+    const text = await cliPasses(p.dir, ['register', 'clf', 'sk.pkl', 'config.json', '--version', '1.0.0']);
+    expect(text.stderr).toBe('warning: sk.pkl: scan status warning, stored anyway: imports __main__.Sk: defined by the script that saved the file, which loading needs and runs; see mreg scan\n');
+    p.file('config.json', '{"v": 2}');
+    const json = await cliPasses(p.dir, ['register', 'clf', 'sk.pkl', 'config.json', '--version', '1.0.1', '--json']);
+    expect(json.json.warnings).toStrictEqual([{ path: 'sk.pkl', globals: ['__main__.Sk'], message: 'imports __main__.Sk: defined by the script that saved the file, which loading needs and runs' }]);
+    expect(json.stderr).toMatch(/^warning: sk\.pkl: scan status warning/);
+    expect(readFileSync(join(p.store, 'models', 'clf', '1.0.1.yaml'), 'utf8')).toMatch(/\nscan:\n {2}sk\.pkl: warning\n/);
+    expect((await cliPasses(p.dir, ['show', 'clf@1.0.0', '--json'])).json.scan).toStrictEqual({ 'sk.pkl': 'warning' });
+    expect((await cliPasses(p.dir, ['show', 'clf@1.0.0'])).stdout).toMatch(/^scan:\n {2}sk\.pkl: warning$/m);
+    expect((await cliPasses(p.dir, ['verify'])).code).toBe(0);
+    const site = join(p.dir, 'site');
+    await cliPasses(p.dir, ['report', '--out', site, '--model', 'clf']);
+    expect(readFileSync(join(site, 'm/clf/1.0.0.html'), 'utf8')).toContain('Stored with a scan warning (review their imports with mreg scan): <code>sk.pkl</code>');
   });
 
   it('registers safe pickles, PyTorch state dicts and NumPy arrays without a flag', async () => {

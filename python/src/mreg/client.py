@@ -138,7 +138,9 @@ class Registry:
 
         ``params``, ``metrics`` and ``tags`` keep their JSON types (they travel in a --meta JSON file),
         win key by key over ``meta`` (a dict, or a YAML/JSON file path), and refuse NaN and infinities.
-        ``line`` needs an mreg whose register has ``--line`` (older ones answer USAGE).
+        ``line`` ("1" or "1.4") bumps in a maintenance line: from that line's highest version, compared with
+        it, consuming the changes declared for it (a 1.x hotfix after 2.0.0 exists). ``warnings`` lists files
+        stored with a scan warning.
         """
         options = _opt("--version", version) + _opt("--change", change) + _opt("--line", line) + _opt("--pre", pre)
         options += _opt("--message", message) + (["--kind", kind] if kind != "model" else [])
@@ -154,12 +156,17 @@ class Registry:
         paths: Paths = (),
         *,
         change: Optional[str] = None,
+        line: Optional[str] = None,
         pre: Optional[str] = None,
         meta: Union[Mapping[str, Any], PathLike, None] = None,
     ) -> Bump:
-        """The next version of a model, without writing anything; with files, checks the declared change."""
+        """The next version of a model, without writing anything; with files, checks the declared change.
+
+        ``line`` ("1" or "1.4") bumps from that maintenance line's highest version instead of the model's.
+        """
+        options = _opt("--change", change) + _opt("--line", line) + _opt("--pre", pre)
         with _MetaFile(meta, None, None, None) as meta_options:
-            doc = self.run("bump", options=_opt("--change", change) + _opt("--pre", pre) + meta_options, args=[model, *_many(paths)])
+            doc = self.run("bump", options=options + meta_options, args=[model, *_many(paths)])
         return Bump.from_json(doc)
 
     def show(self, ref: str, *, at: Optional[str] = None) -> Version:
@@ -211,9 +218,11 @@ class Registry:
         """Prune versions outside the retention policy and delete unreferenced blobs."""
         return GcReport.from_json(self.run("gc", options=_opt("--dry-run", dry_run) + _opt("--keep-last", keep_last)))
 
-    def change_add(self, models: Refs, change: str, message: str) -> ChangeFile:
-        """Declare a change (major, minor or patch) of one or more models in a pending change file."""
-        return ChangeFile.from_json(self.run("change", "add", options=["--change", change, "--message", message], args=_many(models)))
+    def change_add(self, models: Refs, change: str, message: str, *, line: Optional[str] = None) -> ChangeFile:
+        """Declare a change (major, minor or patch) of one or more models in a pending change file; with
+        ``line``, for that maintenance line (consumed by a register or bump with the same ``line``)."""
+        options = ["--change", change, "--message", message] + _opt("--line", line)
+        return ChangeFile.from_json(self.run("change", "add", options=options, args=_many(models)))
 
     # --- lifecycle ---------------------------------------------------------------------------------
 

@@ -247,6 +247,8 @@ export function renderVersion(view: ModelView, version: string, opts: PageOption
   const scan = m.unsafe_allowed?.length
     ? `<p class="bad">Registered with --allow-unsafe: these files run code when loaded.</p>${table([{ label: 'Path' }, { label: 'Imports' }], m.unsafe_allowed.map((u) => [{ html: `<code>${esc(u.path)}</code>` }, { html: `<code>${esc(u.globals.join(', '))}</code>` }]))}`
     : '<p>No artifact was registered as unsafe: pickle-based files that would run code are refused at register time.</p>';
+  const warned = Object.entries(m.scan ?? {}).filter(([, verdict]) => verdict === 'warning').map(([path]) => path);
+  const scanWarnings = warned.length ? `<p class="bad">Stored with a scan warning (review their imports with mreg scan): ${warned.map((p) => `<code>${esc(p)}</code>`).join(', ')}</p>` : '';
   const facts = [
     ['Hash', `<code>${esc(m.hash)}</code>`],
     ['Digest', `<code class="hash">${esc(m.digest)}</code>`],
@@ -281,7 +283,7 @@ ${signatures}
 <h2>Checks</h2>
 ${checks}
 <h2>Scan</h2>
-${scan}
+${scan}${scanWarnings}
 ${v.card ? `<h2>Model card</h2><details id="card"${v.card.hand_written ? ' open' : ''}><summary>${v.card.hand_written ? 'Hand-written card, with the recorded facts' : 'Generated from the manifest'} (<code>mreg card ${esc(m.name)}@${esc(m.version)}</code>)</summary><pre>${esc(v.card.markdown)}</pre></details>` : ''}
 ${m.training || m.framework || m.requirements || m.architecture ? `<h2>Training and environment</h2>${kv({ ...(m.architecture ? { architecture: m.architecture } : {}), ...(m.framework ? { framework: m.framework } : {}), ...(m.training ? { training: m.training } : {}), ...(m.requirements ? { requirements: m.requirements } : {}) }, 'environment')}` : ''}`;
   return page({ title: `${m.name}@${m.version}`, root: ROOT, crumbs: [{ label: m.name, href: 'index.html' }, { label: m.version }], body, ...(opts.generated ? { generated: opts.generated } : {}) });
