@@ -50,6 +50,15 @@ svg .axis { stroke: var(--line); }
 svg .series { stroke: var(--accent); fill: none; stroke-width: 2; }
 svg .point { fill: var(--accent); }
 svg .move { stroke: var(--muted); stroke-dasharray: 3 3; }
+.lineage-graph .scroll { overflow-x: auto; }
+.lineage-graph rect { fill: var(--bg); stroke: var(--line); stroke-width: 1.5; }
+.lineage-graph .root rect { stroke: var(--accent); stroke-width: 2.5; }
+.lineage-graph .missing rect { stroke: var(--bad); stroke-dasharray: 4 3; }
+.lineage-graph a text { fill: var(--accent); text-decoration: underline; }
+.lineage-graph a:focus rect { stroke: var(--accent); stroke-width: 3; }
+.lineage-graph text.sub, .lineage-graph text.relation, .lineage-graph text.more { fill: var(--muted); font-size: 10px; }
+.lineage-graph .edge path { stroke: var(--muted); fill: none; }
+.lineage-graph marker path { fill: var(--muted); }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 dt { color: var(--muted); } dd { margin: 0; }
 input.filter { font: inherit; padding: .2rem .4rem; margin: .25rem 0; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }

@@ -4,6 +4,7 @@
 import { RELATION_LABELS, KIND_NOUNS } from '../manifest/lineage.js';
 import type { Relation } from '../manifest/types.js';
 import { metricChart, type StageMove } from './chart.js';
+import { lineageSvg } from './lineage-graph.js';
 import { numericMetrics, type ModelSummary, type ModelView, type VersionView } from './data.js';
 import { bytes, esc, href, jsonText, num, page, stageBadges, table, type Cell } from './html.js';
 
@@ -191,7 +192,8 @@ function lineageSection(v: VersionView, opts: PageOptions): string {
       { id: `lineage-${dir}` },
     );
   };
-  return `<h3>Upstream: made from</h3>${list('up')}<h3>Downstream: made from it</h3>${list('down')}`;
+  const graph = l.nodes.length > 1 ? lineageSvg(l, (name, version) => (linkable(opts, name) ? href('..', name, `${version}.html`) : undefined)) : '';
+  return `${graph}<h3>Upstream: made from</h3>${list('up')}<h3>Downstream: made from it</h3>${list('down')}`;
 }
 
 export function renderVersion(view: ModelView, version: string, opts: PageOptions = {}): string | undefined {
