@@ -1,5 +1,5 @@
 // mreg report: the web view as static pages; what they hold, read as text (the browser tests look at them as a person would).
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliFails, cliPasses, tempDir } from '../helpers/cli.js';
@@ -91,5 +91,55 @@ describe('mreg report', () => {
   it('refuses a missing --out and an unknown model', async () => {
     await cliFails(p.dir, ['report'], 2, /--out: give the directory/);
     await cliFails(p.dir, ['report', '--out', join(tempDir(), 'x'), '--model', 'nope'], 1, /model nope has no versions/);
+  });
+});
+
+describe('mreg report run again into the same directory', () => {
+  it('removes the pages it wrote before that this run did not write, and nothing else', async () => {
+    const dir = join(tempDir(), 'again');
+    const first = (await cliPasses(p.dir, ['report', '--out', dir, '--json'])).json;
+    expect(first.removed).toEqual([]);
+    expect(JSON.parse(readFileSync(join(dir, '.mreg-report.json'), 'utf8')).pages).toEqual([...first.pages].sort());
+    // Files the report did not write stay, even beside its pages.
+    writeFileSync(join(dir, 'CNAME'), 'models.example.com\n');
+    writeFileSync(join(dir, 'm', 'transactions', 'notes.txt'), 'mine\n');
+    const second = await cliPasses(p.dir, ['report', '--out', dir, '--model', 'fraud']);
+    expect(second.stdout).toMatch(/^wrote 6 pages for 1 name, removed 3 pages an earlier report wrote\n/);
+    expect(existsSync(join(dir, 'm', 'transactions', '1.0.0.html'))).toBe(false);
+    expect(existsSync(join(dir, 'm', 'transactions', 'index.html'))).toBe(false);
+    expect(readFileSync(join(dir, 'm', 'transactions', 'notes.txt'), 'utf8')).toBe('mine\n');
+    expect(readFileSync(join(dir, 'CNAME'), 'utf8')).toBe('models.example.com\n');
+    expect(readdirSync(join(dir, 'm', 'fraud')).sort()).toEqual(['1.0.0.html', '1.1.0.html', '1.2.0.html', '1.3.0.html', 'index.html']);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // A model's folder goes with its last page when nothing else is in it.
+    const third = (await cliPasses(p.dir, ['report', '--out', dir, '--model', 'transactions', '--json'])).json;
+    expect(third.removed.sort()).toEqual(['m/fraud/1.0.0.html', 'm/fraud/1.1.0.html', 'm/fraud/1.2.0.html', 'm/fraud/1.3.0.html', 'm/fraud/index.html']);
+    expect(existsSync(join(dir, 'm', 'fraud'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, '.mreg-report.json'), 'utf8')).pages).toEqual([...third.pages].sort());
+  });
+
+  it('reads its list of pages as hostile: never removes outside the directory, through a symlink, or what is not a page', async () => {
+    const base = tempDir();
+    const dir = join(base, 'site');
+    const outside = join(base, 'outside');
+    mkdirSync(join(outside, 'deep'), { recursive: true });
+    writeFileSync(join(base, 'victim.html'), 'keep\n');
+    writeFileSync(join(outside, 'deep', 'x.html'), 'keep\n');
+    mkdirSync(join(dir, 'm'), { recursive: true });
+    symlinkSync(join(outside, 'deep'), join(dir, 'm', 'linked'));
+    writeFileSync(join(dir, 'data.json'), '{}\n');
+    writeFileSync(
+      join(dir, '.mreg-report.json'),
+      JSON.stringify({ pages: ['../victim.html', 'm/linked/x.html', 'data.json', '/etc/hostname', 'm/../../victim.html', 42, 'm/x/../../../victim.html'] }),
+    );
+    const r = (await cliPasses(p.dir, ['report', '--out', dir, '--model', 'transactions', '--json'])).json;
+    expect(r.removed).toEqual([]);
+    expect(readFileSync(join(base, 'victim.html'), 'utf8')).toBe('keep\n');
+    expect(readFileSync(join(outside, 'deep', 'x.html'), 'utf8')).toBe('keep\n');
+    expect(readFileSync(join(dir, 'data.json'), 'utf8')).toBe('{}\n');
+    // A damaged list is no list: nothing removed, and the run rewrites it.
+    writeFileSync(join(dir, '.mreg-report.json'), '{"pages": [');
+    expect((await cliPasses(p.dir, ['report', '--out', dir, '--model', 'transactions', '--json'])).json.removed).toEqual([]);
+    expect(JSON.parse(readFileSync(join(dir, '.mreg-report.json'), 'utf8')).pages).toContain('index.html');
   });
 });
