@@ -56,6 +56,7 @@ svg .move { stroke: var(--muted); stroke-dasharray: 3 3; }
 .lineage-graph .root rect { stroke: var(--accent); stroke-width: 2.5; }
 .lineage-graph .missing rect { stroke: var(--bad); stroke-dasharray: 4 3; }
 .lineage-graph a text { fill: var(--accent); text-decoration: underline; }
+.lineage-graph a text.sub { fill: var(--muted); text-decoration: none; }
 .lineage-graph a:focus rect { stroke: var(--accent); stroke-width: 3; }
 .lineage-graph text.sub, .lineage-graph text.relation, .lineage-graph text.more { fill: var(--muted); font-size: 10px; }
 .lineage-graph .edge path { stroke: var(--muted); fill: none; }

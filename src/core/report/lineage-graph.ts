@@ -117,10 +117,10 @@ export function layoutLineage(result: LineageResult, limits = GRAPH_LIMITS): Gra
   };
 }
 
-const BOX = { w: 176, h: 40, gapX: 64, gapY: 14, pad: 12 };
+const BOX = { w: 158, h: 40, gapX: 44, gapY: 14, pad: 12 };
 
 /** Shortens a label to what fits a node's box; the full text stays in the node's title. */
-function fit(label: string, max = 26): string {
+function fit(label: string, max = 24): string {
   return label.length <= max ? label : `${label.slice(0, max - 1)}\u2026`;
 }
 
@@ -144,7 +144,7 @@ export function lineageSvg(result: LineageResult, link: (name: string, version: 
       const x2 = x(b.column);
       const y2 = y(b.row) + BOX.h / 2;
       const mid = (x1 + x2) / 2;
-      return `<g class="edge" data-from="${esc(e.from)}" data-to="${esc(e.to)}"><title>${esc(e.from)} is ${esc(e.relation)} of ${esc(e.to)}</title><path d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2 - 6},${y2}" marker-end="url(#arrow)"/><text class="relation" x="${x2 - 10}" y="${y2 - 5}" text-anchor="end">${esc(e.relation)}</text></g>`;
+      return `<g class="edge" data-from="${esc(e.from)}" data-to="${esc(e.to)}"><title>${esc(e.from)} is ${esc(e.relation)} of ${esc(e.to)}</title><path d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2 - 6},${y2}" marker-end="url(#arrow)"/><text class="relation" x="${mid}" y="${(y1 + y2) / 2 - 4}" text-anchor="middle">${esc(e.relation)}</text></g>`;
     })
     .join('');
   const nodes = layout.nodes
@@ -156,7 +156,7 @@ export function lineageSvg(result: LineageResult, link: (name: string, version: 
       const second = [noun, ...(n.stages ?? [])].join(' \u00b7 ');
       const target = registered ? link(n.name!, n.version!) : undefined;
       const role = p.column === 0 ? 'root' : n.direction === 'up' ? 'up' : 'down';
-      const box = `<rect x="${x(p.column)}" y="${y(p.row)}" width="${BOX.w}" height="${BOX.h}" rx="6"/><text x="${x(p.column) + 8}" y="${y(p.row) + 16}">${esc(fit(label))}</text><text class="sub" x="${x(p.column) + 8}" y="${y(p.row) + 32}">${esc(fit(second, 30))}</text>`;
+      const box = `<rect x="${x(p.column)}" y="${y(p.row)}" width="${BOX.w}" height="${BOX.h}" rx="6"/><text x="${x(p.column) + 8}" y="${y(p.row) + 16}">${esc(fit(label))}</text><text class="sub" x="${x(p.column) + 8}" y="${y(p.row) + 32}">${esc(fit(second, 27))}</text>`;
       const attrs = `class="node ${role} ${esc(n.kind)}" data-id="${esc(n.id)}"`;
       const title = `<title>${esc(label)}: ${esc(second)}${n.truncated ? ' (more beyond)' : ''}</title>`;
       return target !== undefined && p.column !== 0 ? `<a ${attrs} href="${esc(target)}">${title}${box}</a>` : `<g ${attrs}>${title}${box}</g>`;
