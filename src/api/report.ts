@@ -13,13 +13,13 @@ import type { Manifest } from '../core/manifest/types.js';
 import { numericMetrics } from '../core/report/data.js';
 import { paths, renderIndex, renderModel, renderVersion, type PageOptions } from '../core/report/pages.js';
 import { openStore } from '../core/store.js';
+import { impact, lineage, loadGraph } from '../core/lineage/query.js';
+import { prunedVersions } from '../core/lifecycle/pruned.js';
+import { readManifest } from '../core/manifest/versions.js';
 import { cardOf } from './card.js';
 import { changelog } from './changelog.js';
 import { history } from './history.js';
-import { impact } from './impact.js';
-import { lineage } from './lineage.js';
 import { ls } from './ls.js';
-import { show } from './show.js';
 import type { Where } from './where.js';
 
 export type { ModelSummary, ModelView } from '../core/report/data.js';
@@ -90,8 +90,11 @@ export async function gatherModels(where: Where): Promise<ModelSummary[]> {
   return out;
 }
 
-/** Everything the model page and its version pages show. */
-export async function gatherModel(where: Where & { model: string }): Promise<ModelView> {
+/**
+ * Everything the model page and its version pages show. `detail` limits the costly parts (lineage, the
+ * card, the scan) to the versions a page shows them for: the live view draws one page per request.
+ */
+export async function gatherModel(where: Where & { model: string; detail?: 'all' | 'none' | { version: string } }): Promise<ModelView> {
   const name = checkName(where.model);
   const store = await openStore({ store: where.store, cwd: where.cwd });
   const { config } = store;
@@ -101,24 +104,38 @@ export async function gatherModel(where: Where & { model: string }): Promise<Mod
   const { events } = await history({ ...where, model: name });
   const log = await changelog({ ...where, model: name });
   const kind = rows[rows.length - 1]!.kind;
+  const detail = where.detail ?? 'all';
+  const full = (version: string) => detail === 'all' || (typeof detail === 'object' && detail.version === version);
+  // One lineage graph for every version's lineage and impact: loading it reads the whole store's index.
+  const graph = await loadGraph(store.layout);
+  const pruned = prunedVersions(events);
   const versions: VersionView[] = [];
   for (const row of rows) {
     const ref = `${name}@${row.version}`;
-    const manifest = await show({ ...where, ref });
+    // What show() gives, without re-reading the history for each version.
+    const prune = pruned.get(row.version);
+    const manifest = { ...(await readManifest(store.layout, name, row.version)), stages: row.stages, ...(prune ? { pruned: { time: prune.time, actor: prune.actor } } : {}) };
+    const deep = full(row.version);
     // A version the lineage index cannot place (a damaged manifest elsewhere) still gets its page, without lineage.
-    const graph = await lineage({ ...where, ref }).catch((err: unknown) => {
-      if (err instanceof MregError) return null;
-      throw err;
-    });
+    const up = deep
+      ? await lineage(store, { ref }, graph).catch((err: unknown) => {
+          if (err instanceof MregError) return null;
+          throw err;
+        })
+      : null;
     versions.push({
       manifest,
-      lineage: graph,
+      lineage: up,
       changelog: log.versions.find((e) => e.version === row.version) ?? null,
       signatures: events.filter((e) => e.event === 'sign' && e.version === row.version),
       checks: events.filter((e) => e.event === 'check' && e.version === row.version),
-      impact: kind === 'model' ? null : (await impact({ ...where, component: ref })).affected,
-      scan: await scanArtifacts(store.layout, manifest),
-      card: await cardOf(where, manifest, graph).then((c) => ({ markdown: c.markdown, hand_written: c.hand_written })),
+      impact: kind === 'model' ? null : (await impact(store, { component: ref }, graph)).affected,
+      ...(deep
+        ? {
+            scan: await scanArtifacts(store.layout, manifest),
+            card: await cardOf(where, manifest, up).then((c) => ({ markdown: c.markdown, hand_written: c.hand_written })),
+          }
+        : {}),
     });
   }
   // Headline metrics: those config.yaml ranks, then the most common numeric ones.
