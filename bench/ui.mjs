@@ -3,74 +3,21 @@
 // `mreg ui`'s time to first byte for the models page, a model page and a version page, each against
 // `mreg --version` measured in the same run. Called at the end of bench/run.mjs with its start-up
 // figure; runs alone too: `npm run build && node bench/ui.mjs` (MREG_BENCH_UI_MODELS, _VERSIONS to resize).
-import { createHash } from 'node:crypto';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { get } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { lib, median, MREG, report, storeWriter, timeMreg } from './synthetic-store.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const MREG = join(ROOT, 'bin', 'mreg.js');
-const lib = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 const MODELS = Number(process.env.MREG_BENCH_UI_MODELS ?? 20);
 const VERSIONS = Number(process.env.MREG_BENCH_UI_VERSIONS ?? 50);
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-function timeMreg(args, cwd, env, runs) {
-  const seconds = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const r = spawnSync(process.execPath, [MREG, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    seconds.push((performance.now() - started) / 1000);
-    if (r.status !== 0) throw new Error(`mreg ${args.join(' ')} failed: ${r.stderr}`);
-  }
-  return { seconds: median(seconds) };
-}
-
-function report(name, result, baseline) {
-  const ratio = baseline ? result.seconds / baseline.seconds : undefined;
-  const parts = [`${name.padEnd(58)} ${result.seconds.toFixed(3).padStart(8)} s`];
-  if (ratio !== undefined) parts.push(`${ratio.toFixed(2).padStart(6)}x`);
-  console.log(parts.join('  '));
-}
-
-const sha = (text) => createHash('sha256').update(text).digest('hex');
-
-/** Writes the store through the library's manifest functions (1,000 CLI registers would take minutes). */
 export async function buildStore(dir, env) {
-  execFileSync(process.execPath, [MREG, 'init'], { cwd: dir, env });
+  const { write, count } = await storeWriter(dir, env, { blobs: true });
   const { promote } = await lib('index.js');
-  const { openStore } = await lib('core/store.js');
-  const { versionDigest, manifestChecksum, shortHash } = await lib('core/manifest/hash.js');
-  const { manifestToYaml } = await lib('core/manifest/yaml.js');
-  const { appendEvents } = await lib('core/lifecycle/history.js');
-  const { blobPath } = await lib('store/layout.js');
-  const store = await openStore({ cwd: dir });
-  const time = Date.parse('2026-01-01T00:00:00Z');
-  let count = 0;
-  const write = async (name, kind, n, metaOf) => {
-    mkdirSync(join(store.layout.models, name), { recursive: true });
-    const events = [];
-    for (let i = 0; i < n; i++) {
-      const version = `1.0.${i}`;
-      const content = `\0${name} ${version}`;
-      const blob = blobPath(store.layout, sha(content));
-      mkdirSync(join(blob, '..'), { recursive: true });
-      writeFileSync(blob, content);
-      const artifacts = [{ path: 'w.bin', sha256: sha(content), size: content.length }];
-      const meta = { params: { i }, metrics: {}, tags: {}, ...metaOf(i) };
-      const digest = versionDigest(artifacts, meta, kind);
-      const fields = { format: 1, name, kind, version, hash: shortHash(digest), digest, created_at: new Date(time + count * 1000).toISOString(), actor: 'bench', artifacts, ...meta };
-      writeFileSync(join(store.layout.models, name, `${version}.yaml`), manifestToYaml({ ...fields, checksum: manifestChecksum(fields) }));
-      events.push({ event: 'register', model: name, version, actor: 'bench', hash: fields.hash, time: fields.created_at });
-      count++;
-    }
-    await appendEvents(store.layout, name, events);
-  };
-  for (let d = 0; d < 2; d++) await write(`dataset-${d}`, 'dataset', 10, () => ({}));
+  for (let d = 0; d < 2; d++) await write(`dataset-${d}`, 'dataset', 10, () => undefined);
   for (let m = 0; m < MODELS; m++) {
     await write(`model-${m}`, 'model', VERSIONS, (i) => ({
       metrics: { auc: 0.8 + ((i * 7) % 19) / 100, f1: 0.7 + ((i * 3) % 23) / 100, loss: 0.5 - i / (VERSIONS * 4) },
@@ -83,7 +30,7 @@ export async function buildStore(dir, env) {
       await promote({ ref: `model-${m}@1.0.${v}`, stage: 'production', cwd: dir, env });
     }
   }
-  return count;
+  return count();
 }
 
 /** Seconds from sending a GET to the response's first byte (the status line and headers). */
