@@ -13,6 +13,7 @@ import type { Manifest } from '../core/manifest/types.js';
 import { numericMetrics } from '../core/report/data.js';
 import { paths, renderIndex, renderModel, renderVersion, type PageOptions } from '../core/report/pages.js';
 import { openStore } from '../core/store.js';
+import type { LineageGraph } from '../core/lineage/graph.js';
 import { impact, lineage, loadGraph } from '../core/lineage/query.js';
 import { prunedVersions } from '../core/lifecycle/pruned.js';
 import { readManifest } from '../core/manifest/versions.js';
@@ -94,7 +95,7 @@ export async function gatherModels(where: Where): Promise<ModelSummary[]> {
  * Everything the model page and its version pages show. `detail` limits the costly parts (lineage, the
  * card, the scan) to the versions a page shows them for: the live view draws one page per request.
  */
-export async function gatherModel(where: Where & { model: string; detail?: 'all' | 'none' | { version: string } }): Promise<ModelView> {
+export async function gatherModel(where: Where & { model: string; detail?: 'all' | 'none' | { version: string } }, loaded?: { graph: LineageGraph }): Promise<ModelView> {
   const name = checkName(where.model);
   const store = await openStore({ store: where.store, cwd: where.cwd });
   const { config } = store;
@@ -106,8 +107,8 @@ export async function gatherModel(where: Where & { model: string; detail?: 'all'
   const kind = rows[rows.length - 1]!.kind;
   const detail = where.detail ?? 'all';
   const full = (version: string) => detail === 'all' || (typeof detail === 'object' && detail.version === version);
-  // One lineage graph for every version's lineage and impact: loading it reads the whole store's index.
-  const graph = await loadGraph(store.layout);
+  // One lineage graph for every version's lineage and impact (a report shares one for every name): loading it reads the whole store's index.
+  const graph = loaded?.graph ?? (await loadGraph(store.layout));
   const pruned = prunedVersions(events);
   const versions: VersionView[] = [];
   for (const row of rows) {
@@ -260,8 +261,10 @@ export async function report(opts: ReportOptions): Promise<ReportResult> {
   // Pages that are linked to are written before the pages that link to them, and stale pages are removed
   // only once nothing written links to them: a host serving `out` meanwhile serves whole pages, old or new,
   // and no link that leads nowhere.
+  const { layout } = await openStore({ store: opts.store, cwd: opts.cwd });
+  const graph = await loadGraph(layout);
   for (const summary of models) {
-    const view = await gatherModel({ ...where, model: summary.name });
+    const view = await gatherModel({ ...where, model: summary.name }, { graph });
     for (const v of view.versions) await put(paths.version(view.name, v.manifest.version), renderVersion(view, v.manifest.version, pageOpts)!);
     await put(paths.model(view.name), renderModel(view, pageOpts));
   }
