@@ -130,7 +130,8 @@ export async function gatherModel(where: Where & { model: string; detail?: 'all'
       changelog: log.versions.find((e) => e.version === row.version) ?? null,
       signatures: events.filter((e) => e.event === 'sign' && e.version === row.version),
       checks: events.filter((e) => e.event === 'check' && e.version === row.version),
-      impact: kind === 'model' ? null : (await impact(store, { component: ref }, graph)).affected,
+      // The model page of a data set shows every version's impact; a version page, its own.
+      impact: kind === 'model' || (typeof detail === 'object' && !deep) ? null : (await impact(store, { component: ref }, graph)).affected,
       ...(deep
         ? {
             scan: await scanArtifacts(store.layout, manifest),
