@@ -1,6 +1,7 @@
-// The web view's data and pages: gathers what the pages show from the other use cases (ls, show,
-// history, changelog, lineage, impact), draws the pages (core/report/pages.ts), and for `report`
-// writes them as a static site. `mreg ui` (api/ui.ts) serves the same pages.
+// The web view's data and pages: gathers what the pages show (from the ls, history and changelog use
+// cases, and from the domain: manifests, lineage and impact over one loaded graph, a fresh scan of the
+// blobs), draws the pages (core/report/pages.ts), and for `report` writes them as a static site that
+// it keeps whole on re-runs. `mreg ui` (api/ui.ts) serves the same pages.
 import { lstat, mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { MregError } from '../errors.js';
@@ -118,7 +119,7 @@ export async function gatherModel(where: Where & { model: string; detail?: 'all'
     const manifest = { ...(await readManifest(store.layout, name, row.version)), stages: row.stages, ...(prune ? { pruned: { time: prune.time, actor: prune.actor } } : {}) };
     const deep = full(row.version);
     // A version the lineage index cannot place (a damaged manifest elsewhere) still gets its page, without lineage.
-    const up = deep
+    const lineageResult = deep
       ? await lineage(store, { ref }, graph).catch((err: unknown) => {
           if (err instanceof MregError) return null;
           throw err;
@@ -126,7 +127,7 @@ export async function gatherModel(where: Where & { model: string; detail?: 'all'
       : null;
     versions.push({
       manifest,
-      lineage: up,
+      lineage: lineageResult,
       changelog: log.versions.find((e) => e.version === row.version) ?? null,
       signatures: events.filter((e) => e.event === 'sign' && e.version === row.version),
       checks: events.filter((e) => e.event === 'check' && e.version === row.version),
@@ -135,7 +136,7 @@ export async function gatherModel(where: Where & { model: string; detail?: 'all'
       ...(deep
         ? {
             scan: await scanArtifacts(store.layout, manifest),
-            card: await cardOf(where, manifest, up).then((c) => ({ markdown: c.markdown, hand_written: c.hand_written })),
+            card: await cardOf(where, manifest, lineageResult).then((c) => ({ markdown: c.markdown, hand_written: c.hand_written })),
           }
         : {}),
     });
