@@ -60,6 +60,7 @@ svg .move { stroke: var(--muted); stroke-dasharray: 3 3; }
 .lineage-graph a:focus rect { stroke: var(--accent); stroke-width: 3; }
 .lineage-graph text.sub, .lineage-graph text.relation, .lineage-graph text.more { fill: var(--muted); font-size: 10px; }
 .lineage-graph .edge path { stroke: var(--muted); fill: none; }
+.lineage-graph text.relation { paint-order: stroke; stroke: var(--bg); stroke-width: 3px; }
 .lineage-graph marker path { fill: var(--muted); }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 dt { color: var(--muted); } dd { margin: 0; }
