@@ -190,7 +190,7 @@ export const COMMANDS: CommandSpec[] = [
     args: '',
     summary: 'write the web view as static HTML pages (models, versions, metric charts, stage timeline, lineage) for any static host',
     options: [
-      { flags: '--out <dir>', description: 'the directory to write the pages to (required; created, pages already there are overwritten)' },
+      { flags: '--out <dir>', description: 'the directory to write the pages to (required; created, pages already there are overwritten, pages an earlier report wrote that no longer exist are removed)' },
       { flags: '--model <name>', option: 'models', description: 'only this model (repeatable; default every name in the store)', repeatable: true },
     ],
     examples: ['mreg report --out site', 'mreg report --out public --model fraud --model transactions', 'mreg report --out site --json'],
