@@ -413,8 +413,9 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--region <region>', description: 'the bucket region' },
       { flags: '--name <name>', description: 'the name of the remote in the new store (default: origin)' },
       { flags: '--all', description: 'download every blob now' },
+      { flags: '--trust-key <file>', option: 'trustKeys', description: "trust this public key (a .pub file, trusted under its file name) in the new store before anything is pulled: a remote's keys are never trusted (repeatable)", repeatable: true },
     ],
-    examples: ['mreg clone s3://ml-models/registry ./serving', 'mreg clone /mnt/team/models', 'mreg clone s3://models --endpoint http://127.0.0.1:9000 --json'],
+    examples: ['mreg clone s3://ml-models/registry ./serving', 'mreg clone s3://ml-models/registry ./serving --trust-key release-bot.pub', 'mreg clone /mnt/team/models', 'mreg clone s3://models --endpoint http://127.0.0.1:9000 --json'],
     load: () => import('./clone.js'),
   },
   {
@@ -441,8 +442,8 @@ export const COMMANDS: CommandSpec[] = [
     group: 'signing keys: generate, trust, untrust',
     args: '<name>',
     summary: 'an Ed25519 key pair for signing versions: <name>.key (keep it secret) and <name>.pub',
-    options: [{ flags: '--out <dir>', description: 'where to write the key files (default: the current directory)' }],
-    examples: ['mreg key generate alice', 'mreg key generate release-bot --out ~/.mreg --json'],
+    options: [{ flags: '--out <dir>', description: 'where to write the key files (default: $MREG_KEYS_DIR, else ~/.config/mreg/keys, mode 0700: never a work tree)' }],
+    examples: ['mreg key generate alice', 'MREG_KEYS_DIR=/secure/keys mreg key generate release-bot --json'],
     load: async () => ({ run: (await import('./key.js')).generate }),
   },
   {
@@ -466,7 +467,7 @@ export const COMMANDS: CommandSpec[] = [
     args: '<ref>',
     summary: "sign a version's manifest digest with a private key (stored beside it; the manifest is untouched)",
     options: [
-      { flags: '--key <file>', description: 'the private key file from mreg key generate (required)' },
+      { flags: '--key <file>', option: 'keyFile', description: "the private key file from mreg key generate (without it: the key's text from MREG_SIGNING_KEY, for CI)" },
       { flags: '--actor <name>', description: 'who signs (recorded in the history)' },
     ],
     examples: ['mreg sign fraud@1.3.0 --key alice.key'],

@@ -22,6 +22,7 @@ import { checkMarker, conflictsError, readRemoteManifest, remoteModels, remoteVe
 import { mapLimit } from '../concurrency.js';
 import { mergeIntoLocal, readRemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
+import { pullSignatures } from './signatures.js';
 import { downloadBlobs, localHasBlob, uniqueJobs } from './transfer.js';
 
 export interface PullRequest {
@@ -55,6 +56,8 @@ export interface PullResult {
   events: number;
   /** remote history lines that failed their checksum or shape: never merged */
   skipped_events: number;
+  /** signature files brought (each checked against this store's manifest first) */
+  signatures: number;
   /** what the merged history leaves to settle: STAGE_CONFLICT for an exclusive stage with two versions */
   warnings: { code: string; message: string; command?: string }[];
 }
@@ -71,7 +74,7 @@ export async function pull(store: Store, req: PullRequest): Promise<PullResult> 
 
 export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRequest, names: { remote: string; url: string }): Promise<PullResult> {
   const { layout } = store;
-  const result: PullResult = { ...names, versions: [], blobs: { downloaded: 0, present: 0, bytes: 0 }, events: 0, skipped_events: 0, warnings: [] };
+  const result: PullResult = { ...names, versions: [], blobs: { downloaded: 0, present: 0, bytes: 0 }, events: 0, skipped_events: 0, signatures: 0, warnings: [] };
   if (!(await checkMarker(backend, false))) {
     if (req.refs.length > 0) throw new MregError('NOT_FOUND', `remote ${backend.label} holds no registry yet (nothing has been pushed to it)`);
     return result;
@@ -114,8 +117,12 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
     result.versions.push({ model: manifest.name, version: manifest.version, hash: manifest.hash, new: created });
   }
   for (const model of models) {
-    const history = await readRemoteHistory(backend, model);
     const here = new Set(await listVersions(layout, model));
+    // Signatures before events: a merged promotion is judged by the signatures this store holds.
+    const sigs = await pullSignatures(layout, backend, model, here, into);
+    result.signatures += sigs.count;
+    for (const message of sigs.rejected) result.warnings.push({ code: 'SIGNATURE_INVALID', message });
+    const history = await readRemoteHistory(backend, model);
     result.events += await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into);
     result.skipped_events += history.skipped;
     const state = replay((await readHistory(layout, model)).events);
