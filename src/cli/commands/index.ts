@@ -293,7 +293,7 @@ export const COMMANDS: CommandSpec[] = [
     args: '<ref>',
     summary: "deploy a version to a target through its playbook; roll back automatically if a step fails",
     options: [
-      { flags: '--target <name>', description: 'the target from config.yaml (required)' },
+      { flags: '--target <name>', description: 'the target from config.yaml (optional when it declares only one)' },
       { flags: '--dry-run', description: 'print the ordered plan with resolved versions, URLs and commands; touch nothing' },
       { flags: '--force', description: "override the target stage's promotion rules (recorded)" },
       { flags: '--actor <name>', description: 'who deploys' },
@@ -306,7 +306,7 @@ export const COMMANDS: CommandSpec[] = [
     args: '<model>',
     summary: 'roll a target back to the last version that deployed healthy before the live one',
     options: [
-      { flags: '--target <name>', description: 'the target from config.yaml (required)' },
+      { flags: '--target <name>', description: 'the target from config.yaml (optional when only one has served the model)' },
       { flags: '--to <version>', description: 'roll back to this version instead' },
       { flags: '--dry-run', description: 'print the plan; touch nothing' },
       { flags: '--actor <name>', description: 'who rolls back' },
@@ -317,9 +317,12 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'status',
     args: '<model>',
-    summary: 'what a target runs: live version, when and by whom it was deployed, the last outcome',
-    options: [{ flags: '--target <name>', description: 'the target from config.yaml (required)' }],
-    examples: ['mreg status fraud --target prod', 'mreg status fraud --target prod --json'],
+    summary: 'what a target runs: live version, when and by whom it was deployed, the last outcome, drift from its stage',
+    options: [
+      { flags: '--target <name>', description: 'the target from config.yaml (optional when only one has served the model)' },
+      { flags: '--check', description: "exit 1 when the live version differs from the one the target's stage holds (drift), for a monitoring cron" },
+    ],
+    examples: ['mreg status fraud', 'mreg status fraud --target prod --json', 'mreg status fraud --check'],
     load: () => import('./status.js'),
   },
   {

@@ -214,10 +214,13 @@ export async function checkSignatures(store: Store, model: string, version: stri
   }
   if (check.valid.length > 0) {
     const manifest = await readManifest(store.layout, model, version);
+    // A blob not here yet (a clone, a teammate's version) is checked against its name when it is
+    // fetched; the signed manifest names it, so only a blob here that no longer matches breaks it.
     for (const a of manifest.artifacts) {
-      const actual = await hashFile(blobPath(store.layout, a.sha256)).catch(() => undefined);
+      const actual = await hashFile(blobPath(store.layout, a.sha256)).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'absent' : undefined));
+      if (actual === 'absent') continue;
       if (actual?.sha256 !== a.sha256) {
-        check.problems.push(`${model}@${version}: ${a.path}: the blob ${actual ? 'no longer matches' : 'is missing, so it cannot match'} what was signed`);
+        check.problems.push(`${model}@${version}: ${a.path}: the blob ${actual ? 'no longer matches' : 'cannot be read, so it cannot match'} what was signed`);
         check.valid = [];
       }
     }

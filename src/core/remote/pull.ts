@@ -10,6 +10,7 @@ import { readHistory } from '../lifecycle/history.js';
 import { resolveRef, splitRef } from '../lifecycle/refs.js';
 import { prunedVersions } from '../lifecycle/pruned.js';
 import { replay, stageConflicts } from '../lifecycle/state.js';
+import { judgeMerged } from '../lifecycle/merge-policy.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeCreateOnly } from '../../store/atomic.js';
 import { manifestPath, PULLED_GITIGNORE, pulledManifestPath, type Layout } from '../../store/layout.js';
@@ -123,7 +124,11 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
     result.signatures += sigs.count;
     for (const message of sigs.rejected) result.warnings.push({ code: 'SIGNATURE_INVALID', message });
     const history = await readRemoteHistory(backend, model);
-    result.events += await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into);
+    const merged = await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into, (existing, fresh) => judgeMerged(store, existing, fresh));
+    result.events += merged.length;
+    for (const e of merged) {
+      if (e.rejected) result.warnings.push({ code: 'EVENT_REJECTED', message: `${model}: ${e.event} of ${e.version}${e.stage ? ` to ${e.stage}` : ''}${typeof e.target === 'string' ? ` on ${e.target}` : ''} by ${e.actor} (event ${e.id}) is refused by this store's rules and changes nothing: ${e.rejected}` });
+    }
     result.skipped_events += history.skipped;
     const state = replay((await readHistory(layout, model)).events);
     for (const c of stageConflicts(model, state, (stage) => Boolean(store.config.stages[stage]?.exclusive))) {
