@@ -2,6 +2,7 @@
 import { status } from '../../api/status.js';
 import { whereOf, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
+import { unpushedLine } from './ls.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string; check?: boolean }): Promise<number> {
   const s = await status({ ...whereOf(ctx), model: args[0] as string, target: opts.target });
@@ -20,7 +21,7 @@ export async function run(ctx: Context, args: unknown[], opts: { target?: string
       ),
     );
   }
-  ctx.render.result(s, lines.join('\n'));
+  ctx.render.result(s, lines.join('\n') + unpushedLine(s.unpushed ?? 0));
   // --check: a monitoring cron's question, answered by the exit code.
   return opts.check && s.drift ? EXIT_FAILED : EXIT_OK;
 }

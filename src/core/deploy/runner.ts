@@ -409,6 +409,8 @@ export interface StatusResult {
    * differs from the version its stage holds; null when they agree or the target has no stage.
    */
   drift: { stage: string; stage_version: string | null; live_version: string | null } | null;
+  /** the model's versions and events the default remote lacks, as far as the last push or pull saw (only with a default remote) */
+  unpushed?: number;
 }
 
 export async function status(store: Store, model: string, targetName: string, env: NodeJS.ProcessEnv, deps: DeployDeps): Promise<StatusResult> {

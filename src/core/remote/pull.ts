@@ -24,6 +24,7 @@ import { mapLimit } from '../concurrency.js';
 import { mergeIntoLocal, readRemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
 import { pullSignatures } from './signatures.js';
+import { recordKnown } from './known.js';
 import { downloadBlobs, localHasBlob, uniqueJobs } from './transfer.js';
 
 export interface PullRequest {
@@ -107,7 +108,7 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
 
   // Apply: manifests (create-only), then history (whose events speak of those versions), then blobs.
   const into = req.into ?? 'pulled';
-  if (into === 'pulled' && (fresh.length > 0 || models.length > 0)) await preparePulledArea(layout);
+  if (fresh.length > 0 || models.length > 0) await preparePulledArea(layout);
   for (const { manifest, text } of fresh) {
     const dest = into === 'pulled' ? pulledManifestPath(layout, manifest.name, manifest.version) : manifestPath(layout, manifest.name, manifest.version);
     const created = await writeCreateOnly(layout, dest, text);
@@ -124,6 +125,7 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
     result.signatures += sigs.count;
     for (const message of sigs.rejected) result.warnings.push({ code: 'SIGNATURE_INVALID', message });
     const history = await readRemoteHistory(backend, model);
+    await recordKnown(layout, names.remote, model, remoteHeld.get(model) ?? [], history.events.map((e) => e.id));
     const merged = await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into, (existing, fresh) => judgeMerged(store, existing, fresh));
     result.events += merged.length;
     for (const e of merged) {

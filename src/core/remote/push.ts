@@ -21,6 +21,8 @@ import { mapLimit } from '../concurrency.js';
 import { eventVersions, pushBatch, readRemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
 import { pushSignatures } from './signatures.js';
+import { recordKnown } from './known.js';
+import { preparePulledArea } from './pull.js';
 import { localHasBlob, uniqueJobs, uploadBlobs, type BlobJob } from './transfer.js';
 
 export interface PushRequest {
@@ -153,6 +155,8 @@ async function pushTo(
     const fresh = local.filter((e) => e.model === model && !known.has(e.id) && eventVersions(e).every((v) => held.has(v)));
     await pushBatch(backend, model, fresh);
     events += fresh.length;
+    await preparePulledArea(layout);
+    await recordKnown(layout, names.remote, model, held, [...known, ...fresh.map((e) => e.id)]);
   }
   versions.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : compare(a.version, b.version)));
   return { ...names, versions, blobs: { uploaded: uploaded.count, present: jobs.length - needed.length, bytes: uploaded.bytes }, events, signatures };
