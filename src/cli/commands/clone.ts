@@ -11,7 +11,7 @@ interface Options {
   region?: string;
   name?: string;
   all?: boolean;
-  trustKeys?: string[];
+  trustKey?: string[];
 }
 
 export async function run(ctx: Context, args: unknown[], opts: Options): Promise<number> {
@@ -20,7 +20,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   const display = await transferDisplay(ctx.render, 'cloning');
   let result;
   try {
-    result = await clone({ ...whereOf(ctx), url, dir, name: opts.name, endpoint: opts.endpoint, region: opts.region, all: opts.all, trustKeys: opts.trustKeys, onTransfer: display.listener }).catch((err: unknown) => {
+    result = await clone({ ...whereOf(ctx), url, dir, name: opts.name, endpoint: opts.endpoint, region: opts.region, all: opts.all, trustKeys: opts.trustKey, onTransfer: display.listener }).catch((err: unknown) => {
       throw inFlagWords(err);
     });
   } finally {
