@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, runMreg, tempDir } from '../helpers/cli.js';
+import { cliFails, cliPasses, ROOT, runMreg, tempDir } from '../helpers/cli.js';
 import type { RemoteKind } from '../helpers/remote-scenarios.js';
 import { s3Env, s3Keys, s3ObjectPath, startS3, type S3Server } from '../helpers/s3.js';
 import { newProject, type Project } from '../helpers/store.js';
-import { team, type Clone } from '../helpers/team-scenarios.js';
+import { configure, gitRunner, team, type Clone } from '../helpers/team-scenarios.js';
 
 const PLAYBOOK = 'deploy:\n  - deploy: {}\nrollback:\n  - deploy: {}\n';
 
@@ -115,6 +115,55 @@ const dirKind: RemoteKind = {
 
 describe('teams over a directory remote', () => {
   trustScenarios(dirKind);
+
+  it("README's team workflow runs as written: set-up, the CI recipe in one clone, either order of pulls in the other", async () => {
+    const env = dirKind.env;
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /## Team workflow[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const remote = dirKind.fresh().url;
+    const bare = tempDir('mreg-bare-');
+    gitRunner(bare)('init', '-q', '--bare', '-b', 'main');
+    const a = tempDir('mreg-readme-a-');
+    const gitA = gitRunner(a);
+    gitA('init', '-q', '-b', 'main');
+    configure(gitA);
+    gitA('config', 'push.autoSetupRemote', 'true'); // the first plain `git push` of a new repository
+    gitA('remote', 'add', 'origin', bare);
+    const [setUp, rest] = block.split('# A training job');
+    const [ci, others] = rest!.split('# Everyone else');
+    const lines = (text: string) => text.split('\n').slice(1); // the first is what follows the split
+    const run = async (dir: string, git: (...args: string[]) => string, block: string[]) => {
+      for (const line of block) {
+        const command = line.replace(/\s+#.*$/, '').trim();
+        if (!command || command.startsWith('#')) continue;
+        for (const step of command.split(' && ')) {
+          const words = [...step.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!).map((w) => (w.startsWith('s3://') ? remote : w));
+          if (words[0] === 'git') git(...words.slice(1));
+          else if (words[0] === 'mreg') await cliPasses(dir, words.slice(1), env);
+          else throw new Error(`not a git or mreg command: ${step}`);
+        }
+      }
+    };
+    await run(a, gitA, ['', ...setUp!.split('\n')].slice(1));
+    const b = tempDir('mreg-readme-b-');
+    gitRunner(b)('clone', '-q', bare, '.');
+    const gitB = gitRunner(b);
+    configure(gitB);
+    for (const [n, weights] of ['first', 'second'].entries()) {
+      mkdirSync(join(b, 'artifacts'), { recursive: true });
+      writeFileSync(join(b, 'artifacts', 'weights.bin'), `${weights} weights`);
+      await run(b, gitB, lines(ci!));
+      // The other clone, once git first and once mreg first: the same version either way.
+      await run(a, gitA, n === 0 ? lines(others!) : lines(others!).reverse());
+    }
+    const versions = (await cliPasses(a, ['ls', 'fraud', '--json'], env)).json as { version: string; unpushed: number }[];
+    expect(versions.map((v) => v.unpushed)).toStrictEqual([0, 0]);
+    expect(versions).toHaveLength(2);
+    await cliPasses(a, ['export', `fraud@${versions[1]!.version}`, 'out'], env);
+    expect(readFileSync(join(a, 'out', 'weights.bin'), 'utf8')).toBe('second weights');
+    expect(gitA('status', '--porcelain', '.modelreg')).toBe('');
+    await cliPasses(a, ['verify'], env);
+  });
 
   it('ls and status count what the default remote lacks, from the record of the last push or pull', async () => {
     const env = dirKind.env;
