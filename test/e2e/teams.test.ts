@@ -165,6 +165,39 @@ describe('teams over a directory remote', () => {
     await cliPasses(a, ['verify'], env);
   });
 
+  it('a pull judges merged promotions by the local rules: forced elsewhere, a stage unknown here and a broken from rule change nothing', async () => {
+    const env = dirKind.env;
+    const remote = dirKind.fresh();
+    const a = await newProject();
+    await cliPasses(a.dir, ['remote', 'add', 'origin', remote.url], env);
+    await register(a, env, 'fraud', '1.0.0');
+    await register(a, env, 'fraud', '2.0.0');
+    await cliPasses(a.dir, ['push'], env);
+    const b = tempDir('mreg-judge-');
+    await cliPasses(b, ['clone', remote.url, '.'], env);
+    // A's own rules: production may be entered from anywhere, and a canary stage exists there only.
+    const config = join(a.store, 'config.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('    from: [staging]\n', '').replace('  staging: {}\n', '  staging: {}\n  canary: {}\n'));
+    await cliPasses(a.dir, ['promote', 'fraud@1.0.0', 'production'], env); // breaks B's from rule
+    await cliPasses(a.dir, ['promote', 'fraud@2.0.0', 'canary'], env);
+    writeFileSync(config, readFileSync(config, 'utf8').replace('  production:\n', '  production:\n    from: [staging]\n'));
+    await cliPasses(a.dir, ['promote', 'fraud@2.0.0', 'production', '--force'], env);
+    await cliPasses(a.dir, ['push'], env);
+    const pulled = await cliPasses(b, ['pull', '--json'], env);
+    const rejected = (pulled.json.warnings as { code: string; message: string }[]).filter((w) => w.code === 'EVENT_REJECTED').map((w) => w.message);
+    expect(rejected).toHaveLength(3);
+    expect(rejected[0]).toMatch(/promote of 1\.0\.0 to production .*: cannot promote fraud@1\.0\.0 to production: production can only be entered from staging/);
+    expect(rejected[1]).toMatch(/promote of 2\.0\.0 to canary .*: stage "canary" is not in this store's config\.yaml/);
+    expect(rejected[2]).toMatch(/promote of 2\.0\.0 to production .*: forced elsewhere \(overriding from\); a forced promotion counts only when made here or brought by git/);
+    await cliFails(b, ['show', 'fraud@production'], 1, /production/, env);
+    expect((await cliPasses(b, ['ls', 'fraud', '--json'], env)).json.map((r: { stages: string[] }) => r.stages)).toStrictEqual([[], []]);
+    expect((await runMreg(['history', 'fraud'], { cwd: b, env })).stdout).toMatch(/REJECTED here \(changes nothing\): forced elsewhere/);
+    // B promotes by its own rules, which nothing merged stands in the way of.
+    await cliPasses(b, ['promote', 'fraud@2.0.0', 'staging'], env);
+    await cliPasses(b, ['promote', 'fraud@2.0.0', 'production'], env);
+    expect((await cliPasses(b, ['show', 'fraud@production', '--json'], env)).json.version).toBe('2.0.0');
+  });
+
   it('ls and status count what the default remote lacks, from the record of the last push or pull', async () => {
     const env = dirKind.env;
     const [a, b] = await team(dirKind, dirKind.fresh());
