@@ -32,7 +32,7 @@ export interface SignResult {
 export async function sign(options: SignOptions): Promise<SignResult> {
   const text = options.env?.MREG_SIGNING_KEY;
   const source: KeySource | undefined = options.keyFile ? { file: resolve(options.cwd, options.keyFile) } : text ? { text, label: 'MREG_SIGNING_KEY' } : undefined;
-  if (!source) throw new MregError('USAGE', 'signing needs a private key: a key file (make one with mreg key generate <name>) or its text in MREG_SIGNING_KEY', { data: { option: 'keyFile' } });
+  if (!source) throw new MregError('USAGE', "signing needs a private key: keyFile <file> (make one with mreg key generate <name>), or the key's text in MREG_SIGNING_KEY", { data: { option: 'keyFile' } });
   const store = await openStore({ store: options.store, cwd: options.cwd });
   const actor = await resolveActor(options.cwd, options.env ?? {}, options.actor);
   return signVersion(store, options.ref, source, actor);

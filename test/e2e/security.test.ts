@@ -53,7 +53,7 @@ describe('keys and signatures', () => {
     expect(signed.json.fingerprint).toBe(createHash('sha256').update(pub).digest('hex').slice(0, 16));
     const bad = await cliFails(p.dir, ['sign', 'fraud@1.0.0'], 2, /MREG_SIGNING_KEY: cannot use it as a signing key/, { MREG_SIGNING_KEY: 'not-a-secret-but-still-never-echoed' });
     expect(bad.stderr).not.toContain('never-echoed');
-    await cliFails(p.dir, ['sign', 'fraud@1.0.0'], 2, /signing needs a private key: a key file .* or its text in MREG_SIGNING_KEY/, { MREG_SIGNING_KEY: undefined });
+    await cliFails(p.dir, ['sign', 'fraud@1.0.0'], 2, /signing needs a private key: --key <file> \(make one with mreg key generate <name>\), or the key's text in MREG_SIGNING_KEY/, { MREG_SIGNING_KEY: undefined });
   });
 
   it('a protected stage refuses unsigned versions, untrusted keys, and --force does not help', async () => {
