@@ -321,7 +321,7 @@ export const COMMANDS: CommandSpec[] = [
     args: '<ref>',
     summary: "deploy a version to a target through its playbook; roll back automatically if a step fails",
     options: [
-      { flags: '--target <name>', description: 'the target from config.yaml (required)' },
+      { flags: '--target <name>', description: 'the target from config.yaml (optional when it declares only one)' },
       { flags: '--dry-run', description: 'print the ordered plan with resolved versions, URLs and commands; touch nothing' },
       { flags: '--force', description: "override the target stage's promotion rules (recorded)" },
       { flags: '--actor <name>', description: 'who deploys' },
@@ -334,7 +334,7 @@ export const COMMANDS: CommandSpec[] = [
     args: '<model>',
     summary: 'roll a target back to the last version that deployed healthy before the live one',
     options: [
-      { flags: '--target <name>', description: 'the target from config.yaml (required)' },
+      { flags: '--target <name>', description: 'the target from config.yaml (optional when only one has served the model)' },
       { flags: '--to <version>', description: 'roll back to this version instead' },
       { flags: '--dry-run', description: 'print the plan; touch nothing' },
       { flags: '--actor <name>', description: 'who rolls back' },
@@ -345,9 +345,12 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'status',
     args: '<model>',
-    summary: 'what a target runs: live version, when and by whom it was deployed, the last outcome',
-    options: [{ flags: '--target <name>', description: 'the target from config.yaml (required)' }],
-    examples: ['mreg status fraud --target prod', 'mreg status fraud --target prod --json'],
+    summary: 'what a target runs: live version, when and by whom it was deployed, the last outcome, drift from its stage',
+    options: [
+      { flags: '--target <name>', description: 'the target from config.yaml (optional when only one has served the model)' },
+      { flags: '--check', description: "exit 1 when the live version differs from the one the target's stage holds (drift), for a monitoring cron" },
+    ],
+    examples: ['mreg status fraud', 'mreg status fraud --target prod --json', 'mreg status fraud --check'],
     load: () => import('./status.js'),
   },
   {
@@ -441,8 +444,9 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--region <region>', description: 'the bucket region' },
       { flags: '--name <name>', description: 'the name of the remote in the new store (default: origin)' },
       { flags: '--all', description: 'download every blob now' },
+      { flags: '--trust-key <file>', option: 'trustKeys', description: "trust this public key (a .pub file, trusted under its file name) in the new store before anything is pulled: a remote's keys are never trusted (repeatable)", repeatable: true },
     ],
-    examples: ['mreg clone s3://ml-models/registry ./serving', 'mreg clone /mnt/team/models', 'mreg clone s3://models --endpoint http://127.0.0.1:9000 --json'],
+    examples: ['mreg clone s3://ml-models/registry ./serving', 'mreg clone s3://ml-models/registry ./serving --trust-key release-bot.pub', 'mreg clone /mnt/team/models', 'mreg clone s3://models --endpoint http://127.0.0.1:9000 --json'],
     load: () => import('./clone.js'),
   },
   {
@@ -469,8 +473,8 @@ export const COMMANDS: CommandSpec[] = [
     group: 'signing keys: generate, trust, untrust',
     args: '<name>',
     summary: 'an Ed25519 key pair for signing versions: <name>.key (keep it secret) and <name>.pub',
-    options: [{ flags: '--out <dir>', description: 'where to write the key files (default: the current directory)' }],
-    examples: ['mreg key generate alice', 'mreg key generate release-bot --out ~/.mreg --json'],
+    options: [{ flags: '--out <dir>', description: 'where to write the key files (default: $MREG_KEYS_DIR, else ~/.config/mreg/keys, mode 0700: never a work tree)' }],
+    examples: ['mreg key generate alice', 'MREG_KEYS_DIR=/secure/keys mreg key generate release-bot --json'],
     load: async () => ({ run: (await import('./key.js')).generate }),
   },
   {
@@ -494,7 +498,7 @@ export const COMMANDS: CommandSpec[] = [
     args: '<ref>',
     summary: "sign a version's manifest digest with a private key (stored beside it; the manifest is untouched)",
     options: [
-      { flags: '--key <file>', description: 'the private key file from mreg key generate (required)' },
+      { flags: '--key <file>', option: 'keyFile', description: "the private key file from mreg key generate (without it: the key's text from MREG_SIGNING_KEY, for CI)" },
       { flags: '--actor <name>', description: 'who signs (recorded in the history)' },
     ],
     examples: ['mreg sign fraud@1.3.0 --key alice.key'],
