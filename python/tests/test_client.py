@@ -274,10 +274,10 @@ def test_deploy_status_rollback_on_a_local_target(reg: Registry, tmp_path: Path)
     second = reg.deploy("fraud@1.0.1", target="box")
     assert (second.ok, second.live, second.previous) == (True, "1.0.1", "1.0.0")
     now = reg.status("fraud", target="box")
-    assert (now.live, now.deployed_by) == ("1.0.1", "pytest@example.com")
-    back = reg.rollback("fraud", target="box")
-    assert (back.ok, back.from_, back.to) == (True, "1.0.1", "1.0.0")
-    assert reg.status("fraud", target="box").live == "1.0.0"
+    assert (now.live, now.deployed_by, now.drift) == ("1.0.1", "pytest@example.com", None)
+    back = reg.rollback("fraud")  # the one target that serves fraud
+    assert (back.ok, back.from_, back.to, back.target) == (True, "1.0.1", "1.0.0", "box")
+    assert reg.status("fraud").live == "1.0.0"
 
 
 def test_results_keep_fields_they_do_not_know() -> None:

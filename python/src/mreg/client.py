@@ -257,19 +257,22 @@ class Registry:
 
     # --- deploy ------------------------------------------------------------------------------------
 
-    def deploy(self, ref: str, *, target: str, dry_run: bool = False, force: bool = False, actor: Optional[str] = None) -> Deploy:
-        """Deploy through the target's playbook; ``ok`` False means a step failed and mreg rolled back."""
-        options = ["--target", target] + _opt("--dry-run", dry_run) + _opt("--force", force) + _opt("--actor", actor)
+    def deploy(self, ref: str, *, target: Optional[str] = None, dry_run: bool = False, force: bool = False, actor: Optional[str] = None) -> Deploy:
+        """Deploy through the target's playbook (``target`` may be left out when only one is configured);
+        ``ok`` False means a step failed and mreg rolled back."""
+        options = _opt("--target", target) + _opt("--dry-run", dry_run) + _opt("--force", force) + _opt("--actor", actor)
         return Deploy.from_json(self.run("deploy", options=options, args=[ref]))
 
-    def rollback(self, model: str, *, target: str, to: Optional[str] = None, dry_run: bool = False, actor: Optional[str] = None) -> Rollback:
+    def rollback(self, model: str, *, target: Optional[str] = None, to: Optional[str] = None, dry_run: bool = False, actor: Optional[str] = None) -> Rollback:
         """Roll a target back to the last version that deployed healthy before the live one (or ``to``)."""
-        options = ["--target", target] + _opt("--to", to) + _opt("--dry-run", dry_run) + _opt("--actor", actor)
+        options = _opt("--target", target) + _opt("--to", to) + _opt("--dry-run", dry_run) + _opt("--actor", actor)
         return Rollback.from_json(self.run("rollback", options=options, args=[model]))
 
-    def status(self, model: str, *, target: str) -> Status:
-        """What a target runs: the live version, when and by whom it was deployed, the last outcome."""
-        return Status.from_json(self.run("status", options=["--target", target], args=[model]))
+    def status(self, model: str, *, target: Optional[str] = None) -> Status:
+        """What a target runs (``target`` may be left out when one target serves the model): the live
+        version, when and by whom it was deployed, the last outcome, ``drift`` (its stage holds another
+        version; None when they agree) and ``unpushed`` (versions and events the default remote lacks)."""
+        return Status.from_json(self.run("status", options=_opt("--target", target), args=[model]))
 
     # --- remotes -----------------------------------------------------------------------------------
 

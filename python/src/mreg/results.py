@@ -414,6 +414,8 @@ class Status(_Result):
     adapter_live: Any = None
     adapter_health: Any = None
     routing: Any = None
+    drift: Optional[JsonDict] = None
+    unpushed: Optional[int] = None
     raw: JsonDict = _raw()
 
 
