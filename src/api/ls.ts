@@ -6,7 +6,7 @@ import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
 import { kindsOf } from '../core/lineage/version-index.js';
 import { readModelManifests } from '../core/manifest/cache.js';
 import type { Kind } from '../core/manifest/types.js';
-import { listModels, listVersions } from '../core/manifest/versions.js';
+import { listModels, listVersions, missingModel } from '../core/manifest/versions.js';
 import { checkName } from '../core/names.js';
 import { openStore } from '../core/store.js';
 import { matches, parseFilter } from '../core/search/filter.js';
@@ -100,7 +100,7 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
   }
   const model = opts.model;
   const manifests = await readModelManifests(layout, model);
-  if (manifests.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
+  if (manifests.length === 0) throw await missingModel(layout, model);
   const state = await stateOf(layout, model);
   let found = manifests.map((m) => ({
     row: {

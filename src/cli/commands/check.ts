@@ -20,5 +20,7 @@ export async function run(ctx: Context, args: unknown[], opts: { only?: string[]
   });
   lines.push(`${result.model}@${result.version}: ${result.results.filter((r) => r.passed).length}/${result.results.length} checks passed`);
   ctx.render.result(result, lines.join('\n'));
+  const failed = result.results.filter((r) => !r.passed).map((r) => r.check);
+  if (!result.ok) ctx.render.failedResult(`${result.model}@${result.version}: ${failed.length} of ${result.results.length} checks failed: ${failed.join(', ')}`);
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }

@@ -38,5 +38,6 @@ export async function run(ctx: Context, args: unknown[], opts: { target?: string
     text = `deploy of ${name} to ${result.target} failed at ${failed.phase} step ${failed.index + 1} (${failed.step}): ${failed.error}\n${now}`;
   }
   ctx.render.result(result, text);
+  if (!result.ok) ctx.render.failedResult(text.replace('\n', '; '));
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }

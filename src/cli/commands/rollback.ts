@@ -23,5 +23,6 @@ export async function run(ctx: Context, args: unknown[], opts: { target?: string
       ? `rolled back ${what}${result.resumed ? ' (finished an interrupted operation)' : ''}`
       : `rollback of ${what} failed at step ${result.failed_step!.index + 1} (${result.failed_step!.step}): ${result.failed_step!.error}`;
   ctx.render.result(result, text);
+  if (!result.ok) ctx.render.failedResult(text);
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }

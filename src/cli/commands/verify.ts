@@ -26,5 +26,7 @@ export async function run(ctx: Context, _args: unknown[], opts: { staged?: boole
     ? `${render.out.green('ok')}: ${summary}`
     : [...report.problems.map((p) => `${render.out.red('problem')} ${p.code}: ${p.message}`), `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}: ${summary}`].join('\n');
   render.result(report, text);
+  const [first] = report.problems;
+  if (first) render.failedResult(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}, the first: ${first.code}: ${first.message}`);
   return report.ok ? EXIT_OK : EXIT_FAILED;
 }

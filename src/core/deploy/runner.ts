@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TargetConfig } from '../config/config.js';
 import { MregError } from '../../errors.js';
+import { didYouMean } from '../closest-name.js';
 import { checkName } from '../names.js';
 import { appendEvents, newEventId, readHistory, type HistoryEvent, type NewEvent } from '../lifecycle/history.js';
 import { planPromotion, promote } from '../lifecycle/promote.js';
@@ -109,7 +110,7 @@ async function setUp(store: Store, name: string, deps: DeployDeps): Promise<Setu
   const target = store.config.targets[name];
   if (!target) {
     const known = Object.keys(store.config.targets);
-    throw new MregError('INVALID_INPUT', `unknown target ${JSON.stringify(name)} (${known.length ? `targets in config.yaml: ${known.join(', ')}` : 'no targets: add them under targets: in .modelreg/config.yaml'})`);
+    throw new MregError('INVALID_INPUT', `unknown target ${JSON.stringify(name)} (${known.length ? `targets in config.yaml: ${known.join(', ')}` : 'no targets: add them under targets: in .modelreg/config.yaml'})${didYouMean(name, known)}`);
   }
   const projectDir = dirname(store.layout.root);
   const playbook = await readPlaybook(store.layout, target.playbook, Object.keys(store.config.stages));

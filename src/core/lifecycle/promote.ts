@@ -3,6 +3,7 @@
 // are serialised and every one is judged against the state the previous one left.
 import type { Config } from '../config/config.js';
 import { MregError } from '../../errors.js';
+import { didYouMean } from '../closest-name.js';
 import { resolveActor } from '../provenance.js';
 import { requireSignatures } from './signatures.js';
 import { withLock } from '../../store/lock.js';
@@ -20,7 +21,7 @@ export interface PromotionPlan {
 
 function knownStage(config: Config, stage: string) {
   const rules = config.stages[stage];
-  if (!rules) throw new MregError('INVALID_INPUT', `unknown stage ${JSON.stringify(stage)} (stages in config.yaml: ${Object.keys(config.stages).join(', ')})`);
+  if (!rules) throw new MregError('INVALID_INPUT', `unknown stage ${JSON.stringify(stage)} (stages in config.yaml: ${Object.keys(config.stages).join(', ')})${didYouMean(stage, Object.keys(config.stages))}`);
   return rules;
 }
 
