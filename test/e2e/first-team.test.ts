@@ -67,3 +67,41 @@ describe('did you mean (15.6)', () => {
     await cliFails(p.dir, ['promote', 'vad@1.0.0', 'qa'], 2, /unknown stage "qa" \(stages in config\.yaml: staging, production, archived\)$/);
   });
 });
+
+describe('one stage after a rollback (15.8)', () => {
+  it('a version entering an exclusive stage leaves archived', async () => {
+    const p = await newProject();
+    for (const v of ['1.0.0', '1.1.0']) {
+      p.file('vad.bin', `\0weights ${v}`);
+      await cliPasses(p.dir, ['register', 'vad', 'vad.bin', '--version', v]);
+      await cliPasses(p.dir, ['promote', `vad@${v}`, 'staging']);
+      await cliPasses(p.dir, ['promote', `vad@${v}`, 'production']);
+    }
+    expect((await cliPasses(p.dir, ['show', 'vad@1.0.0', '--json'])).json.stages).toStrictEqual(['archived']);
+    // What a rollback does: promote the version it returns to, forced.
+    const back = await cliPasses(p.dir, ['promote', 'vad@1.0.0', 'production', '--force', '--reason', 'rollback', '--json']);
+    expect(back.json).toMatchObject({ left: ['archived'], displaced: [{ version: '1.1.0', to: 'archived' }], stages: ['production'] });
+    const ls = await cliPasses(p.dir, ['ls', 'vad', '--json']);
+    expect(ls.json.map((r: { stages: string[] }) => r.stages)).toStrictEqual([['production'], ['archived']]);
+    await cliPasses(p.dir, ['verify']);
+  });
+
+  it('verify reports a version in two stages that exclude each other, and promoting again settles it', async () => {
+    const p = await newProject();
+    const config = (retire: boolean) => `format: 1\nstages:\n  staging: {}\n  production: {exclusive: true}\n  archived: {retire: ${retire}}\n`;
+    writeFileSync(join(p.store, 'config.yaml'), config(false));
+    p.file('vad.bin', '\0weights');
+    await cliPasses(p.dir, ['register', 'vad', 'vad.bin', '--version', '1.0.0']);
+    await cliPasses(p.dir, ['promote', 'vad@1.0.0', 'production']);
+    await cliPasses(p.dir, ['promote', 'vad@1.0.0', 'archived']);
+    writeFileSync(join(p.store, 'config.yaml'), config(true));
+    const r = await runMreg(['verify', '--json'], { cwd: p.dir });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).problems).toStrictEqual([
+      { code: 'STAGES_EXCLUDE', message: 'vad@1.0.0 is in production and archived, which exclude each other (archived retires a version); settle it with mreg promote vad@1.0.0 production (or mreg demote vad@1.0.0 production)' },
+    ]);
+    const again = await cliPasses(p.dir, ['promote', 'vad@1.0.0', 'production', '--json']);
+    expect(again.json).toMatchObject({ unchanged: false, left: ['archived'], stages: ['production'] });
+    await cliPasses(p.dir, ['verify']);
+  });
+});

@@ -30,8 +30,10 @@ export function planPromotion(config: Config, state: StageState, model: string, 
   const rules = knownStage(config, stage);
   const current = stagesOf(state, version);
   const others = (state.stages.get(stage) ?? []).filter((v) => v !== version);
-  // Already there; but an exclusive stage shared after a merge is settled by promoting again.
-  if (current.includes(stage) && !(rules.exclusive && others.length > 0)) return { unchanged: true };
+  // A version entering an exclusive stage leaves every retire stage (archived): it is live again, not retired.
+  const retired = rules.exclusive ? current.filter((s) => s !== stage && config.stages[s]?.retire) : [];
+  // Already there; but an exclusive stage shared after a merge, or held with a retire stage, is settled by promoting again.
+  if (current.includes(stage) && !(rules.exclusive && others.length > 0) && retired.length === 0) return { unchanged: true };
   const ref = `${model}@${version}`;
   const broken: { rule: string; message: string }[] = [];
   if (rules.from.length > 0 && !current.includes(stage) && !rules.from.some((s) => current.includes(s))) {
@@ -51,7 +53,7 @@ export function planPromotion(config: Config, state: StageState, model: string, 
       data: { rules: broken },
     });
   }
-  const left = rules.retire ? current : current.filter((s) => rules.from.includes(s));
+  const left = rules.retire ? current : current.filter((s) => rules.from.includes(s) || retired.includes(s));
   const displaced = rules.exclusive
     ? others.map((v) => {
           const to = rules.replacedTo;
