@@ -105,3 +105,63 @@ describe('one stage after a rollback (15.8)', () => {
     await cliPasses(p.dir, ['verify']);
   });
 });
+
+describe('rules per model (15.7)', () => {
+  const CONFIG = `format: 1
+stages:
+  staging: {}
+  production: {exclusive: true, from: [staging], checks: [smoke, vad-latency], models: ['v*', intent]}
+checks:
+  smoke: {command: [sh, -c, 'true']}
+  vad-only: {command: [sh, -c, 'exit 3'], models: [vad]}
+models:
+  vad:
+    checks:
+      vad-latency: {command: [sh, -c, 'test "$MREG_MODEL" = vad']}
+`;
+  let p: Project;
+  beforeAll(async () => {
+    p = await newProject();
+    writeFileSync(join(p.store, 'config.yaml'), CONFIG);
+    p.file('m.bin', '\0weights');
+    for (const model of ['vad', 'intent', 'other']) await cliPasses(p.dir, ['register', model, 'm.bin', '--version', '1.0.0']);
+  });
+
+  it('a check scoped to vad runs on vad only; models.vad.checks adds vad-only checks', async () => {
+    const intent = await cliPasses(p.dir, ['check', 'intent@1.0.0', '--json']);
+    expect(intent.json.results.map((r: { check: string }) => r.check)).toStrictEqual(['smoke']);
+    const vad = await runMreg(['check', 'vad@1.0.0', '--json'], { cwd: p.dir });
+    expect(vad.code).toBe(1);
+    expect(JSON.parse(vad.stdout).results.map((r: { check: string; passed: boolean }) => [r.check, r.passed])).toStrictEqual([['smoke', true], ['vad-only', false], ['vad-latency', true]]);
+    await cliFails(p.dir, ['check', 'intent@1.0.0', '--only', 'vad-only'], 2, /check "vad-only" does not apply to intent \(its models: vad\)/);
+    await cliFails(p.dir, ['check', 'intent@1.0.0', '--only', 'vad-latency'], 2, /no check named "vad-latency" for intent \(checks: smoke\)/);
+  });
+
+  it('a stage requires of each model only the checks that apply to it, and its rules only of the models it names', async () => {
+    await cliPasses(p.dir, ['promote', 'intent@1.0.0', 'staging']);
+    // intent has passed smoke (above); vad-latency is vad's own check, so production does not ask it of intent.
+    await cliPasses(p.dir, ['promote', 'intent@1.0.0', 'production']);
+    p.file('m.bin', '\0weights 1.1.0');
+    await cliPasses(p.dir, ['register', 'vad', 'm.bin', '--version', '1.1.0']);
+    await cliPasses(p.dir, ['promote', 'vad@1.1.0', 'staging']);
+    await cliPasses(p.dir, ['check', 'vad@1.1.0', '--only', 'smoke']);
+    await cliFails(p.dir, ['promote', 'vad@1.1.0', 'production'], 1, /^mreg: cannot promote vad@1\.1\.0 to production: production requires check 'vad-latency', which has not been run on vad@1\.1\.0 \(run mreg check vad@1\.1\.0\)$/);
+    await cliPasses(p.dir, ['check', 'vad@1.1.0', '--only', 'vad-latency']);
+    await cliPasses(p.dir, ['promote', 'vad@1.1.0', 'production']);
+    // other is outside production's models: neither from nor checks apply to it.
+    const other = await cliPasses(p.dir, ['promote', 'other@1.0.0', 'production', '--json']);
+    expect(other.json).toMatchObject({ forced: false, stages: ['production'] });
+  });
+
+  it('the config is checked strictly: a bad glob or an unknown key exits 2 naming the key', async () => {
+    const bad = async (config: string, message: RegExp) => {
+      writeFileSync(join(p.store, 'config.yaml'), config);
+      await cliFails(p.dir, ['ls'], 2, message);
+    };
+    await bad(CONFIG.replace("models: [vad]", "models: ['VAD']"), /checks\.vad-only\.models\[0\]: invalid model glob "VAD"/);
+    await bad(CONFIG.replace("models: ['v*', intent]", 'models: []'), /stages\.production\.models: expected a non-empty list/);
+    await bad(CONFIG.replace('    checks:\n', '    check:\n'), /models\.vad.*check/);
+    await bad(CONFIG.replace("vad-latency: {command", "smoke: {command"), /models\.vad\.checks\.smoke: a check named "smoke" is already under checks:/);
+    writeFileSync(join(p.store, 'config.yaml'), CONFIG);
+  });
+});
