@@ -165,3 +165,25 @@ models:
     writeFileSync(join(p.store, 'config.yaml'), CONFIG);
   });
 });
+
+describe('deploy diagnostics (15.9)', () => {
+  it("a failing command check's stderr (first 2 KB) is kept and shown, control characters escaped", async () => {
+    const p = await newProject();
+    writeFileSync(join(p.store, 'config.yaml'), 'format: 1\ntargets:\n  prod: {adapter: local, options: {dir: ./deploy}, playbook: prod.yaml}\n');
+    p.file('.modelreg/playbooks/prod.yaml', `deploy:\n  - deploy: {}\n  - health: {command: [sh, -c, 'printf "model \\\\033[31mnot loaded\\\\n" >&2; head -c 5000 /dev/zero | tr "\\\\0" x >&2; exit 1'], retries: 1}\nrollback:\n  - deploy: {}\n`);
+    p.file('vad.bin', '\0weights');
+    await cliPasses(p.dir, ['register', 'vad', 'vad.bin', '--version', '1.0.0']);
+    const r = await runMreg(['deploy', 'vad@1.0.0', '--target', 'prod', '--json'], { cwd: p.dir });
+    expect(r.code).toBe(1);
+    const detail: string = JSON.parse(r.stdout).failed_step.detail;
+    expect(detail.startsWith('model \u001b[31mnot loaded\nxxx')).toBe(true);
+    expect(Buffer.byteLength(detail)).toBe(2048);
+    const status = await cliPasses(p.dir, ['status', 'vad', '--target', 'prod', '--json']);
+    expect(status.json.last).toMatchObject({ event: 'deploy', phase: 'failed', failed_step: 'health', detail });
+    const text = await cliPasses(p.dir, ['status', 'vad', '--target', 'prod']);
+    expect(text.stdout).toContain('\n    | model \\u001b[31mnot loaded\n    | xxx');
+    expect(text.stdout).not.toContain('\u001b');
+    const history = await cliPasses(p.dir, ['history', 'vad', '--json']);
+    expect(history.json.at(-1)).toMatchObject({ event: 'deploy', phase: 'failed', detail });
+  });
+});

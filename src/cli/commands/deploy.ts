@@ -4,9 +4,20 @@ import { deploy, formatDuration, type PlanLine, type StepReport } from '../../ap
 import { whereOf, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 
+/**
+ * What a failing check's server or command said, under the line it explains: each line quoted with `    | `, so
+ * a body can never pass for mreg's own lines (control characters are escaped by the renderer).
+ */
+export function quotedDetail(detail: string | undefined): string {
+  if (!detail) return '';
+  return `\n${detail.replace(/\s+$/, '').split(/\r?\n/).map((l) => `    | ${l}`).join('\n')}`;
+}
+
 export function stepLine(ctx: Context, r: StepReport): string {
   const mark = r.ok ? ctx.render.err.green('ok  ') : ctx.render.err.red('FAIL');
-  return `${mark} ${r.phase} ${r.index + 1}. ${r.step}: ${r.detail} (${formatDuration(r.duration_ms)})`;
+  const newline = r.detail.indexOf('\n');
+  const [line, rest] = newline < 0 ? [r.detail, ''] : [r.detail.slice(0, newline), r.detail.slice(newline + 1)];
+  return `${mark} ${r.phase} ${r.index + 1}. ${r.step}: ${line} (${formatDuration(r.duration_ms)})${quotedDetail(rest)}`;
 }
 
 export function planText(lines: PlanLine[]): string {
@@ -35,9 +46,9 @@ export async function run(ctx: Context, args: unknown[], opts: { target?: string
         ? `rolled back to ${result.rolled_back_to}, which is live again`
         : `the rollback to ${result.rolled_back_to} failed too: the live version is unknown`
       : 'nothing to roll back to';
-    text = `deploy of ${name} to ${result.target} failed at ${failed.phase} step ${failed.index + 1} (${failed.step}): ${failed.error}\n${now}`;
+    text = `deploy of ${name} to ${result.target} failed at ${failed.phase} step ${failed.index + 1} (${failed.step}): ${failed.error}${quotedDetail(failed.detail)}\n${now}`;
   }
   ctx.render.result(result, text);
-  if (!result.ok) ctx.render.failedResult(text.replace('\n', '; '));
+  if (!result.ok) ctx.render.failedResult(`deploy of ${name} to ${result.target} failed at ${result.failed_step!.step}: ${result.failed_step!.error}`);
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }

@@ -3,7 +3,7 @@ import { MregError } from '../../errors.js';
 import { rollback } from '../../api/rollback.js';
 import { whereOf, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
-import { planText, stepLine } from './deploy.js';
+import { planText, quotedDetail, stepLine } from './deploy.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string; to?: string; dryRun?: boolean; actor?: string }): Promise<number> {
   if (!opts.target) throw new MregError('USAGE', 'rollback needs --target <name>');
@@ -22,7 +22,7 @@ export async function run(ctx: Context, args: unknown[], opts: { target?: string
     : result.ok
       ? `rolled back ${what}${result.resumed ? ' (finished an interrupted operation)' : ''}`
       : `rollback of ${what} failed at step ${result.failed_step!.index + 1} (${result.failed_step!.step}): ${result.failed_step!.error}`;
-  ctx.render.result(result, text);
+  ctx.render.result(result, `${text}${result.ok ? '' : quotedDetail(result.failed_step!.detail)}`);
   if (!result.ok) ctx.render.failedResult(text);
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }

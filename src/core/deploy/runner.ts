@@ -37,6 +37,7 @@ export interface StepReport {
   index: number;
   step: string;
   ok: boolean;
+  /** what the step did; for a failure, why, then (after a newline) the head of the response body or stderr */
   detail: string;
   duration_ms: number;
 }
@@ -58,7 +59,8 @@ export interface DeployResult {
   /** what is live now, as far as mreg knows */
   live: string | null;
   steps: StepReport[];
-  failed_step?: { phase: Phase; index: number; step: string; error: string };
+  /** `detail`: the first 2 KiB of what the failing health or monitor check's server answered (or its command's stderr) */
+  failed_step?: { phase: Phase; index: number; step: string; error: string; detail?: string };
   rolled_back_to?: string;
   rollback_ok?: boolean;
   promoted?: { stage: string; displaced: string[] };
@@ -242,8 +244,9 @@ class Run {
         this.report({ phase, index, step: step.kind, ok: true, detail, duration_ms: Date.now() - started });
       } catch (err) {
         const error = err instanceof StepFailure || err instanceof MregError ? err.message : `${step.kind} failed: ${(err as Error).message ?? String(err)}`;
-        this.report({ phase, index, step: step.kind, ok: false, detail: error, duration_ms: Date.now() - started });
-        return { phase, index, step: step.kind, error };
+        const detail = err instanceof StepFailure ? err.detail : '';
+        this.report({ phase, index, step: step.kind, ok: false, detail: detail ? `${error}\n${detail}` : error, duration_ms: Date.now() - started });
+        return { phase, index, step: step.kind, error, ...(detail ? { detail } : {}) };
       }
     }
     return undefined;
@@ -263,8 +266,13 @@ function plan(setup: Setup, phase: Phase, steps: Step[], version: string, previo
   return steps.map((step, index) => ({ phase, index, step: step.kind, detail: describeStep(step, version, previous, setup.target.adapter) }));
 }
 
+/** A failed step as its history event records it: the step, the error and what the server or command said. */
+function failureFields(failure: NonNullable<DeployResult['failed_step']>): { failed_step: string; error: string; detail?: string } {
+  return { failed_step: failure.step, error: failure.error, ...(failure.detail ? { detail: failure.detail } : {}) };
+}
+
 /** The rollback part: verify the way back, route all traffic there, run the rollback steps, record. */
-async function rollBack(run: Run, to: Manifest, from: string | null, reason: string): Promise<{ ok: boolean; failure?: DeployResult['failed_step'] }> {
+async function rollBack(run: Run, to: Manifest, from: string | null, reason: string, cause?: DeployResult['failed_step']): Promise<{ ok: boolean; failure?: DeployResult['failed_step'] }> {
   const { store, target, name } = run.setup;
   await checkBlobs(run.setup.blobs, to);
   const op = newEventId();
@@ -272,7 +280,19 @@ async function rollBack(run: Run, to: Manifest, from: string | null, reason: str
   if (currentRouting((await readHistory(store.layout, run.model)).events)) await run.route([{ version: to.version, weight: 1 }]);
   const failure = await run.steps('rollback', run.setup.playbook.rollback, to, from);
   await record(store, run.model, [
-    { event: 'rollback', model: run.model, version: to.version, actor: run.actor, target: name, phase: failure ? 'failed' : 'succeeded', op, ...(from ? { from } : {}), ...(failure ? { failed_step: failure.step, error: failure.error } : {}) },
+    {
+      event: 'rollback',
+      model: run.model,
+      version: to.version,
+      actor: run.actor,
+      target: name,
+      phase: failure ? 'failed' : 'succeeded',
+      op,
+      ...(from ? { from } : {}),
+      // Why it rolled back stays on its outcome, so status still shows what the failed deploy's check was told.
+      ...(cause ? { reason, ...(cause.detail ? { detail: cause.detail } : {}) } : {}),
+      ...(failure ? failureFields(failure) : {}),
+    },
   ]);
   if (!failure && target.stage) {
     await promote(store, { ref: `${to.name}@${to.version}`, stage: target.stage, reason: `rollback of ${name}`, force: true, actor: run.actor, cwd: run.setup.projectDir, env: run.env });
@@ -304,7 +324,7 @@ export async function deploy(store: Store, req: DeployRequest, deps: DeployDeps)
     await record(store, model, [{ event: 'deploy', model, version, actor, target: req.target, phase: 'started', op, ...(previous ? { previous } : {}) }]);
     const failure = await run.steps('deploy', setup.playbook.deploy, manifest, previous);
     await record(store, model, [
-      { event: 'deploy', model, version, actor, target: req.target, phase: failure ? 'failed' : 'succeeded', op, ...(previous ? { previous } : {}), ...(failure ? { failed_step: failure.step, error: failure.error } : {}) },
+      { event: 'deploy', model, version, actor, target: req.target, phase: failure ? 'failed' : 'succeeded', op, ...(previous ? { previous } : {}), ...(failure ? failureFields(failure) : {}) },
     ]);
     if (!failure) {
       const result: DeployResult = { ...base, ok: true, live: version, steps: run.reports };
@@ -317,7 +337,7 @@ export async function deploy(store: Store, req: DeployRequest, deps: DeployDeps)
     if (!previous || previous === version) {
       return { ...base, ok: false, live: null, steps: run.reports, failed_step: failure };
     }
-    const back = await rollBack(run, await readManifest(store.layout, model, previous), version, `deploy of ${version} failed at ${failure.step}`);
+    const back = await rollBack(run, await readManifest(store.layout, model, previous), version, `deploy of ${version} failed at ${failure.step}: ${failure.error}`, failure);
     return { ...base, ok: false, live: back.ok ? previous : null, steps: run.reports, failed_step: failure, rolled_back_to: previous, rollback_ok: back.ok };
   });
 }
@@ -375,7 +395,8 @@ export interface StatusResult {
   deployed_by: string | null;
   via: string | null;
   interrupted: { event: string; version: string; time: string; actor: string } | null;
-  last: { event: string; phase: string; version: string; time: string; failed_step?: string; error?: string } | null;
+  /** `detail`: the head of the failing check's response body or stderr (deploy diagnostics) */
+  last: { event: string; phase: string; version: string; time: string; failed_step?: string; error?: string; reason?: string; detail?: string } | null;
   adapter_live?: string | null;
   adapter_error?: string;
   adapter_health?: { healthy: boolean; detail?: string };
@@ -405,6 +426,8 @@ export async function status(store: Store, model: string, targetName: string, en
           time: last.time,
           ...(typeof last.failed_step === 'string' ? { failed_step: last.failed_step } : {}),
           ...(typeof last.error === 'string' ? { error: last.error } : {}),
+          ...(typeof last.reason === 'string' ? { reason: last.reason } : {}),
+          ...(typeof last.detail === 'string' ? { detail: last.detail } : {}),
         }
       : null,
     routing: currentRouting(events) ?? null,

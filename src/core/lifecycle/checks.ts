@@ -80,7 +80,7 @@ export async function runChecks(store: Store, req: RunChecksRequest, deps: Check
         env: { ...req.env, MREG_MODEL: model, MREG_VERSION: version, MREG_HASH: manifest.hash, MREG_PATH: dir },
         timeoutMs: check.timeoutMs,
       });
-      const { stdout: _stdout, ...outcome } = run;
+      const { stdout: _stdout, stderr: _stderr, ...outcome } = run;
       results.push({ check: name, passed: run.exit_code === 0 && !run.timed_out, ...outcome });
     }
   } finally {
