@@ -1,6 +1,6 @@
 // What a first team hit (issue 15): errors CI can read, did-you-mean names, per-model rules, one stage after a
 // rollback and the rough edges of text output, run as a user does.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliFails, cliPasses, runMreg } from '../helpers/cli.js';
@@ -185,5 +185,43 @@ describe('deploy diagnostics (15.9)', () => {
     expect(text.stdout).not.toContain('\u001b');
     const history = await cliPasses(p.dir, ['history', 'vad', '--json']);
     expect(history.json.at(-1)).toMatchObject({ event: 'deploy', phase: 'failed', detail });
+  });
+});
+
+describe('routing per target (15.10)', () => {
+  it('route --target splits one target; the local adapter keeps a release per routed version and writes routes.json', async () => {
+    const p = await newProject();
+    const target = (name: string) => `  ${name}: {adapter: local, options: {dir: ./${name}}, playbook: canary.yaml}\n`;
+    writeFileSync(join(p.store, 'config.yaml'), `format: 1\ntargets:\n${target('eu')}${target('us')}`);
+    p.file('.modelreg/playbooks/canary.yaml', 'deploy:\n  - deploy: {}\n  - route: 10%\nrollback:\n  - deploy: {}\n');
+    for (const v of ['1.0.0', '1.1.0']) {
+      p.file('vad.bin', `\0weights ${v}`);
+      await cliPasses(p.dir, ['register', 'vad', 'vad.bin', '--version', v]);
+    }
+    await cliPasses(p.dir, ['deploy', 'vad@1.0.0', '--target', 'eu']);
+    await cliPasses(p.dir, ['deploy', 'vad@1.1.0', '--target', 'eu']);
+    const routes = () => JSON.parse(readFileSync(join(p.dir, 'eu', 'routes.json'), 'utf8'));
+    expect(routes()).toStrictEqual({
+      model: 'vad',
+      routes: [
+        { version: '1.1.0', weight: 0.1, directory: 'releases/vad@1.1.0' },
+        { version: '1.0.0', weight: 0.9, directory: 'releases/vad@1.0.0' },
+      ],
+    });
+    for (const r of routes().routes) expect(readFileSync(join(p.dir, 'eu', r.directory, 'vad.bin'), 'utf8')).toBe(`\0weights ${r.version}`);
+
+    // us splits differently, set by hand; eu keeps its own split.
+    await cliPasses(p.dir, ['deploy', 'vad@1.0.0', '--target', 'us']);
+    const set = await cliPasses(p.dir, ['route', 'set', 'vad', '1.0.0=0.5', '1.1.0=0.5', '--target', 'us', '--json']);
+    expect(set.json).toMatchObject({ model: 'vad', target: 'us', split: [{ version: '1.0.0', weight: 0.5 }, { version: '1.1.0', weight: 0.5 }] });
+    expect(JSON.parse(readFileSync(join(p.dir, 'us', 'routes.json'), 'utf8')).routes.map((r: { directory: string }) => r.directory)).toStrictEqual(['releases/vad@1.0.0', 'releases/vad@1.1.0']);
+    expect((await cliPasses(p.dir, ['route', 'show', 'vad', '--target', 'eu', '--json'])).json.split).toStrictEqual([{ version: '1.1.0', weight: 0.1 }, { version: '1.0.0', weight: 0.9 }]);
+    expect((await cliPasses(p.dir, ['route', 'show', 'vad', '--target', 'us'])).stdout).toBe('1.0.0\t0.5\n1.1.0\t0.5\n');
+    expect((await cliPasses(p.dir, ['status', 'vad', '--target', 'eu', '--json'])).json.routing.split[0]).toStrictEqual({ version: '1.1.0', weight: 0.1 });
+    await cliFails(p.dir, ['route', 'show', 'vad', '--target', 'euu'], 2, /unknown target "euu" \(targets in config\.yaml: eu, us\); did you mean eu\?/);
+
+    // A rollback routes everything back to one version.
+    await cliPasses(p.dir, ['rollback', 'vad', '--target', 'eu']);
+    expect(routes().routes).toStrictEqual([{ version: '1.0.0', weight: 1, directory: 'releases/vad@1.0.0' }]);
   });
 });

@@ -18,7 +18,7 @@ import type { Manifest } from '../manifest/types.js';
 import { materializeVersion } from '../lifecycle/materialize.js';
 import { resolveActor } from '../provenance.js';
 import { requireSignatures } from '../lifecycle/signatures.js';
-import { currentRouting, type Split } from '../routing/route.js';
+import { currentRouting, setRouting, type Split } from '../routing/route.js';
 import type { BlobSource, LinkType } from '../../store/blob-source.js';
 import { acquireLock, withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
@@ -205,9 +205,19 @@ class Run {
   }
 
   async route(split: Split[]): Promise<void> {
-    const current = currentRouting((await readHistory(this.setup.store.layout, this.model)).events);
+    const current = currentRouting((await readHistory(this.setup.store.layout, this.model)).events, this.setup.name);
     if (current && JSON.stringify(current.split) === JSON.stringify(split)) return; // already so: nothing to record
     await record(this.setup.store, this.model, [{ event: 'route', model: this.model, version: split[0]!.version, actor: this.actor, target: this.setup.name, split: split as unknown as HistoryEvent['split'], salt: '' }]);
+    await this.serveRouting(split);
+  }
+
+  /** Hands a split to an adapter that routes by itself (local: routes.json); others only record it. */
+  async serveRouting(split: Split[]): Promise<void> {
+    const { adapter, store, target, projectDir, name } = this.setup;
+    if (!adapter.route) return;
+    const routes = [];
+    for (const s of split) routes.push({ ...s, release: this.release(await readManifest(store.layout, this.model, s.version)) });
+    await adapter.route(this.model, routes, { target: name, options: target.options, projectDir, env: this.env, signal: AbortSignal.timeout(10 * 60_000) });
   }
 
   stepEnv(phase: Phase, version: string, previous: string | null): NodeJS.ProcessEnv {
@@ -277,7 +287,7 @@ async function rollBack(run: Run, to: Manifest, from: string | null, reason: str
   await checkBlobs(run.setup.blobs, to);
   const op = newEventId();
   await record(store, run.model, [{ event: 'rollback', model: run.model, version: to.version, actor: run.actor, target: name, phase: 'started', op, ...(from ? { from } : {}), reason }]);
-  if (currentRouting((await readHistory(store.layout, run.model)).events)) await run.route([{ version: to.version, weight: 1 }]);
+  if (currentRouting((await readHistory(store.layout, run.model)).events, name)) await run.route([{ version: to.version, weight: 1 }]);
   const failure = await run.steps('rollback', run.setup.playbook.rollback, to, from);
   await record(store, run.model, [
     {
@@ -339,6 +349,15 @@ export async function deploy(store: Store, req: DeployRequest, deps: DeployDeps)
     }
     const back = await rollBack(run, await readManifest(store.layout, model, previous), version, `deploy of ${version} failed at ${failure.step}: ${failure.error}`, failure);
     return { ...base, ok: false, live: back.ok ? previous : null, steps: run.reports, failed_step: failure, rolled_back_to: previous, rollback_ok: back.ok };
+  });
+}
+
+/** `mreg route set --target`: records the target's split, and an adapter that routes by itself serves it at once. */
+export async function routeTarget(store: Store, req: { model: string; target: string; split: Split[]; salt: string; actor: string; env: NodeJS.ProcessEnv }, deps: DeployDeps): Promise<void> {
+  const setup = await setUp(store, req.target, deps);
+  await onTarget(setup, req.model, req.actor, req, async (run) => {
+    await setRouting(store, req.model, req.split, req.salt, req.actor, req.target);
+    await run.serveRouting(req.split);
   });
 }
 
@@ -430,7 +449,7 @@ export async function status(store: Store, model: string, targetName: string, en
           ...(typeof last.detail === 'string' ? { detail: last.detail } : {}),
         }
       : null,
-    routing: currentRouting(events) ?? null,
+    routing: currentRouting(events, targetName) ?? null,
   };
   const ctx: AdapterContext = { target: targetName, options: setup.target.options, projectDir: setup.projectDir, env, signal: AbortSignal.timeout(30_000) };
   try {
