@@ -121,6 +121,14 @@ describe('deploy with a real model server', () => {
     expect(r.stdout.match(/\{"version":"1\.0\.0","prediction":42\}/g)).toHaveLength(2);
     expect(r.stdout).toMatch(/rolled back to 1\.0\.0, which is live again/);
     expect(r.stdout).toMatch(/^rolled back fraud to 1\.0\.0$/m);
+    // The canary playbook's split, served by the local adapter (issue 15.10).
+    expect(JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('{\n  "model"')))).toStrictEqual({
+      model: 'fraud',
+      routes: [
+        { version: '3.0.0', weight: 0.1, directory: 'releases/fraud@3.0.0' },
+        { version: '1.0.0', weight: 0.9, directory: 'releases/fraud@1.0.0' },
+      ],
+    });
   });
 });
 
