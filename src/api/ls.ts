@@ -2,6 +2,7 @@
 // optionally filtered (`where`, core/search/filter.ts), sorted and limited.
 import { MregError } from '../errors.js';
 import { readHistory } from '../core/lifecycle/history.js';
+import { prunedVersions } from '../core/lifecycle/pruned.js';
 import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
 import { kindsOf } from '../core/lineage/version-index.js';
 import { readModelManifests } from '../core/manifest/cache.js';
@@ -49,6 +50,8 @@ export interface VersionRow {
   created_at: string;
   actor: string;
   stages: string[];
+  /** gc pruned it: the manifest remains, its files are gone */
+  pruned: boolean;
   message?: string;
   metrics: JsonMap;
   tags: Record<string, Scalar>;
@@ -101,7 +104,9 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
   const model = opts.model;
   const manifests = await readModelManifests(layout, model);
   if (manifests.length === 0) throw await missingModel(layout, model);
-  const state = await stateOf(layout, model);
+  const { events } = await readHistory(layout, model);
+  const state = replay(events);
+  const pruned = prunedVersions(events);
   let found = manifests.map((m) => ({
     row: {
       model,
@@ -111,6 +116,7 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
       created_at: m.created_at,
       actor: m.actor,
       stages: stagesOf(state, m.version),
+      pruned: pruned.has(m.version),
       ...(m.message ? { message: m.message } : {}),
       metrics: m.metrics,
       tags: m.tags,

@@ -20,8 +20,17 @@ export function stepLine(ctx: Context, r: StepReport): string {
   return `${mark} ${r.phase} ${r.index + 1}. ${r.step}: ${line} (${formatDuration(r.duration_ms)})${quotedDetail(rest)}`;
 }
 
-export function planText(lines: PlanLine[]): string {
-  return lines.map((l) => `${l.phase === 'rollback' ? 'if a step fails, roll back:' : 'deploy:'.padEnd(27)} ${l.index + 1}. ${l.detail}`).join('\n');
+/**
+ * A dry run's plan as columns: each phase named once (the rollback of a deploy as what happens if a step fails),
+ * step numbers right-aligned, so the details line up whatever the labels and however many steps.
+ */
+export function planText(lines: PlanLine[], rollbackOnly = false): string {
+  const label = (l: PlanLine) => (l.phase === 'deploy' ? 'deploy:' : rollbackOnly ? 'roll back:' : 'if a step fails, roll back:');
+  const width = Math.max(0, ...lines.map((l) => label(l).length));
+  const digits = String(Math.max(0, ...lines.map((l) => l.index + 1))).length;
+  return lines
+    .map((l, i) => `${(i === 0 || lines[i - 1]!.phase !== l.phase ? label(l) : '').padEnd(width)} ${`${l.index + 1}.`.padStart(digits + 1)} ${l.detail}`)
+    .join('\n');
 }
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string; dryRun?: boolean; force?: boolean; actor?: string }): Promise<number> {

@@ -44,8 +44,8 @@ export async function run(ctx: Context, args: unknown[], opts: Flags = {}): Prom
     rows.length === 0
       ? 'no version matches'
       : table(
-          shown.map((r) => [r.version, r.hash, r.created_at.replace(/\.\d+Z$/, 'Z'), r.stages.join(','), ...extra.map((m) => cell(r, m)), r.message?.split('\n')[0] ?? '']),
-          ['VERSION', 'HASH', 'CREATED', 'STAGES', ...extra.map((m) => `${m[1]}.${m[2]}`.toUpperCase()), 'MESSAGE'],
+          shown.map((r) => [r.version, r.hash, r.created_at.replace(/\.\d+Z$/, 'Z'), r.stages.join(','), r.pruned ? 'pruned' : '', ...extra.map((m) => cell(r, m)), r.message?.split('\n')[0] ?? '']),
+          ['VERSION', 'HASH', 'CREATED', 'STAGES', 'PRUNED', ...extra.map((m) => `${m[1]}.${m[2]}`.toUpperCase()), 'MESSAGE'],
         ),
   );
   return EXIT_OK;

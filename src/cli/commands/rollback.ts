@@ -18,7 +18,7 @@ export async function run(ctx: Context, args: unknown[], opts: { target?: string
   });
   const what = `${result.model} on ${result.target} from ${result.from ?? 'nothing'} to ${result.to}`;
   const text = result.dry_run
-    ? `plan to roll back ${what}:\n${planText(result.plan ?? [])}`
+    ? `plan to roll back ${what}:\n${planText(result.plan ?? [], true)}`
     : result.ok
       ? `rolled back ${what}${result.resumed ? ' (finished an interrupted operation)' : ''}`
       : `rollback of ${what} failed at step ${result.failed_step!.index + 1} (${result.failed_step!.step}): ${result.failed_step!.error}`;
