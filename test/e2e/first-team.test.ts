@@ -225,3 +225,75 @@ describe('routing per target (15.10)', () => {
     expect(routes().routes).toStrictEqual([{ version: '1.0.0', weight: 1, directory: 'releases/vad@1.0.0' }]);
   });
 });
+
+describe('text and output (15.11)', () => {
+  let p: Project;
+  const PIN = `s3://lake/vad-train#sha256=${'0123456789abcdef'.repeat(4)}`;
+  beforeAll(async () => {
+    p = await newProject();
+    writeFileSync(join(p.store, 'config.yaml'), `format: 1\ntargets:\n  prod: {adapter: local, options: {dir: ./deploy}, playbook: prod.yaml}\n`);
+    const steps = Array.from({ length: 10 }, () => '  - wait: 1ms').join('\n');
+    p.file('.modelreg/playbooks/prod.yaml', `deploy:\n  - deploy: {}\n${steps}\nrollback:\n  - deploy: {}\n`);
+    p.file('vad.bin', '\0weights 1');
+    await cliPasses(p.dir, ['register', 'vad', 'vad.bin', '--version', '1.0.0', '--metric', 'recall=0.9', '--metric', 'loss=0.2', '--metric', 'f1=0.5', '--data', PIN]);
+    p.file('vad.bin', '\0weights 2');
+    await cliPasses(p.dir, ['register', 'vad', 'vad.bin', '--version', '1.1.0', '--metric', 'recall=0.95', '--metric', 'loss=0.3', '--metric', 'f1=0.5']);
+    await cliPasses(p.dir, ['promote', 'vad@1.1.0', 'staging']);
+  });
+
+  it('diff labels each metric better, worse or same in words', async () => {
+    const r = await cliPasses(p.dir, ['diff', 'vad@1.0.0', 'vad@1.1.0']);
+    const row = (name: string) => r.stdout.split('\n').find((l) => l.trimStart().startsWith(`${name} `))!.trim().split(/\s+/);
+    expect(row('recall').at(-1)).toBe('better');
+    expect(row('loss').at(-1)).toBe('worse');
+    expect(row('f1').at(-1)).toBe('same');
+  });
+
+  it('plurals: "1 file", "2 files"', async () => {
+    const one = await cliPasses(p.dir, ['export', 'vad@1.0.0', 'out']);
+    expect(one.stdout).toMatch(/^exported vad@1\.0\.0 \(1 file\) to out$/m);
+    expect((await cliPasses(p.dir, ['verify'])).stdout).toMatch(/^ok: 2 manifests, 2 blobs /m);
+  });
+
+  it('the --dry-run plan lines up in columns, each phase named once', async () => {
+    await cliPasses(p.dir, ['deploy', 'vad@1.0.0', '--target', 'prod']);
+    const plan = (await cliPasses(p.dir, ['deploy', 'vad@1.1.0', '--target', 'prod', '--dry-run'])).stdout.split('\n').slice(1, -1);
+    expect(plan).toHaveLength(12);
+    expect(plan[0]).toMatch(/^deploy: {22}1\. /);
+    expect(plan[9]).toMatch(/^ {28}10\. wait/);
+    expect(plan[11]).toMatch(/^if a step fails, roll back: {2}1\. /);
+    // Every step's text starts in the same column.
+    expect(new Set(plan.map((l) => /\d+\. /.exec(l)!.index + /\d+\. /.exec(l)![0].length)).size).toBe(1);
+    const back = (await cliPasses(p.dir, ['rollback', 'vad', '--target', 'prod', '--to', '1.0.0', '--dry-run'])).stdout;
+    expect(back).toMatch(/\nroll back: 1\. /);
+  });
+
+  it('export k8s writes YAML without anchors or aliases', async () => {
+    const r = await cliPasses(p.dir, ['export', 'k8s', 'vad@1.0.0']);
+    expect(r.stdout).toContain('version: 1.0.0');
+    expect(r.stdout).not.toMatch(/[&*]a\d+/);
+  });
+
+  it('lineage --format dot shows stages on nodes and a #sha256= pin cut to 12 characters; JSON keeps it whole', async () => {
+    const dot = (await cliPasses(p.dir, ['lineage', 'vad@1.1.0', '--format', 'dot'])).stdout;
+    expect(dot).toContain('label="vad@1.1.0\\nmodel\\n[staging]"');
+    const up = (await cliPasses(p.dir, ['lineage', 'vad@1.0.0', '--format', 'dot'])).stdout;
+    expect(up).toContain('label="s3://lake/vad-train#sha256=0123456789ab\\nexternal"');
+    const json = (await cliPasses(p.dir, ['lineage', 'vad@1.0.0', '--json'])).json;
+    expect(json.nodes.map((n: { id: string }) => n.id)).toContain(PIN);
+  });
+
+  it('ls marks pruned versions', async () => {
+    // 1.0.0 is live on prod (above), so gc keeps it; 0.9.0 is pruned.
+    p.file('vad.bin', '\0weights 0');
+    await cliPasses(p.dir, ['register', 'vad', 'vad.bin', '--version', '0.9.0']);
+    writeFileSync(join(p.store, 'config.yaml'), `${readFileSync(join(p.store, 'config.yaml'), 'utf8')}retention: {keep_last: 1, protect: []}\n`);
+    await cliPasses(p.dir, ['gc']);
+    const json = (await cliPasses(p.dir, ['ls', 'vad', '--json'])).json;
+    expect(json.map((r: { version: string; pruned: boolean }) => [r.version, r.pruned])).toStrictEqual([['0.9.0', true], ['1.0.0', false], ['1.1.0', false]]);
+    const text = (await cliPasses(p.dir, ['ls', 'vad'])).stdout.split('\n');
+    expect(text[0]).toMatch(/^VERSION\s+HASH\s+CREATED\s+STAGES\s+PRUNED\s+MESSAGE$/);
+    expect(text[3]).toMatch(/^0\.9\.0 .*\spruned\s*$/);
+    expect(text[2]).not.toMatch(/pruned/);
+  });
+});
