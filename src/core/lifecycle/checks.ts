@@ -49,7 +49,7 @@ export interface ChecksDeps {
 
 export async function runChecks(store: Store, req: RunChecksRequest, deps: ChecksDeps): Promise<ChecksResult> {
   const { config } = store;
-  if (Object.keys(config.checks).length === 0 && Object.values(config.models).every((m) => Object.keys(m.checks).length === 0)) {
+  if (!req.only?.length && Object.keys(config.checks).length === 0 && Object.values(config.models).every((m) => Object.keys(m.checks).length === 0)) {
     throw new MregError('INVALID_INPUT', 'no checks are configured (add them under checks: in .modelreg/config.yaml)');
   }
   const { model, version } = await resolveRef(store, req.ref);
