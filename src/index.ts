@@ -41,4 +41,4 @@ export { hookInstall, hookUninstall, type HookInstallOptions, type HookUninstall
 export type { TransferEvent, TransferListener } from './api/transfers.js';
 
 // For deploy adapter plugins: the contract a plugin module implements.
-export type { DeployAdapter, AdapterExport, AdapterContext, Release, HealthReport } from './core/deploy/adapter.js';
+export type { DeployAdapter, AdapterExport, AdapterContext, Release, RoutedRelease, HealthReport } from './core/deploy/adapter.js';

@@ -26,8 +26,21 @@ targets:
     options: { dir: ./deploy }
     playbook: prod.yaml        # in .modelreg/playbooks/
     stage: production
+  canary:
+    adapter: local
+    options: { dir: ./canary }
+    playbook: canary.yaml
 YAML
 mkdir -p .modelreg/playbooks
+# A canary: the new version takes 10% of traffic. The local adapter keeps both releases and writes
+# canary/routes.json beside canary/current, for a server to route by.
+cat > .modelreg/playbooks/canary.yaml <<YAML
+deploy:
+  - deploy: {}
+  - route: 10%
+rollback:
+  - deploy: {}
+YAML
 cat > .modelreg/playbooks/prod.yaml <<YAML
 deploy:
   - deploy: {}
@@ -70,3 +83,12 @@ step "mreg status fraud --target prod"
 mreg status fraud --target prod
 step "mreg history fraud"
 mreg history fraud >&2
+
+mkdir -p v3
+echo '{"version": "3.0.0", "weight": 3}' > v3/model.json
+mreg register fraud v3 --version 3.0.0 -m "the next model" >&2
+step "mreg deploy fraud@1.0.0 --target canary && mreg deploy fraud@3.0.0 --target canary   # 10% to 3.0.0"
+mreg deploy fraud@1.0.0 --target canary
+mreg deploy fraud@3.0.0 --target canary
+step "cat canary/routes.json"
+cat canary/routes.json

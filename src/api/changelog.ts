@@ -1,7 +1,7 @@
 // A model's changelog: every version, newest first, with the changes it consumed and migration guides
 // for breaking versions; as data, and as Markdown (changelogMarkdown) for the text.
-import { MregError } from '../errors.js';
 import { readModelManifests } from '../core/manifest/cache.js';
+import { missingModel } from '../core/manifest/versions.js';
 import { checkName } from '../core/names.js';
 import { buildChangelog, type ChangelogEntry } from '../core/versioning/changelog.js';
 import { openStore } from '../core/store.js';
@@ -22,6 +22,6 @@ export async function changelog(opts: ChangelogOptions): Promise<ChangelogResult
   const model = checkName(opts.model);
   const store = await openStore({ store: opts.store, cwd: opts.cwd });
   const manifests = await readModelManifests(store.layout, model);
-  if (manifests.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
+  if (manifests.length === 0) throw await missingModel(store.layout, model);
   return { model, versions: buildChangelog(manifests) };
 }

@@ -1,8 +1,7 @@
 // A model's events, oldest first (register, promote, demote, check, deploy, ...), optionally only those
 // that moved a version into or out of one stage.
-import { MregError } from '../errors.js';
 import { readHistory, type HistoryEvent, type HistoryWarning } from '../core/lifecycle/history.js';
-import { listVersions } from '../core/manifest/versions.js';
+import { listVersions, missingModel } from '../core/manifest/versions.js';
 import { checkName } from '../core/names.js';
 import { openStore } from '../core/store.js';
 import type { Where } from './where.js';
@@ -31,7 +30,7 @@ export async function history(opts: HistoryOptions): Promise<HistoryResult> {
   const model = checkName(opts.model);
   const store = await openStore({ store: opts.store, cwd: opts.cwd });
   const { events, warnings } = await readHistory(store.layout, model);
-  if (events.length === 0 && (await listVersions(store.layout, model)).length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
+  if (events.length === 0 && (await listVersions(store.layout, model)).length === 0) throw await missingModel(store.layout, model);
   const stage = opts.stage;
   return { model, events: stage === undefined ? events : events.filter((e) => touches(e, stage)), warnings };
 }

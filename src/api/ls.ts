@@ -2,12 +2,13 @@
 // optionally filtered (`where`, core/search/filter.ts), sorted and limited.
 import { MregError } from '../errors.js';
 import { readHistory, type HistoryEvent } from '../core/lifecycle/history.js';
+import { prunedVersions } from '../core/lifecycle/pruned.js';
 import { unpushed } from '../core/remote/known.js';
 import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
 import { kindsOf } from '../core/lineage/version-index.js';
 import { readModelManifests } from '../core/manifest/cache.js';
 import type { Kind } from '../core/manifest/types.js';
-import { listModels, listVersions } from '../core/manifest/versions.js';
+import { listModels, listVersions, missingModel } from '../core/manifest/versions.js';
 import { checkName } from '../core/names.js';
 import { openStore } from '../core/store.js';
 import { matches, parseFilter } from '../core/search/filter.js';
@@ -52,6 +53,8 @@ export interface VersionRow {
   created_at: string;
   actor: string;
   stages: string[];
+  /** gc pruned it: the manifest remains, its files are gone */
+  pruned: boolean;
   message?: string;
   metrics: JsonMap;
   tags: Record<string, Scalar>;
@@ -107,9 +110,10 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
   }
   const model = opts.model;
   const manifests = await readModelManifests(layout, model);
-  if (manifests.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
+  if (manifests.length === 0) throw await missingModel(layout, model);
   const { state, events } = await stateOf(layout, model);
   const pending = await unpushed(layout, store.config, model, manifests.map((m) => m.version), events);
+  const pruned = prunedVersions(events);
   let found = manifests.map((m) => ({
     row: {
       model,
@@ -119,6 +123,7 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
       created_at: m.created_at,
       actor: m.actor,
       stages: stagesOf(state, m.version),
+      pruned: pruned.has(m.version),
       ...(m.message ? { message: m.message } : {}),
       metrics: m.metrics,
       tags: m.tags,

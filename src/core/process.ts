@@ -3,6 +3,8 @@
 import { spawn } from 'node:child_process';
 
 const OUTPUT_TAIL = 4096;
+/** The head of stderr kept for diagnostics (a failed health check's reason, issue 15.9). */
+export const DIAGNOSTIC_BYTES = 2048;
 
 export interface CommandOutcome {
   exit_code: number | null;
@@ -13,6 +15,8 @@ export interface CommandOutcome {
   stdout: string;
   /** the last few KiB of stdout and stderr together, for messages */
   output: string;
+  /** the first 2 KiB of stderr (DIAGNOSTIC_BYTES) */
+  stderr: string;
 }
 
 export interface RunCommandOptions {
@@ -28,6 +32,8 @@ export function runCommand(argv: string[], options: RunCommandOptions): Promise<
   return new Promise((resolve) => {
     let output = '';
     let stdout = '';
+    const errHead: Buffer[] = [];
+    let errBytes = 0;
     let timedOut = false;
     const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const kill = () => {
@@ -43,6 +49,10 @@ export function runCommand(argv: string[], options: RunCommandOptions): Promise<
       output = (output + text).slice(-OUTPUT_TAIL);
     });
     child.stderr.on('data', (chunk: Buffer) => {
+      if (errBytes < DIAGNOSTIC_BYTES) {
+        errHead.push(chunk.subarray(0, DIAGNOSTIC_BYTES - errBytes));
+        errBytes += Math.min(chunk.length, DIAGNOSTIC_BYTES - errBytes);
+      }
       output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL);
     });
     child.stdin.on('error', () => undefined); // a command that ignores its input may close it early
@@ -56,10 +66,10 @@ export function runCommand(argv: string[], options: RunCommandOptions): Promise<
       kill();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const done = (outcome: Omit<CommandOutcome, 'duration_ms' | 'stdout' | 'output' | 'timed_out'>) => {
+    const done = (outcome: Omit<CommandOutcome, 'duration_ms' | 'stdout' | 'output' | 'timed_out' | 'stderr'>) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      resolve({ ...outcome, timed_out: timedOut, duration_ms: Date.now() - started, stdout, output });
+      resolve({ ...outcome, timed_out: timedOut, duration_ms: Date.now() - started, stdout, output, stderr: Buffer.concat(errHead).toString('utf8') });
     };
     child.on('error', (err) => {
       output = `cannot run ${argv[0]}: ${err.message}`;

@@ -92,11 +92,16 @@ describe('deploy with a real model server', () => {
     expect(r).toMatchObject({ ok: false, version: '2.0.0', previous: '1.0.0', rolled_back_to: '1.0.0', rollback_ok: true, live: '1.0.0' });
     expect(r.failed_step).toMatchObject({ phase: 'deploy', index: 1, step: 'health' });
     expect(r.failed_step.error).toMatch(/answered 503, expected 200/);
+    // Deploy diagnostics (issue 15.9): what the server answered is kept with the failure, the event and the status.
+    const said = '{"healthy":false,"error":"the release is broken"}';
+    expect(r.failed_step.detail).toBe(said);
+    expect(r.steps.find((s: { ok: boolean }) => !s.ok).detail).toBe(`${r.failed_step.error}\n${said}`);
     expect(await predict(port)).toStrictEqual({ version: '1.0.0', prediction: 42 });
     expect(readFileSync(join(p.dir, 'alerts.log'), 'utf8')).toBe('rolled back fraud to 1.0.0\n');
 
     const status = (await cliPasses(p.dir, ['status', 'fraud', '--target', 'prod', '--json'])).json;
-    expect(status).toMatchObject({ live: '1.0.0', adapter_live: '1.0.0', via: 'rollback', interrupted: null, last: { event: 'rollback', phase: 'succeeded', version: '1.0.0' } });
+    expect(status).toMatchObject({ live: '1.0.0', adapter_live: '1.0.0', via: 'rollback', interrupted: null, last: { event: 'rollback', phase: 'succeeded', version: '1.0.0', detail: said } });
+    expect((await cliPasses(p.dir, ['status', 'fraud', '--target', 'prod'])).stdout).toContain(`succeeded after deploy of 2.0.0 failed at health: ${r.failed_step.error}\n    | ${said}\n`);
     expect((await cliPasses(p.dir, ['show', 'fraud@production', '--json'])).json.version).toBe('1.0.0');
     const events = (await cliPasses(p.dir, ['history', 'fraud', '--json'])).json.filter((e: { event: string }) => e.event === 'deploy' || e.event === 'rollback');
     expect(events.map((e: { event: string; version: string; phase: string }) => `${e.event} ${e.version} ${e.phase}`)).toStrictEqual([
@@ -107,6 +112,7 @@ describe('deploy with a real model server', () => {
       'rollback 1.0.0 started',
       'rollback 1.0.0 succeeded',
     ]);
+    expect(events.find((e: { phase: string }) => e.phase === 'failed')).toMatchObject({ failed_step: 'health', detail: said });
   });
 
   it('the example script runs end to end', () => {
@@ -115,6 +121,14 @@ describe('deploy with a real model server', () => {
     expect(r.stdout.match(/\{"version":"1\.0\.0","prediction":42\}/g)).toHaveLength(2);
     expect(r.stdout).toMatch(/rolled back to 1\.0\.0, which is live again/);
     expect(r.stdout).toMatch(/^rolled back fraud to 1\.0\.0$/m);
+    // The canary playbook's split, served by the local adapter (issue 15.10).
+    expect(JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('{\n  "model"')))).toStrictEqual({
+      model: 'fraud',
+      routes: [
+        { version: '3.0.0', weight: 0.1, directory: 'releases/fraud@3.0.0' },
+        { version: '1.0.0', weight: 0.9, directory: 'releases/fraud@1.0.0' },
+      ],
+    });
   });
 });
 

@@ -9,7 +9,8 @@ import { MregError } from '../../src/errors.js';
 
 const stage = (rules: Partial<StageConfig> = {}): StageConfig => ({ exclusive: false, from: [], retire: false, checks: [], signatures: 0, ...rules });
 
-const config = (stages: Record<string, StageConfig>): Config => ({ stages } as unknown as Config);
+const CHECKS = Object.fromEntries(['smoke', 'a', 'b'].map((name) => [name, { command: ['true'], timeoutMs: 1000 }]));
+const config = (stages: Record<string, StageConfig>): Config => ({ stages, checks: CHECKS, models: {} }) as unknown as Config;
 
 const DEFAULT = config({
   staging: stage(),

@@ -18,7 +18,9 @@ export async function run(ctx: Context, _args: unknown[], opts: { require?: stri
         );
   ctx.render.result(report, text);
   for (const model of report.missing) {
-    ctx.render.note(`mreg: no pending change for ${model}: declare one with mreg change add ${model} --change major|minor|patch -m "what changed"`);
+    const why = `no pending change for ${model}: declare one with mreg change add ${model} --change major|minor|patch -m "what changed"`;
+    ctx.render.note(`mreg: ${why}`);
+    ctx.render.failedResult(why);
   }
   return report.ok ? EXIT_OK : EXIT_FAILED;
 }

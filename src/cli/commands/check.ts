@@ -18,7 +18,9 @@ export async function run(ctx: Context, args: unknown[], opts: { only?: string[]
     const head = `${r.passed ? out.green('pass') : out.red('FAIL')}  ${r.check}  (${how}, ${formatDuration(r.duration_ms)})`;
     return r.passed || !r.output.trim() ? head : `${head}\n${r.output.trimEnd().split('\n').slice(-10).map((l) => `    ${l}`).join('\n')}`;
   });
-  lines.push(`${result.model}@${result.version}: ${result.results.filter((r) => r.passed).length}/${result.results.length} checks passed`);
+  lines.push(`${result.model}@${result.version}: ${result.results.filter((r) => r.passed).length}/${result.results.length} check${result.results.length === 1 ? '' : 's'} passed`);
   ctx.render.result(result, lines.join('\n'));
+  const failed = result.results.filter((r) => !r.passed).map((r) => r.check);
+  if (!result.ok) ctx.render.failedResult(`${result.model}@${result.version}: ${failed.length} of ${result.results.length} checks failed: ${failed.join(', ')}`);
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }

@@ -30,7 +30,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   ctx.render.result(
     result,
     `cloned ${result.url} into ${relative(ctx.cwd, result.store) || '.'}: ${result.versions.length} version${result.versions.length === 1 ? '' : 's'} of ${models} model${models === 1 ? '' : 's'}, ${result.events} event${result.events === 1 ? '' : 's'}` +
-      (opts.all ? `, ${result.blobs.downloaded} blobs` : '; blobs come on demand (mreg export, mreg pull <ref>)') +
+      (opts.all ? `, ${result.blobs.downloaded} blob${result.blobs.downloaded === 1 ? '' : 's'}` : '; blobs come on demand (mreg export, mreg pull <ref>)') +
       result.trusted.map((k) => `\ntrusted key ${k.fingerprint} as ${k.name}`).join(''),
   );
   return EXIT_OK;

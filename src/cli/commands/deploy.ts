@@ -3,13 +3,33 @@ import { deploy, formatDuration, type PlanLine, type StepReport } from '../../ap
 import { whereOf, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 
-export function stepLine(ctx: Context, r: StepReport): string {
-  const mark = r.ok ? ctx.render.err.green('ok  ') : ctx.render.err.red('FAIL');
-  return `${mark} ${r.phase} ${r.index + 1}. ${r.step}: ${r.detail} (${formatDuration(r.duration_ms)})`;
+/**
+ * What a failing check's server or command said, under the line it explains: each line quoted with `    | `, so
+ * a body can never pass for mreg's own lines (control characters are escaped by the renderer).
+ */
+export function quotedDetail(detail: string | undefined): string {
+  if (!detail) return '';
+  return `\n${detail.replace(/\s+$/, '').split(/\r?\n/).map((l) => `    | ${l}`).join('\n')}`;
 }
 
-export function planText(lines: PlanLine[]): string {
-  return lines.map((l) => `${l.phase === 'rollback' ? 'if a step fails, roll back:' : 'deploy:'.padEnd(27)} ${l.index + 1}. ${l.detail}`).join('\n');
+export function stepLine(ctx: Context, r: StepReport): string {
+  const mark = r.ok ? ctx.render.err.green('ok  ') : ctx.render.err.red('FAIL');
+  const newline = r.detail.indexOf('\n');
+  const [line, rest] = newline < 0 ? [r.detail, ''] : [r.detail.slice(0, newline), r.detail.slice(newline + 1)];
+  return `${mark} ${r.phase} ${r.index + 1}. ${r.step}: ${line} (${formatDuration(r.duration_ms)})${quotedDetail(rest)}`;
+}
+
+/**
+ * A dry run's plan as columns: each phase named once (the rollback of a deploy as what happens if a step fails),
+ * step numbers right-aligned, so the details line up whatever the labels and however many steps.
+ */
+export function planText(lines: PlanLine[], rollbackOnly = false): string {
+  const label = (l: PlanLine) => (l.phase === 'deploy' ? 'deploy:' : rollbackOnly ? 'roll back:' : 'if a step fails, roll back:');
+  const width = Math.max(0, ...lines.map((l) => label(l).length));
+  const digits = String(Math.max(0, ...lines.map((l) => l.index + 1))).length;
+  return lines
+    .map((l, i) => `${(i === 0 || lines[i - 1]!.phase !== l.phase ? label(l) : '').padEnd(width)} ${`${l.index + 1}.`.padStart(digits + 1)} ${l.detail}`)
+    .join('\n');
 }
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string; dryRun?: boolean; force?: boolean; actor?: string }): Promise<number> {
@@ -33,8 +53,9 @@ export async function run(ctx: Context, args: unknown[], opts: { target?: string
         ? `rolled back to ${result.rolled_back_to}, which is live again`
         : `the rollback to ${result.rolled_back_to} failed too: the live version is unknown`
       : 'nothing to roll back to';
-    text = `deploy of ${name} to ${result.target} failed at ${failed.phase} step ${failed.index + 1} (${failed.step}): ${failed.error}\n${now}`;
+    text = `deploy of ${name} to ${result.target} failed at ${failed.phase} step ${failed.index + 1} (${failed.step}): ${failed.error}${quotedDetail(failed.detail)}\n${now}`;
   }
   ctx.render.result(result, text);
+  if (!result.ok) ctx.render.failedResult(`deploy of ${name} to ${result.target} failed at ${result.failed_step!.step}: ${result.failed_step!.error}`);
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }

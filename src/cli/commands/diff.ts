@@ -16,9 +16,11 @@ export async function run(ctx: Context, args: unknown[]): Promise<number> {
   const metricRows = Object.entries(diff.metrics).map(([name, m]) => {
     const delta = m.delta === null ? '' : `${m.delta > 0 ? '+' : ''}${+m.delta.toPrecision(6)}${m.relative === null ? '' : ` (${m.relative > 0 ? '+' : ''}${(m.relative * 100).toFixed(1)}%)`}`;
     const painted = m.improved === true ? out.green(delta) : m.improved === false ? out.red(delta) : delta;
-    return [`  ${name}`, show(m.a), show(m.b), painted];
+    // In words as well as colour: a log, a screen reader or NO_COLOR still says which way it went.
+    const verdict = m.delta === null ? '' : m.delta === 0 ? 'same' : m.improved === true ? out.green('better') : m.improved === false ? out.red('worse') : 'changed';
+    return [`  ${name}`, show(m.a), show(m.b), painted, verdict];
   });
-  if (metricRows.length) lines.push('', 'metrics:', table(metricRows, ['  NAME', 'A', 'B', 'CHANGE']));
+  if (metricRows.length) lines.push('', 'metrics:', table(metricRows, ['  NAME', 'A', 'B', 'CHANGE', 'RESULT']));
   const paramRows = Object.entries(diff.params).map(([k, p]) => [`  ${k}`, show(p.a), show(p.b)]);
   if (paramRows.length) lines.push('', 'params changed:', table(paramRows, ['  NAME', 'A', 'B']));
   const { added, removed, changed, unchanged } = diff.artifacts;

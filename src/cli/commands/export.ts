@@ -24,6 +24,6 @@ export async function run(ctx: Context, args: unknown[], opts: { force?: boolean
   } finally {
     progress.stop();
   }
-  ctx.render.result(result, `exported ${result.model}@${result.version} (${result.artifacts.length} files${result.link === 'copy' ? '' : `, ${result.link}ed`}) to ${relative(ctx.cwd, result.dir) || '.'}`);
+  ctx.render.result(result, `exported ${result.model}@${result.version} (${result.artifacts.length} file${result.artifacts.length === 1 ? '' : 's'}${result.link === 'copy' ? '' : `, ${result.link}ed`}) to ${relative(ctx.cwd, result.dir) || '.'}`);
   return EXIT_OK;
 }

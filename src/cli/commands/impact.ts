@@ -28,7 +28,9 @@ export async function run(ctx: Context, args: unknown[], opts: { failOnStage?: s
   ctx.render.result(result, lines.join('\n'));
   if (result.gate && !result.gate.ok) {
     const n = result.gate.versions.length;
-    if (!ctx.globals.json) ctx.render.note(`${ctx.render.err.red('mreg:')} ${n} affected version${n === 1 ? ' is' : 's are'} in ${result.gate.stage}: ${result.gate.versions.join(', ')}`);
+    const why = `${n} affected version${n === 1 ? ' is' : 's are'} in ${result.gate.stage}: ${result.gate.versions.join(', ')}`;
+    ctx.render.note(`${ctx.render.err.red('mreg:')} ${why}`);
+    ctx.render.failedResult(why);
     return EXIT_FAILED;
   }
   return EXIT_OK;

@@ -45,13 +45,15 @@ export async function run(ctx: Context, args: unknown[], opts: Flags = {}): Prom
     const v = m[1] === 'metrics' ? r.metrics[m[2]!] : r.tags[m[2]!];
     return v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   };
+  // A PRUNED column only when a version was pruned (its manifest remains, its files are gone).
+  const anyPruned = rows.some((r) => r.pruned);
   ctx.render.result(
     rows,
     rows.length === 0
       ? 'no version matches'
       : table(
-          shown.map((r) => [r.version, r.hash, r.created_at.replace(/\.\d+Z$/, 'Z'), r.stages.join(','), ...extra.map((m) => cell(r, m)), r.message?.split('\n')[0] ?? '']),
-          ['VERSION', 'HASH', 'CREATED', 'STAGES', ...extra.map((m) => `${m[1]}.${m[2]}`.toUpperCase()), 'MESSAGE'],
+          shown.map((r) => [r.version, r.hash, r.created_at.replace(/\.\d+Z$/, 'Z'), r.stages.join(','), ...(anyPruned ? [r.pruned ? 'pruned' : ''] : []), ...extra.map((m) => cell(r, m)), r.message?.split('\n')[0] ?? '']),
+          ['VERSION', 'HASH', 'CREATED', 'STAGES', ...(anyPruned ? ['PRUNED'] : []), ...extra.map((m) => `${m[1]}.${m[2]}`.toUpperCase()), 'MESSAGE'],
         ) + unpushedLine(rows.reduce((n, r) => n + (r.unpushed ?? 0), 0)),
   );
   return EXIT_OK;

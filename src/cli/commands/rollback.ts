@@ -2,7 +2,7 @@
 import { rollback } from '../../api/rollback.js';
 import { whereOf, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
-import { planText, stepLine } from './deploy.js';
+import { planText, quotedDetail, stepLine } from './deploy.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string; to?: string; dryRun?: boolean; actor?: string }): Promise<number> {
   const result = await rollback({
@@ -16,10 +16,11 @@ export async function run(ctx: Context, args: unknown[], opts: { target?: string
   });
   const what = `${result.model} on ${result.target} from ${result.from ?? 'nothing'} to ${result.to}`;
   const text = result.dry_run
-    ? `plan to roll back ${what}:\n${planText(result.plan ?? [])}`
+    ? `plan to roll back ${what}:\n${planText(result.plan ?? [], true)}`
     : result.ok
       ? `rolled back ${what}${result.resumed ? ' (finished an interrupted operation)' : ''}`
       : `rollback of ${what} failed at step ${result.failed_step!.index + 1} (${result.failed_step!.step}): ${result.failed_step!.error}`;
-  ctx.render.result(result, text);
+  ctx.render.result(result, `${text}${result.ok ? '' : quotedDetail(result.failed_step!.detail)}`);
+  if (!result.ok) ctx.render.failedResult(text);
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }

@@ -16,5 +16,6 @@ export async function run(ctx: Context, args: unknown[]): Promise<number> {
   const unsafe = files.filter((f) => f.status === 'unsafe').length;
   lines.push(`${files.length} file${files.length === 1 ? '' : 's'} scanned, ${unsafe} unsafe`);
   ctx.render.result({ ok: result.ok, files }, lines.join('\n'));
+  if (!result.ok) ctx.render.failedResult(`${unsafe} unsafe file${unsafe === 1 ? '' : 's'}: ${files.filter((f) => f.status === 'unsafe').map((f) => f.path).join(', ')}`);
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }

@@ -21,10 +21,12 @@ export async function run(ctx: Context, _args: unknown[], opts: { staged?: boole
   for (const w of report.warnings) render.warn(w.message);
   const summary = opts.staged
     ? `${report.checked.manifests} staged manifest${report.checked.manifests === 1 ? '' : 's'} checked`
-    : `${report.checked.manifests} manifests, ${report.checked.blobs} blobs (${formatBytes(report.checked.bytes)}) checked`;
+    : `${report.checked.manifests} manifest${report.checked.manifests === 1 ? '' : 's'}, ${report.checked.blobs} blob${report.checked.blobs === 1 ? '' : 's'} (${formatBytes(report.checked.bytes)}) checked`;
   const text = report.ok
     ? `${render.out.green('ok')}: ${summary}`
     : [...report.problems.map((p) => `${render.out.red('problem')} ${p.code}: ${p.message}`), `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}: ${summary}`].join('\n');
   render.result(report, text);
+  const [first] = report.problems;
+  if (first) render.failedResult(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}, the first: ${first.code}: ${first.message}`);
   return report.ok ? EXIT_OK : EXIT_FAILED;
 }

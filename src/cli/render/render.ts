@@ -1,5 +1,5 @@
 // Output: with --json exactly one JSON document on stdout; otherwise the result as text on stdout.
-// Warnings, errors, colour and progress go to stderr. Colour is off with NO_COLOR, --no-color or no TTY.
+// Warnings, errors (also under --json), colour and progress go to stderr. Colour is off with NO_COLOR, --no-color or no TTY.
 import { randomBytes } from 'node:crypto';
 import type { MregError } from '../../errors.js';
 
@@ -99,13 +99,19 @@ export class Renderer {
     this.streams.stderr.write(terminalText(`${this.err.yellow('warning:')} ${text}\n`));
   }
 
+  /** The error as one line (and hint) on stderr; under --json also as the document on stdout, so a CI log piping stdout to jq still shows why. */
   error(error: MregError): void {
-    if (this.json) {
-      this.streams.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
-      return;
-    }
+    if (this.json) this.streams.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
     this.streams.stderr.write(terminalText(`${this.err.red('mreg:')} ${error.message}\n`));
     if (error.hint) this.streams.stderr.write(terminalText(`${this.err.dim(`hint: ${error.hint}`)}\n`));
+  }
+
+  /**
+   * Why a command whose result document says it failed exits 1, as one line on stderr under --json (the text
+   * output says it already), so `mreg verify --json | jq` in a CI log still shows the reason.
+   */
+  failedResult(message: string): void {
+    if (this.json) this.streams.stderr.write(terminalText(`${this.err.red('mreg:')} ${message}\n`));
   }
 
   /** A spinner with live text on an interactive terminal; nothing at all elsewhere (CI logs stay clean). */

@@ -6,6 +6,7 @@ import type { JsonMap } from '../manifest/types.js';
 import { Checker } from '../manifest/checker.js';
 import { artifactPathProblem } from '../manifest/fields.js';
 import { nameProblem } from '../names.js';
+import { matchesModel, modelGlobProblem } from './model-globs.js';
 import { parseRemotes, type RemoteConfig } from './remotes.js';
 import { STORE_FORMAT } from '../../store/layout.js';
 
@@ -22,6 +23,8 @@ export interface StageConfig {
   checks: string[];
   /** valid signatures from this many distinct trusted keys needed to enter (0: none) */
   signatures: number;
+  /** model globs the entry rules `from` and `checks` apply to (undefined: every model); signatures always apply */
+  models?: string[];
 }
 
 export interface RetentionPolicy {
@@ -41,6 +44,14 @@ export interface RetentionConfig {
 export interface CheckConfig {
   command: string[];
   timeoutMs: number;
+  /** model globs the check runs on (undefined: every model) */
+  models?: string[];
+}
+
+/** Rules for one model (`models.<name>` in config.yaml). */
+export interface ModelRules {
+  /** checks only this model has, run and required beside the shared ones */
+  checks: Record<string, CheckConfig>;
 }
 
 export type MetricDirection = 'higher' | 'lower';
@@ -59,6 +70,8 @@ export interface Config {
   format: number;
   stages: Record<string, StageConfig>;
   checks: Record<string, CheckConfig>;
+  /** per-model rules by model name */
+  models: Record<string, ModelRules>;
   metrics: Record<string, MetricDirection>;
   targets: Record<string, TargetConfig>;
   /** where push, pull and on-demand fetches go (remote/url.ts) */
@@ -109,10 +122,49 @@ function stringList(c: Checker, value: unknown, path: string, max = 100): string
   return value.map((v, i) => c.string(v, `${path}[${i}]`, max));
 }
 
+/** A `models:` scope: undefined when absent (every model), else a non-empty list of model-name globs. */
+function modelScope(c: Checker, value: unknown, path: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const globs = stringList(c, value, path);
+  if (globs.length === 0) c.fail(path, 'expected a non-empty list of model names or globs (leave it out for every model)');
+  for (const [i, glob] of globs.entries()) {
+    const problem = modelGlobProblem(glob);
+    if (problem) c.fail(`${path}[${i}]`, `invalid model glob ${JSON.stringify(glob)}: it ${problem}`);
+  }
+  return globs;
+}
+
+function parseCheck(c: Checker, value: unknown, path: string, scoped: boolean): CheckConfig {
+  const m = c.map(value, path);
+  c.keys(m, path, scoped ? ['command', 'timeout', 'models'] : ['command', 'timeout']);
+  const command = stringList(c, m.command, `${path}.command`, 10_000);
+  if (command.length === 0) c.fail(`${path}.command`, 'expected a non-empty list (argv: program, then arguments)');
+  const timeoutMs = m.timeout === undefined ? DEFAULT_CHECK_TIMEOUT_MS : parseDuration(m.timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0) c.fail(`${path}.timeout`, 'expected a duration like 30s');
+  const models = scoped ? modelScope(c, m.models, `${path}.models`) : undefined;
+  return { command, timeoutMs, ...(models ? { models } : {}) };
+}
+
+/** The checks that apply to `model`: the shared ones its globs match, then its own (`models.<name>.checks`). */
+export function checksFor(config: Pick<Config, 'checks' | 'models'>, model: string): Record<string, CheckConfig> {
+  const out: Record<string, CheckConfig> = Object.create(null);
+  for (const [name, check] of Object.entries(config.checks)) if (matchesModel(check.models, model)) out[name] = check;
+  for (const [name, check] of Object.entries(config.models[model]?.checks ?? {})) out[name] = check;
+  return out;
+}
+
+/** The checks a stage requires of `model`: none when the stage's rules are scoped to other models. */
+export function stageChecksFor(config: Pick<Config, 'checks' | 'models' | 'stages'>, stage: string, model: string): string[] {
+  const rules = config.stages[stage];
+  if (!rules || !matchesModel(rules.models, model)) return [];
+  const applies = checksFor(config, model);
+  return rules.checks.filter((name) => applies[name] !== undefined);
+}
+
 export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
   const c: Checker = new Checker(label, 'STORE_UNREADABLE');
   const map = c.map(raw ?? {}, '');
-  c.keys(map, '', ['format', 'stages', 'checks', 'metrics', 'targets', 'remotes', 'keys', 'retention']);
+  c.keys(map, '', ['format', 'stages', 'checks', 'models', 'metrics', 'targets', 'remotes', 'keys', 'retention']);
   if (map.format !== STORE_FORMAT) c.fail('format', `expected ${STORE_FORMAT} (a store made by a newer mreg?)`);
 
   const checks: Record<string, CheckConfig> = Object.create(null);
@@ -120,13 +172,26 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
     const path = `checks.${name}`;
     const problem = nameProblem(name);
     if (problem) c.fail(path, `invalid check name: it ${problem}`);
+    checks[name] = parseCheck(c, value, path, true);
+  }
+  const models: Record<string, ModelRules> = Object.create(null);
+  const modelChecks = new Set<string>();
+  for (const [model, value] of Object.entries(c.map(map.models ?? {}, 'models'))) {
+    const path = `models.${model}`;
+    const problem = nameProblem(model);
+    if (problem) c.fail(path, `invalid model name: it ${problem}`);
     const m = c.map(value, path);
-    c.keys(m, path, ['command', 'timeout']);
-    const command = stringList(c, m.command, `${path}.command`, 10_000);
-    if (command.length === 0) c.fail(`${path}.command`, 'expected a non-empty list (argv: program, then arguments)');
-    const timeoutMs = m.timeout === undefined ? DEFAULT_CHECK_TIMEOUT_MS : parseDuration(m.timeout);
-    if (timeoutMs === undefined || timeoutMs <= 0) c.fail(`${path}.timeout`, 'expected a duration like 30s');
-    checks[name] = { command, timeoutMs };
+    c.keys(m, path, ['checks']);
+    const own: Record<string, CheckConfig> = Object.create(null);
+    for (const [name, check] of Object.entries(c.map(m.checks ?? {}, `${path}.checks`))) {
+      const at = `${path}.checks.${name}`;
+      const nameBad = nameProblem(name);
+      if (nameBad) c.fail(at, `invalid check name: it ${nameBad}`);
+      if (checks[name]) c.fail(at, `a check named ${JSON.stringify(name)} is already under checks: (give the model's own check another name)`);
+      own[name] = parseCheck(c, check, at, false);
+      modelChecks.add(name);
+    }
+    models[model] = { checks: own };
   }
 
   const stagesRaw = map.stages === undefined ? { staging: {}, production: { exclusive: true, from: ['staging'], replaced_to: 'archived' }, archived: { retire: true } } : map.stages;
@@ -138,7 +203,7 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
     const problem = stageNameProblem(name);
     if (problem) c.fail(path, `invalid stage name: it ${problem}`);
     const m = c.map(stageMap[name] ?? {}, path);
-    c.keys(m, path, ['exclusive', 'from', 'replaced_to', 'retire', 'checks', 'signatures']);
+    c.keys(m, path, ['exclusive', 'from', 'replaced_to', 'retire', 'checks', 'signatures', 'models']);
     if (m.signatures !== undefined && (typeof m.signatures !== 'number' || !Number.isInteger(m.signatures) || m.signatures < 0)) {
       c.fail(`${path}.signatures`, 'expected how many trusted keys must have signed (a whole number)');
     }
@@ -153,7 +218,8 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
       if (!names.includes(replacedTo) || replacedTo === name) c.fail(`${path}.replaced_to`, `unknown stage ${JSON.stringify(replacedTo)}`);
     }
     const stageChecks = stringList(c, m.checks, `${path}.checks`);
-    for (const [i, k] of stageChecks.entries()) if (!checks[k]) c.fail(`${path}.checks[${i}]`, `no check named ${JSON.stringify(k)} under checks:`);
+    for (const [i, k] of stageChecks.entries()) if (!checks[k] && !modelChecks.has(k)) c.fail(`${path}.checks[${i}]`, `no check named ${JSON.stringify(k)} under checks: or models.<name>.checks:`);
+    const scope = modelScope(c, m.models, `${path}.models`);
     stages[name] = {
       exclusive: m.exclusive === true,
       from,
@@ -161,6 +227,7 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
       retire: m.retire === true,
       checks: stageChecks,
       signatures: (m.signatures as number | undefined) ?? 0,
+      ...(scope ? { models: scope } : {}),
     };
   }
 
@@ -202,7 +269,7 @@ export function parseConfig(raw: unknown, label = 'config.yaml'): Config {
     if (stage.signatures > Object.keys(keys).length) c.fail(`stages.${name}.signatures`, `needs ${stage.signatures} trusted keys, but keys: lists ${Object.keys(keys).length}`);
   }
   const retention = parseRetention(c, map.retention, stages);
-  return { format: STORE_FORMAT, stages, checks, metrics, targets, remotes, keys, retention };
+  return { format: STORE_FORMAT, stages, checks, models, metrics, targets, remotes, keys, retention };
 }
 
 export async function readConfig(path: string): Promise<Config> {

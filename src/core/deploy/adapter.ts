@@ -31,6 +31,13 @@ export interface AdapterContext {
   signal: AbortSignal;
 }
 
+/** One version of a traffic split, with its files. */
+export interface RoutedRelease {
+  version: string;
+  weight: number;
+  release: Release;
+}
+
 export interface HealthReport {
   healthy: boolean;
   detail?: string;
@@ -41,6 +48,11 @@ export interface DeployAdapter {
   deploy(release: Release, ctx: AdapterContext): Promise<void>;
   /** The version of `model` the target serves now, if it can tell. */
   live(model: string, ctx: AdapterContext): Promise<string | undefined>;
+  /**
+   * Serves a traffic split (optional: an adapter without it only records the split, for `mreg route get`).
+   * Called after every change of the target's routing, with the release of each routed version.
+   */
+  route?(model: string, routes: RoutedRelease[], ctx: AdapterContext): Promise<void>;
   /** The adapter's own health check (optional; playbook health steps are the usual way). */
   health?(model: string, ctx: AdapterContext): Promise<HealthReport>;
 }

@@ -71,5 +71,5 @@ export function renderService(o: K8sOptions): Record<string, unknown> {
 }
 
 export function toYamlDocuments(docs: Record<string, unknown>[]): string {
-  return docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
+  return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }

@@ -1,6 +1,6 @@
 // Probes, shared by the health and monitor steps: an HTTP GET expecting a status (and maybe some
 // text in the body) or a command expected to exit 0. Parsed, run and described here.
-import { describeOutcome, runCommand } from '../process.js';
+import { DIAGNOSTIC_BYTES, describeOutcome, runCommand } from '../process.js';
 import type { PlaybookChecker } from './playbook-checker.js';
 
 export type Probe =
@@ -29,26 +29,52 @@ export function parseProbe(c: PlaybookChecker, value: unknown, path: string, ext
   return { probe, map: m };
 }
 
-/** undefined when the probe passes, else why it failed. */
-export async function runProbe(p: Probe, where: ProbeEnv): Promise<string | undefined> {
+/** Why a probe failed, and what the server or command said: the head of the response body or of stderr. */
+export interface ProbeFailure {
+  why: string;
+  /** at most DIAGNOSTIC_BYTES bytes; '' when there was nothing */
+  detail: string;
+}
+
+/** The first `limit` bytes of a response body, then the rest cancelled: a server's answer never costs more. */
+async function bodyHead(response: Response, limit: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value.subarray(0, limit - size));
+      size += Math.min(value.length, limit - size);
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** undefined when the probe passes, else why it failed (with the answer's head). */
+export async function runProbe(p: Probe, where: ProbeEnv): Promise<ProbeFailure | undefined> {
   if (p.kind === 'command') {
     const outcome = await runCommand(p.command, { cwd: where.cwd, env: where.env, timeoutMs: p.timeoutMs });
-    return outcome.exit_code === 0 ? undefined : describeOutcome(p.command, outcome);
+    return outcome.exit_code === 0 ? undefined : { why: describeOutcome(p.command, outcome), detail: outcome.stderr };
   }
   try {
     const response = await fetch(p.url, { signal: AbortSignal.timeout(p.timeoutMs), redirect: 'manual' });
-    const body = p.expectBody === undefined ? '' : (await response.text()).slice(0, 1 << 20);
     if (response.status !== p.expectStatus) {
-      await response.body?.cancel().catch(() => undefined);
-      return `${p.url} answered ${response.status}, expected ${p.expectStatus}`;
+      return { why: `${p.url} answered ${response.status}, expected ${p.expectStatus}`, detail: await bodyHead(response, DIAGNOSTIC_BYTES) };
     }
-    if (p.expectBody !== undefined && !body.includes(p.expectBody)) return `${p.url} answered without ${JSON.stringify(p.expectBody)} in its body`;
-    if (p.expectBody === undefined) await response.body?.cancel().catch(() => undefined);
+    if (p.expectBody !== undefined) {
+      const body = (await response.text()).slice(0, 1 << 20);
+      if (!body.includes(p.expectBody)) return { why: `${p.url} answered without ${JSON.stringify(p.expectBody)} in its body`, detail: Buffer.from(body).subarray(0, DIAGNOSTIC_BYTES).toString('utf8') };
+    } else await response.body?.cancel().catch(() => undefined);
     return undefined;
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     const why = e.name === 'TimeoutError' ? `no answer within ${p.timeoutMs}ms` : (e.cause?.code ?? e.message);
-    return `${p.url}: ${why}`;
+    return { why: `${p.url}: ${why}`, detail: '' };
   }
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TargetConfig } from '../config/config.js';
 import { MregError } from '../../errors.js';
+import { didYouMean } from '../closest-name.js';
 import { checkName } from '../names.js';
 import { appendEvents, counts, newEventId, readHistory, type HistoryEvent, type NewEvent } from '../lifecycle/history.js';
 import { planPromotion, promote } from '../lifecycle/promote.js';
@@ -18,7 +19,7 @@ import type { Manifest } from '../manifest/types.js';
 import { materializeVersion } from '../lifecycle/materialize.js';
 import { resolveActor } from '../provenance.js';
 import { requireSignatures } from '../lifecycle/signatures.js';
-import { currentRouting, type Split } from '../routing/route.js';
+import { currentRouting, setRouting, type Split } from '../routing/route.js';
 import type { BlobSource, LinkType } from '../../store/blob-source.js';
 import { acquireLock, withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
@@ -37,6 +38,7 @@ export interface StepReport {
   index: number;
   step: string;
   ok: boolean;
+  /** what the step did; for a failure, why, then (after a newline) the head of the response body or stderr */
   detail: string;
   duration_ms: number;
 }
@@ -58,7 +60,8 @@ export interface DeployResult {
   /** what is live now, as far as mreg knows */
   live: string | null;
   steps: StepReport[];
-  failed_step?: { phase: Phase; index: number; step: string; error: string };
+  /** `detail`: the first 2 KiB of what the failing health or monitor check's server answered (or its command's stderr) */
+  failed_step?: { phase: Phase; index: number; step: string; error: string; detail?: string };
   rolled_back_to?: string;
   rollback_ok?: boolean;
   promoted?: { stage: string; displaced: string[] };
@@ -110,7 +113,7 @@ async function setUp(store: Store, name: string, deps: DeployDeps): Promise<Setu
   const target = store.config.targets[name];
   if (!target) {
     const known = Object.keys(store.config.targets);
-    throw new MregError('INVALID_INPUT', `unknown target ${JSON.stringify(name)} (${known.length ? `targets in config.yaml: ${known.join(', ')}` : 'no targets: add them under targets: in .modelreg/config.yaml'})`);
+    throw new MregError('INVALID_INPUT', `unknown target ${JSON.stringify(name)} (${known.length ? `targets in config.yaml: ${known.join(', ')}` : 'no targets: add them under targets: in .modelreg/config.yaml'})${didYouMean(name, known)}`);
   }
   const projectDir = dirname(store.layout.root);
   const playbook = await readPlaybook(store.layout, target.playbook, Object.keys(store.config.stages));
@@ -219,9 +222,19 @@ class Run {
   }
 
   async route(split: Split[]): Promise<void> {
-    const current = currentRouting((await readHistory(this.setup.store.layout, this.model)).events);
+    const current = currentRouting((await readHistory(this.setup.store.layout, this.model)).events, this.setup.name);
     if (current && JSON.stringify(current.split) === JSON.stringify(split)) return; // already so: nothing to record
     await record(this.setup.store, this.model, [{ event: 'route', model: this.model, version: split[0]!.version, actor: this.actor, target: this.setup.name, split: split as unknown as HistoryEvent['split'], salt: '' }]);
+    await this.serveRouting(split);
+  }
+
+  /** Hands a split to an adapter that routes by itself (local: routes.json); others only record it. */
+  async serveRouting(split: Split[]): Promise<void> {
+    const { adapter, store, target, projectDir, name } = this.setup;
+    if (!adapter.route) return;
+    const routes = [];
+    for (const s of split) routes.push({ ...s, release: this.release(await readManifest(store.layout, this.model, s.version)) });
+    await adapter.route(this.model, routes, { target: name, options: target.options, projectDir, env: this.env, signal: AbortSignal.timeout(10 * 60_000) });
   }
 
   stepEnv(phase: Phase, version: string, previous: string | null): NodeJS.ProcessEnv {
@@ -258,8 +271,9 @@ class Run {
         this.report({ phase, index, step: step.kind, ok: true, detail, duration_ms: Date.now() - started });
       } catch (err) {
         const error = err instanceof StepFailure || err instanceof MregError ? err.message : `${step.kind} failed: ${(err as Error).message ?? String(err)}`;
-        this.report({ phase, index, step: step.kind, ok: false, detail: error, duration_ms: Date.now() - started });
-        return { phase, index, step: step.kind, error };
+        const detail = err instanceof StepFailure ? err.detail : '';
+        this.report({ phase, index, step: step.kind, ok: false, detail: detail ? `${error}\n${detail}` : error, duration_ms: Date.now() - started });
+        return { phase, index, step: step.kind, error, ...(detail ? { detail } : {}) };
       }
     }
     return undefined;
@@ -279,16 +293,33 @@ function plan(setup: Setup, phase: Phase, steps: Step[], version: string, previo
   return steps.map((step, index) => ({ phase, index, step: step.kind, detail: describeStep(step, version, previous, setup.target.adapter) }));
 }
 
+/** A failed step as its history event records it: the step, the error and what the server or command said. */
+function failureFields(failure: NonNullable<DeployResult['failed_step']>): { failed_step: string; error: string; detail?: string } {
+  return { failed_step: failure.step, error: failure.error, ...(failure.detail ? { detail: failure.detail } : {}) };
+}
+
 /** The rollback part: verify the way back, route all traffic there, run the rollback steps, record. */
-async function rollBack(run: Run, to: Manifest, from: string | null, reason: string): Promise<{ ok: boolean; failure?: DeployResult['failed_step'] }> {
+async function rollBack(run: Run, to: Manifest, from: string | null, reason: string, cause?: DeployResult['failed_step']): Promise<{ ok: boolean; failure?: DeployResult['failed_step'] }> {
   const { store, target, name } = run.setup;
   await checkWayBack(run.setup, to);
   const op = newEventId();
   await record(store, run.model, [{ event: 'rollback', model: run.model, version: to.version, actor: run.actor, target: name, phase: 'started', op, ...(from ? { from } : {}), reason }]);
-  if (currentRouting((await readHistory(store.layout, run.model)).events)) await run.route([{ version: to.version, weight: 1 }]);
+  if (currentRouting((await readHistory(store.layout, run.model)).events, name)) await run.route([{ version: to.version, weight: 1 }]);
   const failure = await run.steps('rollback', run.setup.playbook.rollback, to, from);
   await record(store, run.model, [
-    { event: 'rollback', model: run.model, version: to.version, actor: run.actor, target: name, phase: failure ? 'failed' : 'succeeded', op, ...(from ? { from } : {}), ...(failure ? { failed_step: failure.step, error: failure.error } : {}) },
+    {
+      event: 'rollback',
+      model: run.model,
+      version: to.version,
+      actor: run.actor,
+      target: name,
+      phase: failure ? 'failed' : 'succeeded',
+      op,
+      ...(from ? { from } : {}),
+      // Why it rolled back stays on its outcome, so status still shows what the failed deploy's check was told.
+      ...(cause ? { reason, ...(cause.detail ? { detail: cause.detail } : {}) } : {}),
+      ...(failure ? failureFields(failure) : {}),
+    },
   ]);
   if (!failure && target.stage) {
     await promote(store, { ref: `${to.name}@${to.version}`, stage: target.stage, reason: `rollback of ${name}`, force: true, actor: run.actor, cwd: run.setup.projectDir, env: run.env });
@@ -320,7 +351,7 @@ export async function deploy(store: Store, req: DeployRequest, deps: DeployDeps)
     await record(store, model, [{ event: 'deploy', model, version, actor, target: req.target, phase: 'started', op, ...(previous ? { previous } : {}) }]);
     const failure = await run.steps('deploy', setup.playbook.deploy, manifest, previous);
     await record(store, model, [
-      { event: 'deploy', model, version, actor, target: req.target, phase: failure ? 'failed' : 'succeeded', op, ...(previous ? { previous } : {}), ...(failure ? { failed_step: failure.step, error: failure.error } : {}) },
+      { event: 'deploy', model, version, actor, target: req.target, phase: failure ? 'failed' : 'succeeded', op, ...(previous ? { previous } : {}), ...(failure ? failureFields(failure) : {}) },
     ]);
     if (!failure) {
       const result: DeployResult = { ...base, ok: true, live: version, steps: run.reports };
@@ -333,8 +364,17 @@ export async function deploy(store: Store, req: DeployRequest, deps: DeployDeps)
     if (!previous || previous === version) {
       return { ...base, ok: false, live: null, steps: run.reports, failed_step: failure };
     }
-    const back = await rollBack(run, await readManifest(store.layout, model, previous), version, `deploy of ${version} failed at ${failure.step}`);
+    const back = await rollBack(run, await readManifest(store.layout, model, previous), version, `deploy of ${version} failed at ${failure.step}: ${failure.error}`, failure);
     return { ...base, ok: false, live: back.ok ? previous : null, steps: run.reports, failed_step: failure, rolled_back_to: previous, rollback_ok: back.ok };
+  });
+}
+
+/** `mreg route set --target`: records the target's split, and an adapter that routes by itself serves it at once. */
+export async function routeTarget(store: Store, req: { model: string; target: string; split: Split[]; salt: string; actor: string; env: NodeJS.ProcessEnv }, deps: DeployDeps): Promise<void> {
+  const setup = await setUp(store, req.target, deps);
+  await onTarget(setup, req.model, req.actor, req, async (run) => {
+    await setRouting(store, req.model, req.split, req.salt, req.actor, req.target);
+    await run.serveRouting(req.split);
   });
 }
 
@@ -399,7 +439,8 @@ export interface StatusResult {
   deployed_by: string | null;
   via: string | null;
   interrupted: { event: string; version: string; time: string; actor: string } | null;
-  last: { event: string; phase: string; version: string; time: string; failed_step?: string; error?: string } | null;
+  /** `detail`: the head of the failing check's response body or stderr (deploy diagnostics) */
+  last: { event: string; phase: string; version: string; time: string; failed_step?: string; error?: string; reason?: string; detail?: string } | null;
   adapter_live?: string | null;
   adapter_error?: string;
   adapter_health?: { healthy: boolean; detail?: string };
@@ -436,9 +477,11 @@ export async function status(store: Store, model: string, targetName: string, en
           time: last.time,
           ...(typeof last.failed_step === 'string' ? { failed_step: last.failed_step } : {}),
           ...(typeof last.error === 'string' ? { error: last.error } : {}),
+          ...(typeof last.reason === 'string' ? { reason: last.reason } : {}),
+          ...(typeof last.detail === 'string' ? { detail: last.detail } : {}),
         }
       : null,
-    routing: currentRouting(events) ?? null,
+    routing: currentRouting(events, targetName) ?? null,
     drift: null,
   };
   const ctx: AdapterContext = { target: targetName, options: setup.target.options, projectDir: setup.projectDir, env, signal: AbortSignal.timeout(30_000) };

@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MregError } from '../../errors.js';
+import { didYouMean } from '../closest-name.js';
+import { checksFor } from '../config/config.js';
 import { runCommand } from '../process.js';
 import { materializeVersion } from './materialize.js';
 import type { BlobSource } from '../../store/blob-source.js';
@@ -46,12 +48,25 @@ export interface ChecksDeps {
 }
 
 export async function runChecks(store: Store, req: RunChecksRequest, deps: ChecksDeps): Promise<ChecksResult> {
-  const names = req.only?.length ? req.only : Object.keys(store.config.checks);
-  if (names.length === 0) throw new MregError('INVALID_INPUT', 'no checks are configured (add them under checks: in .modelreg/config.yaml)');
-  for (const name of names) {
-    if (!store.config.checks[name]) throw new MregError('INVALID_INPUT', `no check named ${JSON.stringify(name)} (checks: ${Object.keys(store.config.checks).join(', ') || 'none'})`);
+  const { config } = store;
+  if (!req.only?.length && Object.keys(config.checks).length === 0 && Object.values(config.models).every((m) => Object.keys(m.checks).length === 0)) {
+    throw new MregError('INVALID_INPUT', 'no checks are configured (add them under checks: in .modelreg/config.yaml)');
   }
   const { model, version } = await resolveRef(store, req.ref);
+  // Only the checks scoped to this model (checks.<name>.models, models.<model>.checks) run on it.
+  const applies = checksFor(config, model);
+  const names = req.only?.length ? req.only : Object.keys(applies);
+  if (names.length === 0) throw new MregError('INVALID_INPUT', `no check applies to ${model} (each check's models: leaves it out)`);
+  for (const name of names) {
+    if (applies[name]) continue;
+    const scoped = config.checks[name]?.models;
+    throw new MregError(
+      'INVALID_INPUT',
+      scoped
+        ? `check ${JSON.stringify(name)} does not apply to ${model} (its models: ${scoped.join(', ')})`
+        : `no check named ${JSON.stringify(name)} for ${model} (checks: ${Object.keys(applies).join(', ') || 'none'})${didYouMean(name, Object.keys(applies))}`,
+    );
+  }
   const manifest = await readManifest(store.layout, model, version);
   const actor = await resolveActor(req.cwd, req.env, req.actor);
   const dir = await mkdtemp(join(tmpdir(), 'mreg-check-'));
@@ -59,13 +74,13 @@ export async function runChecks(store: Store, req: RunChecksRequest, deps: Check
   try {
     await materializeVersion(deps.blobs, manifest, dir);
     for (const name of names) {
-      const check = store.config.checks[name]!;
+      const check = applies[name]!;
       const run = await runCommand(check.command, {
         cwd: dirname(store.layout.root), // the project the store belongs to
         env: { ...req.env, MREG_MODEL: model, MREG_VERSION: version, MREG_HASH: manifest.hash, MREG_PATH: dir },
         timeoutMs: check.timeoutMs,
       });
-      const { stdout: _stdout, ...outcome } = run;
+      const { stdout: _stdout, stderr: _stderr, ...outcome } = run;
       results.push({ check: name, passed: run.exit_code === 0 && !run.timed_out, ...outcome });
     }
   } finally {

@@ -1,8 +1,10 @@
 // Promotion and demotion. The rules are applied by a pure function to the replayed state (plan),
 // then the resulting event is appended under the model's lock (apply), so concurrent promotions
 // are serialised and every one is judged against the state the previous one left.
-import type { Config } from '../config/config.js';
+import { stageChecksFor, type Config } from '../config/config.js';
+import { matchesModel } from '../config/model-globs.js';
 import { MregError } from '../../errors.js';
+import { didYouMean } from '../closest-name.js';
 import { resolveActor } from '../provenance.js';
 import { requireSignatures } from './signatures.js';
 import { withLock } from '../../store/lock.js';
@@ -20,26 +22,30 @@ export interface PromotionPlan {
 
 function knownStage(config: Config, stage: string) {
   const rules = config.stages[stage];
-  if (!rules) throw new MregError('INVALID_INPUT', `unknown stage ${JSON.stringify(stage)} (stages in config.yaml: ${Object.keys(config.stages).join(', ')})`);
+  if (!rules) throw new MregError('INVALID_INPUT', `unknown stage ${JSON.stringify(stage)} (stages in config.yaml: ${Object.keys(config.stages).join(', ')})${didYouMean(stage, Object.keys(config.stages))}`);
   return rules;
 }
 
 /** Applies the stage rules; throws REFUSED naming the rule unless `force`. Pure: no I/O. */
 export function planPromotion(config: Config, state: StageState, model: string, version: string, stage: string, options: { force?: boolean; reason?: string; actor: string }): PromotionPlan {
   const rules = knownStage(config, stage);
+  // A stage scoped to some models (stages.<name>.models) asks nothing of the others on entry.
+  const scoped = matchesModel(rules.models, model);
   const current = stagesOf(state, version);
   const others = (state.stages.get(stage) ?? []).filter((v) => v !== version);
-  // Already there; but an exclusive stage shared after a merge is settled by promoting again.
-  if (current.includes(stage) && !(rules.exclusive && others.length > 0)) return { unchanged: true };
+  // A version entering an exclusive stage leaves every retire stage (archived): it is live again, not retired.
+  const retired = rules.exclusive ? current.filter((s) => s !== stage && config.stages[s]?.retire) : [];
+  // Already there; but an exclusive stage shared after a merge, or held with a retire stage, is settled by promoting again.
+  if (current.includes(stage) && !(rules.exclusive && others.length > 0) && retired.length === 0) return { unchanged: true };
   const ref = `${model}@${version}`;
   const broken: { rule: string; message: string }[] = [];
-  if (rules.from.length > 0 && !current.includes(stage) && !rules.from.some((s) => current.includes(s))) {
+  if (scoped && rules.from.length > 0 && !current.includes(stage) && !rules.from.some((s) => current.includes(s))) {
     broken.push({
       rule: 'from',
       message: `${stage} can only be entered from ${rules.from.join(' or ')}, and ${ref} is ${current.length ? `in ${current.join(', ')}` : 'in no stage'} (promote it to ${rules.from[0]} first)`,
     });
   }
-  for (const check of rules.checks) {
+  for (const check of stageChecksFor(config, stage, model)) {
     const result = state.checks.get(version)?.get(check);
     if (!result) broken.push({ rule: 'checks', message: `${stage} requires check '${check}', which has not been run on ${ref} (run mreg check ${ref})` });
     else if (!result.passed) broken.push({ rule: 'checks', message: `${stage} requires check '${check}', which failed on ${ref} at ${result.time}` });
@@ -50,7 +56,7 @@ export function planPromotion(config: Config, state: StageState, model: string, 
       data: { rules: broken },
     });
   }
-  const left = rules.retire ? current : current.filter((s) => rules.from.includes(s));
+  const left = rules.retire ? current : current.filter((s) => rules.from.includes(s) || retired.includes(s));
   const displaced = rules.exclusive
     ? others.map((v) => {
           const to = rules.replacedTo;

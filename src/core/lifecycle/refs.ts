@@ -7,7 +7,8 @@ import validRange from 'semver/ranges/valid.js';
 import { MregError, quoteInput } from '../../errors.js';
 import type { Store } from '../store.js';
 import { splitReference } from '../manifest/reference.js';
-import { listVersions, readManifest } from '../manifest/versions.js';
+import { didYouMean } from '../closest-name.js';
+import { listVersions, missingModel, readManifest } from '../manifest/versions.js';
 import { readHistory } from './history.js';
 import { replay, stageConflicts, versionInStage } from './state.js';
 
@@ -37,7 +38,10 @@ export async function resolveRef(store: Store, text: string, options: { at?: Dat
       for (const v of versions) if (Date.parse((await readManifest(layout, model, v)).created_at) <= limit) kept.push(v);
       versions = kept;
     }
-    if (versions.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions${options.at ? ` at ${options.at.toISOString()}` : ''}`);
+    if (versions.length === 0) {
+      if (options.at) throw new MregError('NOT_FOUND', `model ${model} has no versions at ${options.at.toISOString()}`);
+      throw await missingModel(layout, model);
+    }
     if (selector === 'latest') return { model, version: versions[versions.length - 1]!, via: 'latest' };
     const match = maxSatisfying(versions, selector);
     if (!match) throw new MregError('NOT_FOUND', `no version of ${model} matches ${selector} (versions: ${versions.slice(-5).join(', ')}${versions.length > 5 ? ', ...' : ''})`);
@@ -57,6 +61,6 @@ export async function resolveRef(store: Store, text: string, options: { at?: Dat
   }
   throw new MregError(
     'INVALID_VERSION',
-    `invalid reference ${quoteInput(text)}: after @ comes a version (1.2.3), latest, a stage (${Object.keys(config.stages).join(', ')}) or a semver range (^1.2)`,
+    `invalid reference ${quoteInput(text)}: after @ comes a version (1.2.3), latest, a stage (${Object.keys(config.stages).join(', ')}) or a semver range (^1.2)${didYouMean(selector, Object.keys(config.stages))}`,
   );
 }

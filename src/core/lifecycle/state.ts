@@ -2,6 +2,7 @@
 // from the history. Each promote event says which stages the version left and which versions it
 // displaced, so replay needs no config and gives the same answer whatever the config says today.
 import compare from 'semver/functions/compare.js';
+import type { Config } from '../config/config.js';
 import { counts, type HistoryEvent } from './history.js';
 
 export interface CheckResult {
@@ -95,6 +96,28 @@ export interface StageConflict {
   message: string;
   /** one promotion that settles it (the highest version; promoting the other one settles it too) */
   command: string;
+}
+
+/**
+ * Versions held by a retire stage (archived) and an exclusive one (production) at once: stages that exclude each
+ * other (a version entering the exclusive stage leaves the retire one; stores from before that rule may hold both).
+ */
+export function exclusionConflicts(model: string, state: StageState, config: Pick<Config, 'stages'>): { version: string; stages: string[]; message: string }[] {
+  const out: { version: string; stages: string[]; message: string }[] = [];
+  const held = new Map<string, string[]>();
+  for (const [stage, versions] of state.stages) for (const v of versions) held.set(v, [...(held.get(v) ?? []), stage]);
+  for (const [version, stages] of [...held].sort(([a], [b]) => compare(a, b))) {
+    const retire = stages.filter((s) => config.stages[s]?.retire);
+    const exclusive = stages.filter((s) => config.stages[s]?.exclusive && !config.stages[s]?.retire);
+    if (retire.length === 0 || exclusive.length === 0) continue;
+    const pair = [...exclusive, ...retire];
+    out.push({
+      version,
+      stages: pair,
+      message: `${model}@${version} is in ${pair.join(' and ')}, which exclude each other (${retire.join(', ')} retires a version); settle it with mreg promote ${model}@${version} ${exclusive[0]} (or mreg demote ${model}@${version} ${exclusive[0]})`,
+    });
+  }
+  return out;
 }
 
 export function stageConflicts(model: string, state: StageState, exclusive: (stage: string) => boolean): StageConflict[] {

@@ -18,6 +18,17 @@ function kindLabel(node: LineageNode): string {
   return node.kind === 'missing' ? 'not in this store' : node.kind;
 }
 
+/** A node's id for a label: a `#sha256=` pin cut to 12 hex digits (the full pin stays in the JSON and the node id). */
+export function shortId(id: string): string {
+  return id.replace(/#sha256=([0-9a-f]{12})[0-9a-f]{52}\b/, '#sha256=$1');
+}
+
+/** The lines of a dot node's label: its id (pin shortened), its kind and stages, and a mark when the graph goes on beyond --depth. */
+function dotLabelParts(node: LineageNode): string[] {
+  const stages = node.stages?.length ? [`[${node.stages.join(', ')}]`] : [];
+  return [shortId(node.id), kindLabel(node), ...stages, ...(node.truncated ? ['(more beyond --depth)'] : [])];
+}
+
 /** A DOT quoted string: only `"` is an escape in an ID, and `\` must be doubled so it cannot escape the closing quote. */
 export function dotString(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
@@ -27,7 +38,7 @@ export function toDot(result: LineageResult): string {
   const lines = ['digraph lineage {', '  rankdir=LR;', '  node [fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];'];
   for (const node of result.nodes) {
     // The label is an escString, where \n breaks the line: the parts are escaped one by one, then joined.
-    const label = [node.id, kindLabel(node), ...(node.truncated ? ['(more beyond --depth)'] : [])].map((part) => dotString(part).slice(1, -1)).join('\\n');
+    const label = dotLabelParts(node).map((part) => dotString(part).slice(1, -1)).join('\\n');
     const attrs = [`label="${label}"`, DOT_SHAPES[node.kind]];
     if (node.id === result.root) attrs.push('penwidth=2.5');
     lines.push(`  ${dotString(node.id)} [${attrs.join(', ')}];`);

@@ -107,6 +107,11 @@ export class LineageGraph {
     return this.records.get(id);
   }
 
+  /** Every registered name (unsorted). */
+  names(): Iterable<string> {
+    return this.versionsByName.keys();
+  }
+
   /** A name's versions, lowest first; empty when the name is not registered. */
   versions(name: string): string[] {
     const versions = this.versionsByName.get(name) ?? [];

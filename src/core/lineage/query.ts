@@ -4,6 +4,7 @@
 import valid from 'semver/functions/valid.js';
 import type { Config } from '../config/config.js';
 import { MregError } from '../../errors.js';
+import { didYouMean } from '../closest-name.js';
 import { readHistory } from '../lifecycle/history.js';
 import { replay, stagesOf, type StageState } from '../lifecycle/state.js';
 import { looksLikeUri, parseReference, refId } from '../manifest/lineage.js';
@@ -88,7 +89,7 @@ async function rootOf(source: LineageSource, graph: LineageGraph, text: string):
   }
   const { name, version: selector } = parseReference(text) as RegisteredRef;
   const versions = graph.versions(name);
-  if (versions.length === 0) throw new MregError('NOT_FOUND', `${name} is not registered`);
+  if (versions.length === 0) throw new MregError('NOT_FOUND', `${name} is not registered${didYouMean(name, graph.names())}`);
   if (selector === 'latest') return `${name}@${versions[versions.length - 1]!}`;
   if (valid(selector) === selector) {
     if (!versions.includes(selector)) throw new MregError('NOT_FOUND', `${name}@${selector} is not registered`);
@@ -170,7 +171,7 @@ async function componentsOf(source: LineageSource, graph: LineageGraph, text: st
   }
   const { name, version: selector } = parseReference(text) as RegisteredRef;
   const versions = graph.versions(name);
-  if (versions.length === 0) throw new MregError('NOT_FOUND', `${name} is not registered`);
+  if (versions.length === 0) throw new MregError('NOT_FOUND', `${name} is not registered${didYouMean(name, graph.names())}`);
   // Read as everywhere else: an exact version, latest, then a stage before a range.
   if (valid(selector) === selector || selector === 'latest') return [await rootOf(source, graph, text)];
   if (couldBeStage(selector) && (await configOf(source)).stages[selector]) return [await rootOf(source, graph, text)];

@@ -7,6 +7,7 @@ import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import { readDocumentFile } from '../documents.js';
 import { MregError } from '../../errors.js';
+import { closestName } from '../closest-name.js';
 import { nameProblem } from '../names.js';
 import type { Manifest } from './types.js';
 import { validateManifest } from './validate.js';
@@ -35,6 +36,16 @@ function versionsIn(files: string[]): string[] {
     if (valid(version) === version) versions.push(version);
   }
   return versions;
+}
+
+/**
+ * The NOT_FOUND for a model with no versions: "no model vda; did you mean vad?" when a registered name is a typo
+ * away (data.suggestion), else `message`.
+ */
+export async function missingModel(layout: Layout, model: string, message = `model ${model} has no versions`): Promise<MregError> {
+  const near = closestName(model, await listModels(layout));
+  if (near === undefined) return new MregError('NOT_FOUND', message);
+  return new MregError('NOT_FOUND', `no model ${model}; did you mean ${near}?`, { data: { model, suggestion: near } });
 }
 
 /** Versions of a model (tracked or pulled), lowest first by semver precedence. */
@@ -74,7 +85,10 @@ export async function readManifest(layout: Layout, model: string, version: strin
     try {
       raw = await readDocumentFile(pulledManifestPath(layout, model, version), where, 'CORRUPT_MANIFEST', 'NOT_FOUND');
     } catch (again) {
-      if (again instanceof MregError && again.code === 'NOT_FOUND') throw new MregError('NOT_FOUND', `${model}@${version} is not registered`);
+      if (again instanceof MregError && again.code === 'NOT_FOUND') {
+        const message = `${model}@${version} is not registered`;
+        throw (await listVersions(layout, model)).length === 0 ? await missingModel(layout, model, message) : new MregError('NOT_FOUND', message);
+      }
       throw again;
     }
   }

@@ -4,6 +4,7 @@
 // against the cumulative weights in the order given.
 import { createHash } from 'node:crypto';
 import { MregError } from '../../errors.js';
+import { didYouMean } from '../closest-name.js';
 import { appendEvents, counts, readHistory, type HistoryEvent } from '../lifecycle/history.js';
 import { checkName } from '../names.js';
 import { withLock } from '../../store/lock.js';
@@ -61,10 +62,14 @@ export function parseSplit(items: string[]): Split[] {
   });
 }
 
-/** The routing in force: the last route event of the model's history. */
-export function currentRouting(events: HistoryEvent[]): Routing | undefined {
+/**
+ * The routing in force: the last route event of the model's history; for a target, the last one set on that
+ * target or on the whole model (no target), so two targets serving one model can split differently.
+ */
+export function currentRouting(events: HistoryEvent[], target?: string): Routing | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
+    if (target !== undefined && e.target !== undefined && e.target !== target) continue;
     if (e.event === 'route' && Array.isArray(e.split) && counts(e)) {
       return { split: e.split as unknown as Split[], salt: typeof e.salt === 'string' ? e.salt : '' };
     }
@@ -72,18 +77,25 @@ export function currentRouting(events: HistoryEvent[]): Routing | undefined {
   return undefined;
 }
 
-/** Validates and records a new split; every registered version in it must exist. */
-export async function setRouting(store: Store, model: string, split: Split[], salt: string, actor: string): Promise<Routing> {
+/** Validates and records a new split (for one target, or the whole model); every version in it must exist. */
+export async function setRouting(store: Store, model: string, split: Split[], salt: string, actor: string, target?: string): Promise<Routing> {
   checkName(model);
   checkSplit(split);
+  if (target !== undefined) knownTarget(store, target);
   const versions = await listVersions(store.layout, model);
   for (const { version } of split) if (!versions.includes(version)) throw new MregError('INVALID_INPUT', `${model}@${version} is not registered`);
   await withLock(store.layout, `model-${model}`, () =>
-    appendEvents(store.layout, model, [{ event: 'route', model, version: split[0]!.version, actor, split: split as unknown as HistoryEvent['split'], salt }]),
+    appendEvents(store.layout, model, [{ event: 'route', model, version: split[0]!.version, actor, ...(target === undefined ? {} : { target }), split: split as unknown as HistoryEvent['split'], salt }]),
   );
   return { split, salt };
 }
 
-export async function readRouting(store: Store, model: string): Promise<Routing | undefined> {
-  return currentRouting((await readHistory(store.layout, checkName(model))).events);
+export async function readRouting(store: Store, model: string, target?: string): Promise<Routing | undefined> {
+  if (target !== undefined) knownTarget(store, target);
+  return currentRouting((await readHistory(store.layout, checkName(model))).events, target);
+}
+
+function knownTarget(store: Store, target: string): void {
+  const known = Object.keys(store.config.targets);
+  if (!store.config.targets[target]) throw new MregError('INVALID_INPUT', `unknown target ${JSON.stringify(target)} (${known.length ? `targets in config.yaml: ${known.join(', ')}` : 'no targets in config.yaml'})${didYouMean(target, known)}`);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import valid from 'semver/functions/valid.js';
 import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
-import { replay, stageConflicts } from '../lifecycle/state.js';
+import { exclusionConflicts, replay, stageConflicts } from '../lifecycle/state.js';
 import { prunedVersions } from '../lifecycle/pruned.js';
 import { nameProblem } from '../names.js';
 import { hashFile } from '../../store/blobs.js';
@@ -179,6 +179,7 @@ async function verifyHistories(store: Store, problems: Problem[], warnings: Prob
     const state = replay(events.filter((e) => e.model === model));
     const versions = new Set(await listVersionsSafe(layout, model));
     for (const c of stageConflicts(model, state, (stage) => Boolean(config.stages[stage]?.exclusive))) problems.push({ code: 'STAGE_CONFLICT', message: c.message });
+    for (const c of exclusionConflicts(model, state, config)) problems.push({ code: 'STAGES_EXCLUDE', message: c.message });
     for (const [stage, held] of state.stages) {
       for (const version of held) {
         if (!versions.has(version)) problems.push({ code: 'STAGE_DANGLING', message: `${model}: ${stage} holds ${version}, which has no manifest` });

@@ -2,16 +2,18 @@
 // and <dir>/current is switched to it atomically (a new symlink renamed over the old one), so a
 // reader that resolves `current` once never sees a half-written or mixed release. The last few
 // releases are kept; one still intact is reused as it is. `link: hardlink|symlink|reflink` makes a
-// release from the store's blobs without copying them (each blob re-hashed first).
+// release from the store's blobs without copying them (each blob re-hashed first). With a traffic split it
+// keeps one release per routed version and writes <dir>/routes.json (version, weight, directory) beside
+// `current`, so a server can route between them.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MregError } from '../../../errors.js';
 import type { JsonMap } from '../../manifest/types.js';
 import { fsyncDir } from '../../../store/atomic.js';
 import { hashFile } from '../../../store/blobs.js';
 import { LINK_TYPES, type LinkType } from '../../../store/blob-source.js';
-import type { AdapterContext, DeployAdapter, Release } from '../adapter.js';
+import type { AdapterContext, DeployAdapter, Release, RoutedRelease } from '../adapter.js';
 
 interface LocalOptions {
   dir: string;
@@ -29,6 +31,9 @@ function options(raw: JsonMap): LocalOptions {
   }
   return { dir: raw.dir, keep, link: link as LinkType };
 }
+
+/** Beside `current`: the split a server should route by, when one is set. */
+const ROUTES_FILE = 'routes.json';
 
 const exists = (path: string) => lstat(path).then(() => true, () => false);
 
@@ -67,9 +72,25 @@ async function switchCurrent(dir: string, target: string): Promise<void> {
   await fsyncDir(dir);
 }
 
+interface RoutesFile {
+  model: string;
+  routes: { version: string; weight: number; directory: string }[];
+}
+
+/** The release directories routes.json sends traffic to (relative to dir). */
+async function routedDirs(dir: string): Promise<Set<string>> {
+  try {
+    const file = JSON.parse(await readFile(join(dir, ROUTES_FILE), 'utf8')) as RoutesFile;
+    return new Set(Array.isArray(file.routes) ? file.routes.map((r) => r.directory) : []);
+  } catch {
+    return new Set();
+  }
+}
+
 async function prune(dir: string, model: string, keep: number): Promise<void> {
   const releases = join(dir, 'releases');
   const live = await currentTarget(dir);
+  const routed = await routedDirs(dir);
   const mine: { name: string; mtime: number }[] = [];
   for (const name of await readdir(releases)) {
     if (name.startsWith(`${model}@`)) mine.push({ name, mtime: (await stat(join(releases, name))).mtimeMs });
@@ -77,29 +98,59 @@ async function prune(dir: string, model: string, keep: number): Promise<void> {
   }
   mine.sort((a, b) => b.mtime - a.mtime);
   for (const { name } of mine.slice(keep)) {
-    if (live !== `releases/${name}`) await rm(join(releases, name), { recursive: true, force: true });
+    if (live !== `releases/${name}` && !routed.has(`releases/${name}`)) await rm(join(releases, name), { recursive: true, force: true });
   }
 }
 
 export function createAdapter(raw: JsonMap): DeployAdapter {
   const opts = options(raw);
   const dirOf = (ctx: AdapterContext) => resolve(ctx.projectDir, opts.dir);
+  /** Makes releases/<model>@<version> hold exactly the release (reusing an intact one); returns its name. */
+  async function place(dir: string, release: Release, ctx: AdapterContext): Promise<{ name: string; incoming?: string }> {
+    const releases = join(dir, 'releases');
+    await mkdir(releases, { recursive: true });
+    const name = `${release.model}@${release.version}`;
+    if (await isIntact(join(releases, name), release)) return { name };
+    const incoming = join(releases, `.incoming-${randomBytes(6).toString('hex')}`);
+    await release.exportTo(incoming, { link: opts.link });
+    if (ctx.signal.aborted) throw new Error('deploy aborted');
+    return { name, incoming };
+  }
   return {
+    async route(model: string, routes: RoutedRelease[], ctx: AdapterContext): Promise<void> {
+      const dir = dirOf(ctx);
+      const file: RoutesFile = { model, routes: [] };
+      for (const r of routes) {
+        const { name, incoming } = await place(dir, r.release, ctx);
+        if (incoming) {
+          // Not there yet, or damaged: replaced whole (the damaged one is moved aside first, then removed).
+          const final = join(dir, 'releases', name);
+          const trash = join(dir, 'releases', `.trash-${randomBytes(6).toString('hex')}`);
+          if (await exists(final)) await rename(final, trash);
+          await rename(incoming, final);
+          await fsyncDir(join(dir, 'releases'));
+          await rm(trash, { recursive: true, force: true });
+        }
+        file.routes.push({ version: r.version, weight: r.weight, directory: `releases/${name}` });
+      }
+      // Replaced in one rename, like `current`: a server never reads half a file.
+      const temp = join(dir, `.routes-${randomBytes(6).toString('hex')}`);
+      await writeFile(temp, `${JSON.stringify(file, null, 2)}\n`);
+      await rename(temp, join(dir, ROUTES_FILE));
+      await fsyncDir(dir);
+      await prune(dir, model, opts.keep);
+    },
     async deploy(release: Release, ctx: AdapterContext): Promise<void> {
       const dir = dirOf(ctx);
       const releases = join(dir, 'releases');
-      await mkdir(releases, { recursive: true });
-      const name = `${release.model}@${release.version}`;
-      const final = join(releases, name);
       // A rollback usually finds its release still there: re-hash it and switch, copying nothing.
-      if (await isIntact(final, release)) {
+      const { name, incoming } = await place(dir, release, ctx);
+      if (!incoming) {
         await switchCurrent(dir, `releases/${name}`);
         await prune(dir, release.model, opts.keep);
         return;
       }
-      const incoming = join(releases, `.incoming-${randomBytes(6).toString('hex')}`);
-      await release.exportTo(incoming, { link: opts.link });
-      if (ctx.signal.aborted) throw new Error('deploy aborted');
+      const final = join(releases, name);
       let trash: string | undefined;
       if (await exists(final)) {
         // Redeploying a release that exists (a rollback, a repair): never let current dangle.

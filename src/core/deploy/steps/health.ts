@@ -1,7 +1,7 @@
 // The `health` step: one probe, retried a few times before the step fails.
 import { formatDuration } from '../../duration.js';
 import type { PlaybookChecker } from '../playbook-checker.js';
-import { parseProbe, probeText, runProbe, type Probe } from '../probe.js';
+import { parseProbe, probeText, runProbe, type Probe, type ProbeFailure } from '../probe.js';
 import { sleep, StepFailure, type PlanContext, type StepContext } from './step.js';
 
 export interface HealthStep {
@@ -17,13 +17,13 @@ export function parse(body: unknown, at: string, c: PlaybookChecker): HealthStep
 }
 
 export async function run(step: HealthStep, ctx: StepContext): Promise<string> {
-  let last: string | undefined;
+  let last: ProbeFailure | undefined;
   for (let attempt = 1; attempt <= step.retries; attempt++) {
     last = await runProbe(step.probe, ctx.where);
     if (last === undefined) return `healthy (${probeText(step.probe)})`;
     if (attempt < step.retries) await sleep(step.intervalMs);
   }
-  throw new StepFailure(`health check failed ${step.retries} time${step.retries === 1 ? '' : 's'}: ${last}`);
+  throw new StepFailure(`health check failed ${step.retries} time${step.retries === 1 ? '' : 's'}: ${last!.why}`, last!.detail);
 }
 
 export function describe(step: HealthStep): string {

@@ -30,10 +30,10 @@ export async function run(step: MonitorStep, ctx: StepContext): Promise<string> 
   const end = Date.now() + step.windowMs;
   let consecutive = 0;
   for (;;) {
-    const failures = (await Promise.all(step.checks.map((p) => runProbe(p, ctx.where)))).filter((f): f is string => f !== undefined);
+    const failures = (await Promise.all(step.checks.map((p) => runProbe(p, ctx.where)))).filter((f) => f !== undefined);
     consecutive = failures.length > 0 ? consecutive + 1 : 0;
     if (consecutive >= step.failureThreshold) {
-      throw new StepFailure(`monitoring failed ${consecutive} time${consecutive === 1 ? '' : 's'} in a row: ${failures[0]}`);
+      throw new StepFailure(`monitoring failed ${consecutive} time${consecutive === 1 ? '' : 's'} in a row: ${failures[0]!.why}`, failures[0]!.detail);
     }
     if (Date.now() + step.intervalMs > end) return `healthy for ${formatDuration(step.windowMs)}`;
     await sleep(step.intervalMs);

@@ -63,8 +63,15 @@ export interface StepKind<S extends { kind: string }> {
   describe(step: S, plan: PlanContext): string;
 }
 
-/** A step that failed for a reason its message says in full. */
-export class StepFailure extends Error {}
+/** A step that failed for a reason its message says in full; `detail` is what the server or command said (<= 2 KiB). */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly detail = '',
+  ) {
+    super(message);
+  }
+}
 
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
