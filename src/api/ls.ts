@@ -1,8 +1,8 @@
 // Listing: every model with its latest version, kind and stages; or one model's versions, oldest first,
 // optionally filtered (`where`, core/search/filter.ts), sorted and limited.
 import { MregError } from '../errors.js';
-import { readHistory } from '../core/lifecycle/history.js';
-import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
+import { currentState } from '../core/lifecycle/snapshot.js';
+import { stagesOf, type StageState } from '../core/lifecycle/state.js';
 import { kindsOf } from '../core/lineage/version-index.js';
 import { readModelManifests } from '../core/manifest/cache.js';
 import type { Kind } from '../core/manifest/types.js';
@@ -58,7 +58,7 @@ export interface VersionRow {
 export type LsResult = { model?: undefined; models: ModelRow[]; retiredStages: string[] } | { model: string; versions: VersionRow[] };
 
 async function stateOf(layout: Layout, model: string): Promise<StageState> {
-  return replay((await readHistory(layout, model)).events);
+  return (await currentState(layout, model)).state;
 }
 
 function byStage(state: StageState): Record<string, string[]> {
