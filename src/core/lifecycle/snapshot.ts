@@ -16,7 +16,7 @@ import { MAX_HISTORY_BYTES, parseHistory, readHistory, type HistoryEvent } from 
 import { prunedVersions } from './pruned.js';
 import { applyEvent, emptyState, replay, type CheckResult, type StageState } from './state.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface CurrentState {
   state: StageState;
@@ -45,7 +45,8 @@ interface Snapshot extends Covered {
 /** Check results, in a file of their own: only promote asks for them, and they grow with every version. */
 interface ChecksFile extends Covered {
   format: number;
-  checks: [string, [string, CheckResult][]][];
+  /** [version, [check, passed, time]...] */
+  checks: [string, [string, boolean, string][]][];
 }
 
 function snapshotPaths(layout: Layout, model: string) {
@@ -95,7 +96,9 @@ function fromSnapshot(doc: Snapshot, checks: ChecksFile | undefined): CurrentSta
   const state = emptyState();
   for (const [stage, versions] of doc.stages) state.stages.set(stage, [...versions]);
   for (const [key, event] of doc.entered) state.entered.set(key, event);
-  for (const [version, results] of checks?.checks ?? []) state.checks.set(version, new Map(results));
+  for (const [version, results] of checks?.checks ?? []) {
+    state.checks.set(version, new Map(results.map(([check, passed, time]): [string, CheckResult] => [check, { passed, time }])));
+  }
   return { state, pruned: new Map(doc.pruned) };
 }
 
@@ -113,7 +116,7 @@ async function save(layout: Layout, model: string, current: CurrentState, covere
     entered: [...state.entered].filter(([key]) => held.has(key)),
     pruned: [...pruned],
   };
-  const checks: ChecksFile = { format: FORMAT, ...covered, checks: [...state.checks].map(([v, results]) => [v, [...results]]) };
+  const checks: ChecksFile = { format: FORMAT, ...covered, checks: [...state.checks].map(([v, results]) => [v, [...results].map(([check, r]) => [check, r.passed, r.time])]) };
   const paths = snapshotPaths(layout, model);
   // The checks first: a snapshot is only used with checks that cover the same bytes.
   try {
