@@ -14,7 +14,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -31,16 +31,29 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Median seconds of `runs` runs of mreg (`args`, or a function of the run's number); stdout is read whole, as `| tail` reads it. */
-function timeMreg(args, cwd, env, runs) {
+// GNU time, when installed, also gives each run's CPU seconds (user + system, git's included): on a
+// shared machine they are steadier than wall time, so both ratios are printed.
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/**
+ * Median wall (and CPU) seconds of `runs` runs of mreg (`args`, or a function of the run's number);
+ * stdout is read whole, as `| tail` reads it.
+ */
+export function timeMreg(args, cwd, env, runs) {
   const seconds = [];
+  const cpu = [];
   for (let i = 0; i < runs; i++) {
+    const argv = [MREG, ...(typeof args === 'function' ? args(i) : args)];
     const started = performance.now();
-    const r = spawnSync(process.execPath, [MREG, ...(typeof args === 'function' ? args(i) : args)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+    const r = TIME
+      ? spawnSync(TIME, ['-f', '\ncpu %U %S', process.execPath, ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 })
+      : spawnSync(process.execPath, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
     seconds.push((performance.now() - started) / 1000);
-    if (r.status !== 0) throw new Error(`mreg ${args.join(' ')} failed: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`mreg ${argv.slice(1).join(' ')} failed: ${r.stderr}`);
+    const used = /cpu ([0-9.]+) ([0-9.]+)\s*$/.exec(String(r.stderr));
+    if (used) cpu.push(Number(used[1]) + Number(used[2]));
   }
-  return { seconds: median(seconds) };
+  return { seconds: median(seconds), ...(cpu.length === runs ? { cpu: median(cpu) } : {}) };
 }
 
 function report(name, result, baseline, target) {
@@ -48,6 +61,10 @@ function report(name, result, baseline, target) {
   const parts = [`${name.padEnd(58)} ${result.seconds.toFixed(3).padStart(8)} s`];
   if (ratio !== undefined) parts.push(`${ratio.toFixed(2).padStart(6)}x`);
   if (target !== undefined && ratio !== undefined) parts.push(ratio <= target ? `(target <= ${target}x: met)` : `(target <= ${target}x: MISSED)`);
+  if (result.cpu !== undefined) {
+    const cpuRatio = baseline?.cpu ? ` ${(result.cpu / baseline.cpu).toFixed(2)}x` : '';
+    parts.push(`cpu ${result.cpu.toFixed(3)} s${cpuRatio}`);
+  }
   console.log(parts.join('  '));
 }
 
@@ -122,13 +139,14 @@ async function cachedStore(env) {
   return { dir, git };
 }
 
-export async function benchScale({ version } = {}) {
+/** Measures its own `mreg --version` baseline (wall and CPU), right before the commands it is compared with. */
+export async function benchScale() {
   const env = { ...process.env, MREG_ACTOR: 'bench', NO_COLOR: '1' };
   delete env.MREG_STORE;
   const { dir, git } = await cachedStore(env);
-  const baseline = version ?? timeMreg(['--version'], dir, env, 21);
-  console.log(`\nScale: a store of ${(MODELS * VERSIONS).toLocaleString('en')} versions (${MODELS} models) and ${(MODELS * VERSIONS * 10).toLocaleString('en')} history events`);
-  if (!version) report('mreg --version (baseline)', baseline);
+  console.log(`\nScale: a store of ${(MODELS * VERSIONS).toLocaleString('en')} versions (${MODELS} models) and ${(MODELS * VERSIONS * 10).toLocaleString('en')} history events (load average ${loadavg()[0].toFixed(1)})`);
+  const baseline = timeMreg(['--version'], dir, env, 21);
+  report('mreg --version (baseline)', baseline);
   report('first mreg ls (replays every history, writes the snapshots)', timeMreg(['ls'], dir, env, 1), baseline);
   report('mreg ls', timeMreg(['ls'], dir, env, 11), baseline, 5);
   report(`mreg ls <model> (${VERSIONS.toLocaleString('en')} versions)`, timeMreg(['ls', 'model-3'], dir, env, 11), baseline, 5);
@@ -139,6 +157,7 @@ export async function benchScale({ version } = {}) {
   git('add', '-A');
   report('mreg verify --staged (the promotions staged)', timeMreg(['verify', '--staged'], dir, env, 11), baseline, 5);
   report(`mreg ls, after the promotions`, timeMreg(['ls'], dir, env, 5), baseline, 5);
+  console.log(`(load average ${loadavg()[0].toFixed(1)} at the end)`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await benchScale();

@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendEvents, readHistory, serializeEvent, type HistoryEvent, type NewEvent } from '../../src/core/lifecycle/history.js';
+import { appendEvents, parseHistory, readHistory, serializeEvent, type HistoryEvent, type NewEvent } from '../../src/core/lifecycle/history.js';
 import { prunedVersions } from '../../src/core/lifecycle/pruned.js';
 import { currentState } from '../../src/core/lifecycle/snapshot.js';
 import { replay, type StageState } from '../../src/core/lifecycle/state.js';
@@ -149,5 +149,27 @@ describe('stage snapshot', () => {
     const got = await currentState(l, M);
     expect(got.state.stages.size).toBe(0);
     expect(got.pruned.size).toBe(0);
+  });
+});
+
+describe('history checksums', () => {
+  const event = { id: '0123456789abcdef', time: '2026-01-01T00:00:00.000Z', event: 'promote', model: M, version: '1.0.0', actor: 't', stage: 'staging', left: [], displaced: [] };
+  const line = serializeEvent(event as HistoryEvent);
+
+  it('accepts the lines mreg writes, and the same event reformatted (checked on its parsed form)', () => {
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    const reordered = JSON.stringify({ sum: parsed.sum, ...event }, null, 0).replace(/,/g, ', ');
+    const { events, warnings } = parseHistory(`${line}\n${reordered.replace(event.id, 'fedcba9876543210')}\n${reordered}\n`);
+    expect(warnings).toStrictEqual([{ line: 2, message: 'checksum does not match (the line was edited); skipped' }]);
+    expect(events).toHaveLength(1); // the reformatted copy of line 1 is the same event, counted once
+    expect(parseHistory(`${reordered}\n`).events).toStrictEqual([event]);
+  });
+
+  it('refuses an edited line, and a line whose sum was moved to stand for other content', () => {
+    const edited = line.replace('"stage":"staging"', '"stage":"production"');
+    const nested = line.replace('"actor":"t"', `"actor":"t","x":{"a":1,${line.match(/"sum":"[0-9a-f]{16}"/)![0]}}`);
+    const { events, warnings } = parseHistory(`${edited}\n${nested}\n`);
+    expect(events).toStrictEqual([]);
+    expect(warnings.map((w) => w.line)).toStrictEqual([1, 2]);
   });
 });
