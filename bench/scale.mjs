@@ -119,7 +119,7 @@ const gitEnv = (env) => ({ ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'b
 async function cachedStore(env) {
   const base = process.env.MREG_BENCH_SCALE_DIR ?? join(tmpdir(), 'mreg-bench-scale');
   const dir = join(base, `g${GENERATOR}-${MODELS}x${VERSIONS}`);
-  const stamp = join(dir, '.complete');
+  const stamp = `${dir}.complete`; // beside the repository, where no git command of a run can remove it
   const git = (...args) => execFileSync('git', args, { cwd: dir, env: gitEnv(env), stdio: 'ignore' });
   if (!existsSync(stamp)) {
     rmSync(dir, { recursive: true, force: true });
