@@ -13,15 +13,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { median, report } from './scale.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const MREG = join(ROOT, 'bin', 'mreg.js');
 const lib = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 /** Median seconds of `runs` runs of mreg; exit 1 is allowed (the --fail-on-stage gate). */
 function timeMreg(args, cwd, env, runs) {
@@ -33,14 +29,6 @@ function timeMreg(args, cwd, env, runs) {
     if (r.status !== 0 && r.status !== 1) throw new Error(`mreg ${args.join(' ')} failed: ${r.stderr}`);
   }
   return { seconds: median(seconds) };
-}
-
-function report(name, result, baseline, target) {
-  const ratio = baseline ? result.seconds / baseline.seconds : undefined;
-  const parts = [`${name.padEnd(58)} ${result.seconds.toFixed(3).padStart(8)} s`];
-  if (ratio !== undefined) parts.push(`${ratio.toFixed(2).padStart(6)}x`);
-  if (target !== undefined && ratio !== undefined) parts.push(ratio <= target ? `(target <= ${target}x: met)` : `(target <= ${target}x: MISSED)`);
-  console.log(parts.join('  '));
 }
 
 const sha = (text) => createHash('sha256').update(text).digest('hex');

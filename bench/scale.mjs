@@ -26,7 +26,7 @@ const MODELS = Number(process.env.MREG_BENCH_SCALE_MODELS ?? 100);
 const VERSIONS = Number(process.env.MREG_BENCH_SCALE_VERSIONS ?? 1000);
 const CHECKS = ['unit', 'eval', 'bias', 'latency', 'size', 'license'];
 
-function median(values) {
+export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
@@ -56,7 +56,8 @@ export function timeMreg(args, cwd, env, runs) {
   return { seconds: median(seconds), ...(cpu.length === runs ? { cpu: median(cpu) } : {}) };
 }
 
-function report(name, result, baseline, target) {
+/** One row: seconds, the ratio to the baseline and the target's verdict, and CPU seconds when measured. */
+export function report(name, result, baseline, target) {
   const ratio = baseline ? result.seconds / baseline.seconds : undefined;
   const parts = [`${name.padEnd(58)} ${result.seconds.toFixed(3).padStart(8)} s`];
   if (ratio !== undefined) parts.push(`${ratio.toFixed(2).padStart(6)}x`);
