@@ -8,28 +8,19 @@
 // and a data set, 90 of them fine-tuned from one of 10 base models. Histories hold a register event
 // per version, and each model's latest version is promoted to staging and half of them on to production.
 import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { median, report } from './scale.mjs';
+import { report, timeMreg as timeScale } from './scale.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const MREG = join(ROOT, 'bin', 'mreg.js');
 const lib = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 
-/** Median seconds of `runs` runs of mreg; exit 1 is allowed (the --fail-on-stage gate). */
-function timeMreg(args, cwd, env, runs) {
-  const seconds = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const r = spawnSync(process.execPath, [MREG, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    seconds.push((performance.now() - started) / 1000);
-    if (r.status !== 0 && r.status !== 1) throw new Error(`mreg ${args.join(' ')} failed: ${r.stderr}`);
-  }
-  return { seconds: median(seconds) };
-}
+/** timeMreg of the scale bench, where exit 1 is allowed (the --fail-on-stage gate). */
+const timeMreg = (args, cwd, env, runs) => timeScale(args, cwd, env, runs, { allow: [0, 1] });
 
 const sha = (text) => createHash('sha256').update(text).digest('hex');
 
