@@ -116,6 +116,20 @@ describe('stage snapshot', () => {
     }
     writeFileSync(join(l.cache, 'stages', `${M}.checks.json`), '[]');
     await expectReplay(l);
+    // Valid JSON of the right format, with parts of the wrong shape: rebuilt, never a crash.
+    const good = JSON.parse(readFileSync(snapshotFile(l), 'utf8'));
+    const checksFile = join(l.cache, 'stages', `${M}.checks.json`);
+    const goodChecks = JSON.parse(readFileSync(checksFile, 'utf8'));
+    for (const [stages, checks] of [
+      [[['production', 'not a list']], goodChecks.checks],
+      [[7], goodChecks.checks],
+      [good.stages, [['1.0.0', [['eval', 'yes', 'then']]]]],
+      [good.stages, [['1.0.0', 5]]],
+    ]) {
+      writeFileSync(snapshotFile(l), JSON.stringify({ ...good, stages }));
+      writeFileSync(checksFile, JSON.stringify({ ...goodChecks, checks }));
+      await expectReplay(l);
+    }
   });
 
   it('does not trust a snapshot recorded within the racy window of the history mtime', async () => {

@@ -92,12 +92,25 @@ function isSnapshot(doc: Snapshot | undefined): doc is Snapshot {
   );
 }
 
-function fromSnapshot(doc: Snapshot, checks: ChecksFile | undefined): CurrentState {
+const isString = (x: unknown): x is string => typeof x === 'string';
+const isPair = (x: unknown, second: (y: unknown) => boolean) => Array.isArray(x) && x.length === 2 && isString(x[0]) && second(x[1]);
+const isObject = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/** The state a snapshot holds; undefined when any part of it is not of the expected shape (then rebuilt). */
+function fromSnapshot(doc: Snapshot, checks: ChecksFile | undefined): CurrentState | undefined {
+  if (!doc.stages.every((x) => isPair(x, (v) => Array.isArray(v) && v.every(isString)))) return undefined;
+  if (!doc.entered.every((x) => isPair(x, isObject)) || !doc.pruned.every((x) => isPair(x, isObject))) return undefined;
   const state = emptyState();
   for (const [stage, versions] of doc.stages) state.stages.set(stage, [...versions]);
   for (const [key, event] of doc.entered) state.entered.set(key, event);
-  for (const [version, results] of checks?.checks ?? []) {
-    state.checks.set(version, new Map(results.map(([check, passed, time]): [string, CheckResult] => [check, { passed, time }])));
+  for (const row of checks?.checks ?? []) {
+    if (!isPair(row, Array.isArray)) return undefined;
+    const results = new Map<string, CheckResult>();
+    for (const r of row[1]) {
+      if (!Array.isArray(r) || !isString(r[0]) || typeof r[1] !== 'boolean' || !isString(r[2])) return undefined;
+      results.set(r[0], { passed: r[1], time: r[2] });
+    }
+    state.checks.set(row[0], results);
   }
   return { state, pruned: new Map(doc.pruned) };
 }
@@ -148,9 +161,8 @@ export async function currentState(layout: Layout, model: string, options: { wit
     return checks && checks.size === covered.size && checks.sha256 === covered.sha256 && Array.isArray(checks.checks) ? checks : undefined;
   };
   if (snapshot && snapshot.stat === statKey(before) && BigInt(snapshot.recordedNs) - before.mtimeNs >= RACY_NS) {
-    if (!options.withChecks) return fromSnapshot(snapshot, undefined);
-    const checks = await checksFor(snapshot);
-    if (checks) return fromSnapshot(snapshot, checks);
+    const found = options.withChecks ? await checksFor(snapshot).then((checks) => checks && fromSnapshot(snapshot, checks)) : fromSnapshot(snapshot, undefined);
+    if (found) return found;
   }
 
   if (before.size > BigInt(MAX_HISTORY_BYTES)) throw new MregError('CORRUPT_MANIFEST', `history/${model}.jsonl: larger than ${MAX_HISTORY_BYTES} bytes`);
@@ -164,11 +176,12 @@ export async function currentState(layout: Layout, model: string, options: { wit
     const earlier = bytes.subarray(0, snapshot.size);
     // An event seen before (the same line merged from two places) counts once: then replay in full.
     if (checks && !added.some((e) => earlier.includes(`"id":${JSON.stringify(e.id)}`))) {
-      current = fromSnapshot(snapshot, checks);
-      for (const e of added) {
-        applyEvent(current.state, e);
-        if (e.event === 'prune') current.pruned.set(e.version, e);
+      const base = fromSnapshot(snapshot, checks);
+      for (const e of base ? added : []) {
+        applyEvent(base!.state, e);
+        if (e.event === 'prune') base!.pruned.set(e.version, e);
       }
+      current = base;
     }
   }
   if (!current) {
