@@ -9,6 +9,11 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(import.meta.dirname, '..');
+// `npm run bench -- scale`: only the 100,000-version store (bench/scale.mjs), which the full run ends with.
+if (process.argv[2] === 'scale') {
+  await (await import('./scale.mjs')).benchScale();
+  process.exit(0);
+}
 const MREG = join(ROOT, 'bin', 'mreg.js');
 const RSS_HOOK = pathToFileURL(join(ROOT, 'bench', 'maxrss.mjs')).href;
 const SIZE = Number(process.env.MREG_BENCH_SIZE ?? 1024 ** 3);
@@ -292,6 +297,10 @@ await benchLineage({ version });
 // The web view: mreg report and mreg ui on a store of 20 models x 50 versions: bench/ui.mjs (runs alone too).
 const { benchUi } = await import('./ui.mjs');
 await benchUi({ version });
+
+// Scale: 100,000 versions and 1,000,000 history events (bench/scale.mjs, also runnable alone).
+const { benchScale } = await import('./scale.mjs');
+await benchScale();
 
 const peak = peakStore;
 console.log(`\nPeak memory of mreg while storing, re-storing and exporting the file: ${(peak / 2 ** 20).toFixed(0)} MB (target < 100 MB: ${peak < 100 * 2 ** 20 ? 'met' : 'MISSED'})`);

@@ -1,16 +1,16 @@
 // Listing: every model with its latest version, kind and stages; or one model's versions, oldest first,
 // optionally filtered (`where`, core/search/filter.ts), sorted and limited.
 import { MregError } from '../errors.js';
-import { readHistory, type HistoryEvent } from '../core/lifecycle/history.js';
-import { prunedVersions } from '../core/lifecycle/pruned.js';
-import { unpushed } from '../core/remote/known.js';
-import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
+import { readHistory } from '../core/lifecycle/history.js';
+import { currentState } from '../core/lifecycle/snapshot.js';
+import { stagesOf, type StageState } from '../core/lifecycle/state.js';
+import { unpushed, type Unpushed } from '../core/remote/known.js';
 import { kindsOf } from '../core/lineage/version-index.js';
 import { readModelManifests } from '../core/manifest/cache.js';
 import type { Kind } from '../core/manifest/types.js';
 import { listModels, listVersions, missingModel } from '../core/manifest/versions.js';
 import { checkName } from '../core/names.js';
-import { openStore } from '../core/store.js';
+import { openStore, type Store } from '../core/store.js';
 import { matches, parseFilter } from '../core/search/filter.js';
 import { parseSortKey, sortRows } from '../core/search/sort.js';
 import type { JsonMap, Scalar } from '../core/manifest/types.js';
@@ -65,9 +65,10 @@ export interface VersionRow {
 /** Every model (`models`, and the stages config.yaml marks as retired), or one model's versions (`versions`). */
 export type LsResult = { model?: undefined; models: ModelRow[]; retiredStages: string[] } | { model: string; versions: VersionRow[] };
 
-async function stateOf(layout: Layout, model: string): Promise<{ state: StageState; events: HistoryEvent[] }> {
-  const { events } = await readHistory(layout, model);
-  return { state: replay(events), events };
+async function stateOf(store: Store, model: string, versions: string[]): Promise<{ state: StageState; pruned: Set<string>; pending?: Unpushed }> {
+  const { state, pruned } = await currentState(store.layout, model);
+  const pending = await unpushed(store.layout, store.config, model, versions, async () => (await readHistory(store.layout, model)).events);
+  return { state, pruned: new Set(pruned.keys()), ...(pending ? { pending } : {}) };
 }
 
 function byStage(state: StageState): Record<string, string[]> {
@@ -97,9 +98,8 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
     for (const name of await listModels(layout)) {
       const versions = await listVersions(layout, name);
       if (versions.length === 0) continue;
-      const { state, events } = await stateOf(layout, name);
+      const { state, pending } = await stateOf(store, name, versions);
       const latest = versions[versions.length - 1]!;
-      const pending = await unpushed(layout, store.config, name, versions, events);
       rows.push({ model: name, kind: 'model', version: latest, versions: versions.length, stages: stagesOf(state, latest), by_stage: byStage(state), ...(pending ? { unpushed: pending.total } : {}) });
     }
     // A name holds one kind: its latest manifest says which (from the lineage index while that file is unchanged).
@@ -111,9 +111,7 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
   const model = opts.model;
   const manifests = await readModelManifests(layout, model);
   if (manifests.length === 0) throw await missingModel(layout, model);
-  const { state, events } = await stateOf(layout, model);
-  const pending = await unpushed(layout, store.config, model, manifests.map((m) => m.version), events);
-  const pruned = prunedVersions(events);
+  const { state, pruned, pending } = await stateOf(store, model, manifests.map((m) => m.version));
   let found = manifests.map((m) => ({
     row: {
       model,

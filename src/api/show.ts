@@ -1,9 +1,10 @@
 // One version as the store knows it: its manifest, the stages it holds (now, or at a moment in the past),
 // and whether gc pruned its files.
 import { MregError } from '../errors.js';
-import { readHistory } from '../core/lifecycle/history.js';
+import { readHistory, type HistoryEvent } from '../core/lifecycle/history.js';
 import { resolveRef } from '../core/lifecycle/refs.js';
-import { replay, stagesOf } from '../core/lifecycle/state.js';
+import { currentState } from '../core/lifecycle/snapshot.js';
+import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
 import type { Manifest } from '../core/manifest/types.js';
 import { readManifest } from '../core/manifest/versions.js';
 import { prunedVersions } from '../core/lifecycle/pruned.js';
@@ -38,8 +39,13 @@ export async function show(opts: ShowOptions): Promise<ShowResult> {
   const store = await openStore({ store: opts.store, cwd: opts.cwd });
   const { model, version } = await resolveRef(store, opts.ref, at ? { at } : {});
   const manifest = await readManifest(store.layout, model, version);
-  const { events } = await readHistory(store.layout, model);
-  const stages = stagesOf(replay(events, at), version);
-  const prune = prunedVersions(events).get(version);
+  // The current state from the snapshot; a past moment is replayed from the history.
+  let current: { state: StageState; pruned: Map<string, HistoryEvent> };
+  if (at) {
+    const { events } = await readHistory(store.layout, model);
+    current = { state: replay(events, at), pruned: prunedVersions(events) };
+  } else current = await currentState(store.layout, model);
+  const stages = stagesOf(current.state, version);
+  const prune = current.pruned.get(version);
   return { ...manifest, stages, ...(prune ? { pruned: { time: prune.time, actor: prune.actor } } : {}) };
 }

@@ -24,6 +24,6 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
   const runner = await import('../core/deploy/runner.js');
   const result = await runner.status(store, options.model, target, options.env ?? {}, { blobs: blobSourceFor(store, { env: options.env }) });
   const { events } = await readHistory(store.layout, options.model);
-  const pending = await unpushed(store.layout, store.config, options.model, await listVersions(store.layout, options.model), events);
+  const pending = await unpushed(store.layout, store.config, options.model, await listVersions(store.layout, options.model), async () => events);
   return pending ? { ...result, unpushed: pending.total } : result;
 }

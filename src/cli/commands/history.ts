@@ -30,8 +30,8 @@ function detail(e: HistoryEvent): string {
 export async function run(ctx: Context, args: unknown[], opts: { stage?: string }): Promise<number> {
   const { model, events: shown, warnings } = await history({ ...whereOf(ctx), model: args[0] as string, stage: opts.stage });
   for (const w of warnings) ctx.render.warn(`${w.file ?? `history/${model}.jsonl`}:${w.line}: ${w.message}`);
-  ctx.render.result(
-    shown,
+  // A table of 10,000 events is not built for --json.
+  ctx.render.result(shown, () =>
     shown.length === 0
       ? 'no events'
       : table(

@@ -85,10 +85,14 @@ export class Renderer {
     return new Renderer(streams, options.json, interactive, await styled(streams.stdout.isTTY), await styled(streams.stderr.isTTY));
   }
 
-  /** Prints the command's result: `data` under --json, else the text (if any). */
-  result(data: unknown, text?: string): void {
-    if (this.json) this.streams.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-    else if (text) this.streams.stdout.write(terminalText(text.endsWith('\n') ? text : `${text}\n`));
+  /** Prints the command's result: `data` under --json, else the text (if any; a function is called only then). */
+  result(data: unknown, text?: string | (() => string)): void {
+    if (this.json) {
+      this.streams.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      return;
+    }
+    const shown = typeof text === 'function' ? text() : text;
+    if (shown) this.streams.stdout.write(terminalText(shown.endsWith('\n') ? shown : `${shown}\n`));
   }
 
   note(text: string): void {

@@ -10,9 +10,10 @@ import { requireSignatures } from './signatures.js';
 import { withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
 import { readManifest } from '../manifest/versions.js';
-import { appendEvents, readHistory, type HistoryEvent, type NewEvent } from './history.js';
+import { appendEvents, type HistoryEvent, type NewEvent } from './history.js';
+import { currentState } from './snapshot.js';
 import { resolveRef, splitRef } from './refs.js';
-import { applyEvent, replay, stagesOf, type StageState } from './state.js';
+import { applyEvent, stagesOf, type StageState } from './state.js';
 
 export interface PromotionPlan {
   /** already in the stage: nothing to record */
@@ -107,8 +108,7 @@ async function underModelLock<T>(store: Store, ref: string, fn: (model: string, 
     // Resolved again under the lock: model@staging must mean what staging holds now.
     const { version } = await resolveRef(store, ref);
     await readManifest(store.layout, model, version); // exists and is sound
-    const { events } = await readHistory(store.layout, model);
-    return fn(model, version, replay(events));
+    return fn(model, version, (await currentState(store.layout, model, { withChecks: true })).state);
   });
 }
 

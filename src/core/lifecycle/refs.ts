@@ -10,6 +10,7 @@ import { splitReference } from '../manifest/reference.js';
 import { didYouMean } from '../closest-name.js';
 import { listVersions, missingModel, readManifest } from '../manifest/versions.js';
 import { readHistory } from './history.js';
+import { currentState } from './snapshot.js';
 import { replay, stageConflicts, versionInStage } from './state.js';
 
 export interface ResolvedRef {
@@ -48,8 +49,7 @@ export async function resolveRef(store: Store, text: string, options: { at?: Dat
     return { model, version: match, via: 'range' };
   }
   if (config.stages[selector]) {
-    const { events } = await readHistory(layout, model);
-    const state = replay(events, options.at);
+    const state = options.at ? replay((await readHistory(layout, model)).events, options.at) : (await currentState(layout, model)).state;
     // Two versions in an exclusive stage (parallel promotions merged): no read may guess which is meant.
     const conflict = stageConflicts(model, state, (stage) => stage === selector && Boolean(config.stages[stage]?.exclusive))[0];
     if (conflict) {

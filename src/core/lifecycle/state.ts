@@ -8,7 +8,6 @@ import { counts, type HistoryEvent } from './history.js';
 export interface CheckResult {
   passed: boolean;
   time: string;
-  event: HistoryEvent;
 }
 
 export interface StageState {
@@ -56,7 +55,7 @@ export function applyEvent(state: StageState, event: HistoryEvent): void {
     case 'check': {
       if (typeof event.check !== 'string' || typeof event.passed !== 'boolean') return;
       const results = state.checks.get(event.version) ?? new Map<string, CheckResult>();
-      results.set(event.check, { passed: event.passed, time: event.time, event });
+      results.set(event.check, { passed: event.passed, time: event.time });
       state.checks.set(event.version, results);
       return;
     }

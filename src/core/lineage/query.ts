@@ -5,12 +5,11 @@ import valid from 'semver/functions/valid.js';
 import type { Config } from '../config/config.js';
 import { MregError } from '../../errors.js';
 import { didYouMean } from '../closest-name.js';
-import { readHistory } from '../lifecycle/history.js';
-import { replay, stagesOf, type StageState } from '../lifecycle/state.js';
+import { currentState } from '../lifecycle/snapshot.js';
+import { stagesOf, type StageState } from '../lifecycle/state.js';
 import { looksLikeUri, parseReference, refId } from '../manifest/lineage.js';
 import type { ExternalRef, Kind, RegisteredRef } from '../manifest/types.js';
 import { nameProblem } from '../names.js';
-import { prunedVersions } from '../lifecycle/pruned.js';
 import type { Layout } from '../../store/layout.js';
 import type { LazyStore, Store } from '../store.js';
 import { LineageGraph, type Direction, type GraphEdge, type GraphNode } from './graph.js';
@@ -130,15 +129,12 @@ export async function lineage(source: LineageSource, req: LineageRequest, graph?
 }
 
 /**
- * Each name's stage state and pruned versions. Stages come from replaying the history, as everywhere;
- * pruned versions keep their place in the graph (their manifests stay).
+ * Each name's stage state and pruned versions, from the stage snapshot (the replayed history, as
+ * everywhere); pruned versions keep their place in the graph (their manifests stay).
  */
 async function historiesOf(layout: Layout, names: string[]): Promise<Map<string, { state: StageState; pruned: Map<string, unknown> }>> {
   const out = new Map<string, { state: StageState; pruned: Map<string, unknown> }>();
-  for (const name of new Set(names)) {
-    const { events } = await readHistory(layout, name);
-    out.set(name, { state: replay(events), pruned: prunedVersions(events) });
-  }
+  for (const name of new Set(names)) out.set(name, await currentState(layout, name));
   return out;
 }
 

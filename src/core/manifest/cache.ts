@@ -1,9 +1,9 @@
 // A derived, disposable cache of validated manifests, one file per model under .modelreg/cache/
 // (kept out of git). An entry is used only while the manifest file's size, mtime, ctime and inode
-// are unchanged and its checksum still matches; anything else is read and validated afresh.
+// are unchanged (a manifest is written once, by a rename, so its stat changes with its content);
+// anything else is read and validated afresh. verify never uses it.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { manifestChecksum } from './hash.js';
 import type { Manifest } from './types.js';
 import { writeReplace } from '../../store/atomic.js';
 import { manifestPath, pulledManifestPath, type Layout } from '../../store/layout.js';
@@ -50,7 +50,8 @@ export async function readModelManifests(layout: Layout, model: string): Promise
     const key = keys[i]!;
     const entry = cached[version];
     let manifest: Manifest;
-    if (entry?.key === key && entry.manifest?.checksum === manifestChecksum(entry.manifest)) {
+    // Not re-hashed: on ls of a model with 1,000 versions that cost more than the rest of the listing.
+    if (entry?.key === key && entry.manifest?.version === version) {
       manifest = entry.manifest;
     } else {
       manifest = await readManifest(layout, model, version);

@@ -28,12 +28,19 @@ export async function listModels(layout: Layout): Promise<string[]> {
   return [...names].filter((name) => nameProblem(name) === undefined).sort();
 }
 
+/**
+ * A release version (1.2.3, no pre-release or build), checked and compared without semver's parser:
+ * a model with 1,000 versions is listed on every ls, and parsing each name in every comparison of the
+ * sort cost more than reading the directory. 15 digits stay below semver's MAX_SAFE_INTEGER limit.
+ */
+const RELEASE = /^(0|[1-9][0-9]{0,14})\.(0|[1-9][0-9]{0,14})\.(0|[1-9][0-9]{0,14})$/;
+
 function versionsIn(files: string[]): string[] {
   const versions: string[] = [];
   for (const file of files) {
     if (!file.endsWith('.yaml')) continue;
     const version = file.slice(0, -'.yaml'.length);
-    if (valid(version) === version) versions.push(version);
+    if (RELEASE.test(version) || valid(version) === version) versions.push(version);
   }
   return versions;
 }
@@ -48,16 +55,26 @@ export async function missingModel(layout: Layout, model: string, message = `mod
   return new MregError('NOT_FOUND', `no model ${model}; did you mean ${near}?`, { data: { model, suggestion: near } });
 }
 
+/** Sorts versions by semver precedence, lowest first (releases by their numbers, the rest by semver). */
+export function sortVersions(versions: string[]): string[] {
+  const keyed = versions.map((v) => {
+    const m = RELEASE.exec(v);
+    return { v, n: m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined };
+  });
+  keyed.sort((a, b) => (a.n && b.n ? a.n[0]! - b.n[0]! || a.n[1]! - b.n[1]! || a.n[2]! - b.n[2]! : compare(a.v, b.v)));
+  return keyed.map((k) => k.v);
+}
+
 /** Versions of a model (tracked or pulled), lowest first by semver precedence. */
 export async function listVersions(layout: Layout, model: string): Promise<string[]> {
   const tracked = versionsIn(await listDir(modelDir(layout, model)));
   const pulled = versionsIn(await listDir(join(pulledModelsDir(layout), model)));
-  return [...new Set([...tracked, ...pulled])].sort(compare);
+  return sortVersions([...new Set([...tracked, ...pulled])]);
 }
 
 /** Versions only the pulled area holds a manifest of (a remote told us; git has not brought them). */
 export async function listPulledVersions(layout: Layout, model: string): Promise<string[]> {
-  return versionsIn(await listDir(join(pulledModelsDir(layout), model))).sort(compare);
+  return sortVersions(versionsIn(await listDir(join(pulledModelsDir(layout), model))));
 }
 
 /** The file that holds a version's manifest: the tracked one, else the pulled one; undefined if neither. */

@@ -50,14 +50,17 @@ export interface Unpushed {
   byVersion: Map<string, number>;
 }
 
-/** What of `model` the default remote lacks, as far as the record says; undefined with no default remote. */
-export async function unpushed(layout: Layout, config: Config, model: string, versions: string[], events: HistoryEvent[]): Promise<Unpushed | undefined> {
+/**
+ * What of `model` the default remote lacks, as far as the record says; undefined with no default remote.
+ * `events` is read only when there is one, so a store without remotes lists from the stage snapshot alone.
+ */
+export async function unpushed(layout: Layout, config: Config, model: string, versions: string[], events: () => Promise<HistoryEvent[]>): Promise<Unpushed | undefined> {
   const remote = defaultRemote(config.remotes ?? {});
   if (!remote) return undefined;
   const known = await readKnown(layout, remote.name, model);
   const byVersion = new Map<string, number>(versions.map((v) => [v, known.versions.has(v) ? 0 : 1]));
   let total = [...byVersion.values()].reduce((a, b) => a + b, 0);
-  for (const e of events) {
+  for (const e of await events()) {
     if (e.model !== model || known.events.has(e.id)) continue;
     total++;
     byVersion.set(e.version, (byVersion.get(e.version) ?? 0) + 1);
