@@ -4,7 +4,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { MregError } from '../errors.js';
-import { replayTarget, liveVersion } from '../core/deploy/state.js';
+import { replayTarget, liveVersion } from '../core/lifecycle/target-state.js';
 import { checkName } from '../core/names.js';
 import type { ModelSummary, ModelView, TargetView, VersionView } from '../core/report/data.js';
 import { numericMetrics } from '../core/report/data.js';

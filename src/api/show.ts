@@ -6,7 +6,7 @@ import { resolveRef } from '../core/lifecycle/refs.js';
 import { replay, stagesOf } from '../core/lifecycle/state.js';
 import type { Manifest } from '../core/manifest/types.js';
 import { readManifest } from '../core/manifest/versions.js';
-import { prunedVersions } from '../core/lifecycle/pruned.js';
+import { prunedEvent } from '../core/lifecycle/pruned.js';
 import { openStore } from '../core/store.js';
 import type { Where } from './where.js';
 
@@ -40,6 +40,6 @@ export async function show(opts: ShowOptions): Promise<ShowResult> {
   const manifest = await readManifest(store.layout, model, version);
   const { events } = await readHistory(store.layout, model);
   const stages = stagesOf(replay(events, at), version);
-  const prune = prunedVersions(events).get(version);
+  const prune = await prunedEvent(store.layout, model, version, store.config.retention.protect);
   return { ...manifest, stages, ...(prune ? { pruned: { time: prune.time, actor: prune.actor } } : {}) };
 }

@@ -78,12 +78,13 @@ export async function mergeIntoLocal(
   remote: HistoryEvent[],
   hasVersion: (version: string) => boolean,
   where: 'tracked' | 'pulled' = 'pulled',
+  accept: (event: HistoryEvent) => boolean = () => true,
 ): Promise<number> {
   return withLock(layout, `model-${model}`, async () => {
     const { events: local } = await readHistory(layout, model);
     const known = new Set(local.map((e) => e.id));
     const fresh = remote
-      .filter((e) => !known.has(e.id) && eventVersions(e).every(hasVersion))
+      .filter((e) => !known.has(e.id) && eventVersions(e).every(hasVersion) && accept(e))
       .map((event, index) => ({ event, index }))
       // Stable: events of one machine keep their order when their times tie.
       .sort((a, b) => Date.parse(a.event.time) - Date.parse(b.event.time) || a.index - b.index)

@@ -6,9 +6,9 @@
 // tracks: `git pull` afterwards checks out the same manifests and history without a clash.
 import compare from 'semver/functions/compare.js';
 import { MregError } from '../../errors.js';
-import { readHistory } from '../lifecycle/history.js';
+import { readHistory, type HistoryEvent } from '../lifecycle/history.js';
 import { resolveRef, splitRef } from '../lifecycle/refs.js';
-import { prunedVersions } from '../lifecycle/pruned.js';
+import { effectivePrunes, readProtection } from '../lifecycle/pruned.js';
 import { replay, stageConflicts } from '../lifecycle/state.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeCreateOnly } from '../../store/atomic.js';
@@ -20,7 +20,7 @@ import { listVersions, readManifest } from '../manifest/versions.js';
 import type { RemoteBackend, TransferListener } from './backend.js';
 import { checkMarker, conflictsError, readRemoteManifest, remoteModels, remoteVersions, versionConflict, type RemoteManifest } from './catalog.js';
 import { mapLimit } from '../concurrency.js';
-import { mergeIntoLocal, readRemoteHistory } from './history.js';
+import { mergeIntoLocal, readRemoteHistory, type RemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
 import { downloadBlobs, localHasBlob, uniqueJobs } from './transfer.js';
 
@@ -113,16 +113,33 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
     }
     result.versions.push({ model: manifest.name, version: manifest.version, hash: manifest.hash, new: created });
   }
+  // A remote's prune of a version protected here (a protected stage, a live target, the lineage of a
+  // kept version) is not merged: no store takes what this one protects.
+  const histories = new Map<string, RemoteHistory>();
+  for (const model of models) histories.set(model, await readRemoteHistory(backend, model));
+  const incomingPrunes = new Map([...histories].map(([model, h]) => [model, h.events.filter((e) => e.event === 'prune')]));
+  const protection = await readProtection(layout, store.config.retention.protect, incomingPrunes);
   for (const model of models) {
-    const history = await readRemoteHistory(backend, model);
+    const history = histories.get(model)!;
     const here = new Set(await listVersions(layout, model));
-    result.events += await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into);
+    const guarded = protection.get(model);
+    const accept = (e: HistoryEvent): boolean => {
+      const why = e.event === 'prune' ? guarded?.get(e.version) : undefined;
+      if (why === undefined) return true;
+      result.warnings.push({
+        code: 'PRUNE_IGNORED',
+        message: `${model}@${e.version}: remote ${backend.label} says it was pruned (event ${e.id}, by ${e.actor} at ${e.time}); ignored: it is ${why} here`,
+      });
+      return false;
+    };
+    result.events += await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into, accept);
     result.skipped_events += history.skipped;
     const state = replay((await readHistory(layout, model)).events);
     for (const c of stageConflicts(model, state, (stage) => Boolean(store.config.stages[stage]?.exclusive))) {
       result.warnings.push({ code: 'STAGE_CONFLICT', message: c.message, command: c.command });
     }
   }
+  histories.clear();
 
   const wanted: Manifest[] = [];
   if (req.all) {
@@ -133,9 +150,11 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
       wanted.push(await readManifest(layout, model, version));
     }
   }
-  // Pruned versions (by the merged history) have no blobs anywhere to fetch.
+  // Pruned versions (by the merged history) have no blobs anywhere to fetch, unless this store
+  // protects them (a prune made before the protection, or merged by git): those it fetches.
+  const after = wanted.length > 0 ? await readProtection(layout, store.config.retention.protect) : new Map<string, Map<string, string>>();
   const pruned = new Map<string, Map<string, unknown>>();
-  for (const m of wanted) if (!pruned.has(m.name)) pruned.set(m.name, prunedVersions((await readHistory(layout, m.name)).events));
+  for (const m of wanted) if (!pruned.has(m.name)) pruned.set(m.name, effectivePrunes((await readHistory(layout, m.name)).events, after.get(m.name)));
   const jobs = uniqueJobs(
     wanted.filter((m) => !pruned.get(m.name)!.has(m.version)).flatMap((m) => m.artifacts.map((a) => ({ sha256: a.sha256, size: a.size, label: `${m.name}@${m.version}:${a.path}` }))),
   );
