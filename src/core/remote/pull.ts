@@ -20,7 +20,7 @@ import { listVersions, readManifest } from '../manifest/versions.js';
 import type { RemoteBackend, TransferListener } from './backend.js';
 import { checkMarker, conflictsError, readRemoteManifest, remoteModels, remoteVersions, versionConflict, type RemoteManifest } from './catalog.js';
 import { mapLimit } from '../concurrency.js';
-import { mergeIntoLocal, readRemoteHistory, type RemoteHistory } from './history.js';
+import { eventVersions, mergeIntoLocal, pullBudget, readRemoteHistory, type RemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
 import { downloadBlobs, localHasBlob, uniqueJobs } from './transfer.js';
 
@@ -115,8 +115,14 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
   }
   // A remote's prune of a version protected here (a protected stage, a live target, the lineage of a
   // kept version) is not merged: no store takes what this one protects.
+  // Only what the local history lacks is held, within what one pull may add (checked before writing).
   const histories = new Map<string, RemoteHistory>();
-  for (const model of models) histories.set(model, await readRemoteHistory(backend, model));
+  const budget = pullBudget();
+  for (const model of models) {
+    const known = new Set((await readHistory(layout, model)).events.map((e) => e.id));
+    const here = new Set(await listVersions(layout, model));
+    histories.set(model, await readRemoteHistory(backend, model, (e) => !known.has(e.id) && eventVersions(e).every((v) => here.has(v)), budget));
+  }
   const incomingPrunes = new Map([...histories].map(([model, h]) => [model, h.events.filter((e) => e.event === 'prune')]));
   const protection = await readProtection(layout, store.config.retention.protect, incomingPrunes);
   for (const model of models) {

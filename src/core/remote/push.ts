@@ -142,8 +142,8 @@ async function pushTo(
   let events = 0;
   for (const model of selected.keys()) {
     const held = onRemote.get(model)!;
-    const [{ events: local }, remoteHistory] = await Promise.all([readHistory(layout, model), readRemoteHistory(backend, model)]);
-    const known = new Set(remoteHistory.events.map((e) => e.id));
+    const [{ events: local }, remoteHistory] = await Promise.all([readHistory(layout, model), readRemoteHistory(backend, model, () => false)]);
+    const known = remoteHistory.ids;
     // Events of versions the remote does not hold stay here until those versions are pushed.
     const fresh = local.filter((e) => e.model === model && !known.has(e.id) && eventVersions(e).every((v) => held.has(v)));
     await pushBatch(backend, model, fresh);
