@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import { MAX_DOCUMENT_BYTES, readDocumentFile } from '../core/documents.js';
-import { MregError } from '../errors.js';
+import { MregError, toMregError } from '../errors.js';
 import { expandInputs, type InputFile } from '../core/inputs.js';
 import { CARD_PATH, MAX_CARD_BYTES } from '../core/report/card-path.js';
 import type { Finding } from '../core/formats/compare.js';
@@ -25,6 +25,7 @@ import { scanFile } from '../core/scan/scan.js';
 import { manifestToYaml } from '../core/manifest/yaml.js';
 import { gitState, resolveActor } from '../core/provenance.js';
 import { appendEvents } from '../core/lifecycle/history.js';
+import { completeRegisterEvents, completeRegisterEventsIfMissing } from '../core/lifecycle/register-events.js';
 import { writeCreateOnly } from '../store/atomic.js';
 import { hashSource, ingestFile, reuseBlob, statSource, type BlobRef, type SourceStat } from '../store/blobs.js';
 import { openStatCache, type StatCache } from '../store/stat-cache.js';
@@ -94,6 +95,8 @@ export interface RegisterOptions extends Where {
   onProgress?: (progress: RegisterProgress) => void;
   /** Fault injection for tests: runs after the files are stored and before the version is written. */
   beforeCommit?: () => Promise<void>;
+  /** Fault injection for tests: runs after the manifest is linked, just before its register event is appended (a throw is a failed append). */
+  afterCommit?: () => Promise<void>;
 }
 
 /** The older name of the options. */
@@ -115,6 +118,8 @@ export interface RegisterResult {
   kind: Kind;
   /** the references as stored: exact versions */
   lineage?: Lineage;
+  /** what went wrong after the version was committed (HISTORY_INCOMPLETE: its register event is not written yet) */
+  warnings?: { code: string; message: string }[];
 }
 
 export function checkVersion(text: string): string {
@@ -161,6 +166,7 @@ interface Prepared {
   now: (() => Date) | undefined;
   onProgress: ((progress: RegisterProgress) => void) | undefined;
   beforeCommit: (() => Promise<void>) | undefined;
+  afterCommit: (() => Promise<void>) | undefined;
 }
 
 function assignments(value: Assignments | undefined, name: string): Record<string, Scalar> {
@@ -218,6 +224,7 @@ export async function register(opts: RegisterOptions): Promise<RegisterResult> {
     now: opts.now,
     onProgress: opts.onProgress,
     beforeCommit: opts.beforeCommit,
+    afterCommit: opts.afterCommit,
   });
 }
 
@@ -274,6 +281,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     await sources.cache.save();
     const digest = versionDigest(artifacts, req.meta, kind);
     if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
+      await completeRegisterEventsIfMissing(layout, model);
       return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, bytes_hashed: sources.hashed, changes: [], findings: [], kind, ...lineageOf(req.meta) };
     }
     throw new MregError('USAGE', noDeclarationMessage(model, DECLARE));
@@ -334,7 +342,10 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   }
 
   // Identical files and metadata to the latest version: nothing to write (checked again under the lock).
-  if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) return result(latest, true);
+  if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
+    await completeRegisterEventsIfMissing(layout, model);
+    return result(latest, true);
+  }
 
   const [git, actor] = await startProvenance();
   await req.beforeCommit?.();
@@ -343,6 +354,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   return withLock(layout, `model-${model}`, async () => {
     // Everything is decided again under the lock: another register may have added a version or consumed
     // the pending changes since the early check.
+    await completeRegisterEvents(layout, model);
     const current = await listVersions(layout, model);
     const top = current[current.length - 1];
     const topManifest = top === undefined ? undefined : await readManifest(layout, model, top);
@@ -401,12 +413,24 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     if (!(await writeCreateOnly(layout, manifestPath(layout, model, version), yaml))) {
       throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
     }
-    await appendEvents(layout, model, [{ event: 'register', model, version, actor, hash: manifest.hash }], now);
+    // Past the commit point a failure must not say the version is missing when it exists: the event is
+    // completed by the next command that takes this model's lock, and verify reports it until then.
+    const warnings: RegisterResult['warnings'] = [];
+    try {
+      await req.afterCommit?.();
+      await appendEvents(layout, model, [{ event: 'register', model, version, actor, hash: manifest.hash }], now);
+    } catch (err) {
+      const why = toMregError(err).message;
+      warnings.push({
+        code: 'HISTORY_INCOMPLETE',
+        message: `${model}@${version} is registered, but its register event could not be written to history/${model}.jsonl (${why}); the next register or promote of ${model} writes it (mreg verify reports it until then)`,
+      });
+    }
     await restoreCollected(store, files, artifacts);
     // Tidying up: a file left behind by a crash here is still consumed (its id is in the manifest).
     index.add(model, consumed.map((c) => c.id));
     await removeConsumed(changes.filter((c) => Object.hasOwn(c.models, model)), index).catch(() => undefined);
-    return result(version, false, consumed, findings);
+    return { ...result(version, false, consumed, findings), ...(warnings.length > 0 ? { warnings } : {}) };
   });
 }
 

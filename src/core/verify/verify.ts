@@ -7,6 +7,7 @@ import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { replay, stageConflicts } from '../lifecycle/state.js';
 import { prunedVersions, readProtection } from '../lifecycle/pruned.js';
+import { versionsWithoutRegisterEvent } from '../lifecycle/register-events.js';
 import { nameProblem } from '../names.js';
 import { hashFile } from '../../store/blobs.js';
 import { blobPath, manifestPath, pulledHistoryDir, pulledManifestPath, pulledModelsDir, type Layout } from '../../store/layout.js';
@@ -61,7 +62,16 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
         problems.push({ code: 'UNEXPECTED_ENTRY', message: `${label}/${model}: not a model directory with a valid name` });
         continue;
       }
-      const pruned = prunedVersions((await readHistory(layout, model)).events);
+      const { events } = await readHistory(layout, model);
+      const pruned = prunedVersions(events);
+      if (base === layout.models) {
+        for (const version of await versionsWithoutRegisterEvent(layout, model, events)) {
+          problems.push({
+            code: 'REGISTER_EVENT_MISSING',
+            message: `${model}@${version}: registered (models/${model}/${version}.yaml) but history/${model}.jsonl has no register event for it (an append that failed after the commit point); the next register or promote of ${model} writes it`,
+          });
+        }
+      }
       const guarded = protection.get(model);
       for (const file of await entries(dir)) {
         const version = file.endsWith('.yaml') ? file.slice(0, -5) : '';
