@@ -1,5 +1,5 @@
-// Hostile and odd inputs (issue 16, points 3 and 10-17): JavaScript-internal names, terminal escapes, special files,
-// absolute paths and the messages for inputs that cannot work.
+// Hostile and odd inputs (issue 16, points 3 and 10-17): a failed write after the commit point, JavaScript-internal names,
+// terminal escapes, special files, absolute paths and the messages for inputs that cannot work.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
