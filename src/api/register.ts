@@ -26,8 +26,8 @@ import { manifestToYaml } from '../core/manifest/yaml.js';
 import { gitState, resolveActor } from '../core/provenance.js';
 import { appendEvents } from '../core/lifecycle/history.js';
 import { completeRegisterEvents, completeRegisterEventsIfMissing } from '../core/lifecycle/register-events.js';
-import { writeCreateOnly } from '../store/atomic.js';
-import { hashSource, ingestFile, reuseBlob, statSource, type BlobRef, type SourceStat } from '../store/blobs.js';
+import { fsyncDir, writeCreateOnly } from '../store/atomic.js';
+import { hashSource, ingestFile, reuseBlob, SMALL_FILE, statSource, type BlobRef, type SourceStat } from '../store/blobs.js';
 import { openStatCache, type StatCache } from '../store/stat-cache.js';
 import { availableParallelism } from 'node:os';
 import { blobPath, manifestPath } from '../store/layout.js';
@@ -277,7 +277,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   if (undeclared) {
     // Nothing declared: only a re-run with nothing new can succeed, so hash without storing anything.
     const sources = new SourceReader(layout, await openStatCache(layout, { disabled: req.rehash }));
-    const artifacts = await mapLimit(files, POOL, async (file) => ({ path: file.path, ...(await sources.hash(file.source)) }));
+    const artifacts = await mapBySize(files, seen, async (file) => ({ path: file.path, ...(await sources.hash(file.source)) }));
     await sources.cache.save();
     const digest = versionDigest(artifacts, req.meta, kind);
     if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
@@ -303,7 +303,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   let stored = 0;
   // Files are hashed and stored a few at a time: shards of one checkpoint overlap their copies and
   // hashes, while the memory stays bounded (a pool of POOL, each with a few fixed-size buffers).
-  const artifacts = await mapLimit(files, POOL, async (file, index): Promise<Artifact> => {
+  const artifacts = await mapBySize(files, seen, async (file, index): Promise<Artifact> => {
     const onProgress = req.onProgress
       ? (bytes: number) => req.onProgress!({ file: file.path, fileIndex: index, fileCount: files.length, bytes, total: seen[index]!.size })
       : undefined;
@@ -409,6 +409,8 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     if (Buffer.byteLength(yaml) > MAX_DOCUMENT_BYTES) {
       throw new MregError('INVALID_INPUT', `the manifest of ${model}@${version} would take ${Buffer.byteLength(yaml)} bytes, more than the ${MAX_DOCUMENT_BYTES} mreg reads back: record less metadata`);
     }
+    // The blobs' directory entries are made durable before anything refers to them.
+    for (const dir of sources.syncDirs) await fsyncDir(dir);
     // The commit point: from this link on, the version exists and has consumed its changes.
     if (!(await writeCreateOnly(layout, manifestPath(layout, model, version), yaml))) {
       throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
@@ -450,10 +452,8 @@ function checkExplicit(model: string, previous: string | undefined, version: str
  */
 async function unsafeArtifacts(files: InputFile[], allow: boolean): Promise<UnsafeAllowed[]> {
   const found: UnsafeAllowed[] = [];
-  for (const file of files) {
-    const scan = await scanFile(file.source, file.path);
-    if (scan.status === 'unsafe') found.push({ path: file.path, globals: scan.globals });
-  }
+  const scans = await mapLimit(files, POOL, (file) => scanFile(file.source, file.path));
+  for (const [i, scan] of scans.entries()) if (scan.status === 'unsafe') found.push({ path: files[i]!.path, globals: scan.globals });
   if (found.length > 0 && !allow) {
     const what = found.map((f) => `${f.path}${f.globals.length ? ` (imports ${f.globals.join(', ')})` : ' (malformed or unscannable)'}`).join('; ');
     throw new MregError('UNSAFE_ARTIFACT', `refusing to register artifacts that would run code when loaded: ${what}; nothing was stored`, {
@@ -480,6 +480,19 @@ async function restoreCollected(store: Store, files: InputFile[], artifacts: Art
 
 /** How many files one register hashes and stores at once: 2 to 4, as the machine's cores allow. */
 const POOL = Math.min(4, Math.max(2, availableParallelism()));
+/** Small files are mostly waiting (a stat, an fsync): more of them at once, each with a buffer sized to it. */
+const SMALL_POOL = 16;
+
+/** `fn` over every file, small files (by their stat) in a wider pool than large ones; results in input order. */
+async function mapBySize<T>(files: InputFile[], seen: { size: number }[], fn: (file: InputFile, index: number) => Promise<T>): Promise<T[]> {
+  const indexes = files.map((_, i) => i);
+  const small = indexes.filter((i) => seen[i]!.size <= SMALL_FILE);
+  const large = indexes.filter((i) => seen[i]!.size > SMALL_FILE);
+  const out: T[] = new Array<T>(files.length);
+  await mapLimit(large, POOL, async (i) => (out[i] = await fn(files[i]!, i)));
+  await mapLimit(small, SMALL_POOL, async (i) => (out[i] = await fn(files[i]!, i)));
+  return out;
+}
 
 
 /**
@@ -489,6 +502,8 @@ const POOL = Math.min(4, Math.max(2, availableParallelism()));
  */
 class SourceReader {
   hashed = 0;
+  /** objects/ directories blobs were renamed into: fsynced once each (durable) before the manifest refers to them */
+  readonly syncDirs = new Set<string>();
   constructor(
     private readonly layout: Store['layout'],
     readonly cache: StatCache,
@@ -522,7 +537,7 @@ class SourceReader {
     const known = await this.known(source);
     if (known) return { ...known, written: false };
     let st: SourceStat | undefined;
-    const blob = await ingestFile(this.layout, source, { ...(candidate ? { candidate } : {}), ...(onProgress ? { onProgress } : {}), onSourceStat: (s) => (st = s) }).catch((err: NodeJS.ErrnoException) => {
+    const blob = await ingestFile(this.layout, source, { ...(candidate ? { candidate } : {}), ...(onProgress ? { onProgress } : {}), onSourceStat: (s) => (st = s), syncDirs: this.syncDirs }).catch((err: NodeJS.ErrnoException) => {
       // A full disk's error names no path (write(2) has none): say which file and which store.
       if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
         throw new MregError('IO', `${source}: no space left to store it in ${this.layout.root} (${err.code}); nothing was registered`, { cause: err });

@@ -31,17 +31,23 @@ function blobOf(p: Project, ref: string): Promise<string> {
   return cliPasses(p.dir, ['show', ref, '--json'], env).then((r) => join(p.store, 'objects', r.json.artifacts[0].sha256.slice(0, 2), r.json.artifacts[0].sha256));
 }
 
+/** A registers m@0.1.0 and 0.2.0 and pushes; B pulls them and promotes 0.1.0 to production, which A never sees. */
+async function promotedWhereAHasNotSeenIt(): Promise<{ a: Project; b: Project }> {
+  const { a, b } = await twoStores();
+  a.file('model.bin', 'weights one');
+  await cliPasses(a.dir, ['register', 'm', 'model.bin', '--version', '0.1.0']);
+  a.file('model.bin', 'weights two');
+  await cliPasses(a.dir, ['register', 'm', 'model.bin', '--version', '0.2.0']);
+  await cliPasses(a.dir, ['push'], env);
+  await cliPasses(b.dir, ['pull', '--all'], env);
+  await cliPasses(b.dir, ['promote', 'm@0.1.0', 'staging'], env);
+  await cliPasses(b.dir, ['promote', 'm@0.1.0', 'production'], env);
+  return { a, b };
+}
+
 describe("a remote's prune never takes a protected version", () => {
   it('the repro: A prunes 0.1.0 (it never saw B promote it to production) and pushes; B ignores the prune, keeps and exports the blob', async () => {
-    const { a, b } = await twoStores();
-    a.file('model.bin', 'weights one');
-    await cliPasses(a.dir, ['register', 'm', 'model.bin', '--version', '0.1.0']);
-    a.file('model.bin', 'weights two');
-    await cliPasses(a.dir, ['register', 'm', 'model.bin', '--version', '0.2.0']);
-    await cliPasses(a.dir, ['push'], env);
-    await cliPasses(b.dir, ['pull', '--all'], env);
-    await cliPasses(b.dir, ['promote', 'm@0.1.0', 'staging'], env);
-    await cliPasses(b.dir, ['promote', 'm@0.1.0', 'production'], env);
+    const { a, b } = await promotedWhereAHasNotSeenIt();
 
     const gc = await cliPasses(a.dir, ['gc', '--keep-last', '1', '--json'], env);
     expect(gc.json.pruned).toMatchObject([{ model: 'm', version: '0.1.0' }]);
@@ -59,15 +65,7 @@ describe("a remote's prune never takes a protected version", () => {
   });
 
   it('a prune that got in anyway (merged by git, or before this fix): gc keeps the blob, verify reports a missing one, pull fetches it, export works', async () => {
-    const { a, b } = await twoStores();
-    a.file('model.bin', 'weights one');
-    await cliPasses(a.dir, ['register', 'm', 'model.bin', '--version', '0.1.0']);
-    a.file('model.bin', 'weights two');
-    await cliPasses(a.dir, ['register', 'm', 'model.bin', '--version', '0.2.0']);
-    await cliPasses(a.dir, ['push'], env);
-    await cliPasses(b.dir, ['pull', '--all'], env);
-    await cliPasses(b.dir, ['promote', 'm@0.1.0', 'staging'], env);
-    await cliPasses(b.dir, ['promote', 'm@0.1.0', 'production'], env);
+    const { a, b } = await promotedWhereAHasNotSeenIt();
     await cliPasses(a.dir, ['gc', '--keep-last', '1'], env);
     // A's prune event arrives as git would bring it: a line of the tracked history.
     const pruneLine = readFileSync(join(a.store, 'history', 'm.jsonl'), 'utf8').split('\n').find((l) => l.includes('"event":"prune"'))!;
