@@ -267,3 +267,30 @@ describe('a failed write after the commit point is not silent (issue 16, point 3
     await cliPasses(p.dir, ['verify']);
   });
 });
+
+describe('many small files (issue 16, point 15)', () => {
+  it('a directory of small files registers, re-registers unchanged, exports byte for byte and verifies (speed: npm run bench, MREG_BENCH_ONLY=small-files)', async () => {
+    const p = await newProject();
+    const count = 500;
+    for (let i = 0; i < count; i++) p.file(`files/d${i % 7}/f${i}.txt`, String(i).padStart(5, '0'));
+    const first = await cliPasses(p.dir, ['register', 'm', 'files', '--version', '1.0.0', '--json']);
+    expect(first.json.artifacts).toHaveLength(count);
+    // Every file holds other bytes: one new blob each.
+    expect(first.json.bytes_stored).toBe(count * 5);
+    expect((await cliPasses(p.dir, ['register', 'm', 'files', '--json'])).json).toMatchObject({ version: '1.0.0', unchanged: true });
+    await cliPasses(p.dir, ['export', 'm@1.0.0', 'out']);
+    for (const i of [0, 1, 250, count - 1]) expect(readFileSync(join(p.dir, 'out', `d${i % 7}`, `f${i}.txt`), 'utf8')).toBe(String(i).padStart(5, '0'));
+    expect((await cliPasses(p.dir, ['verify', '--json'])).json.checked).toMatchObject({ manifests: 1, blobs: count, bytes: count * 5 });
+  });
+
+  it('a small blob whose bytes were damaged in the store is repaired from the source, never trusted', async () => {
+    const p = await newProject();
+    p.file('a.txt', 'hello');
+    const { json } = await cliPasses(p.dir, ['register', 'm', 'a.txt', '--version', '1.0.0', '--json']);
+    const blob = join(p.store, 'objects', json.artifacts[0].sha256.slice(0, 2), json.artifacts[0].sha256);
+    flipByte(blob);
+    await cliPasses(p.dir, ['register', 'm', 'a.txt', '--version', '1.0.1', '--rehash']);
+    expect(readFileSync(blob, 'utf8')).toBe('hello');
+    await cliPasses(p.dir, ['verify']);
+  });
+});
