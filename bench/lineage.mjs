@@ -7,91 +7,37 @@
 // 20 feature sets x 45, each from a data set and a pipeline; 100 models x 85, each from a feature set
 // and a data set, 90 of them fine-tuned from one of 10 base models. Histories hold a register event
 // per version, and each model's latest version is promoted to staging and half of them on to production.
-import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const MREG = join(ROOT, 'bin', 'mreg.js');
-const lib = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Median seconds of `runs` runs of mreg; exit 1 is allowed (the --fail-on-stage gate). */
-function timeMreg(args, cwd, env, runs) {
-  const seconds = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const r = spawnSync(process.execPath, [MREG, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    seconds.push((performance.now() - started) / 1000);
-    if (r.status !== 0 && r.status !== 1) throw new Error(`mreg ${args.join(' ')} failed: ${r.stderr}`);
-  }
-  return { seconds: median(seconds) };
-}
-
-function report(name, result, baseline, target) {
-  const ratio = baseline ? result.seconds / baseline.seconds : undefined;
-  const parts = [`${name.padEnd(58)} ${result.seconds.toFixed(3).padStart(8)} s`];
-  if (ratio !== undefined) parts.push(`${ratio.toFixed(2).padStart(6)}x`);
-  if (target !== undefined && ratio !== undefined) parts.push(ratio <= target ? `(target <= ${target}x: met)` : `(target <= ${target}x: MISSED)`);
-  console.log(parts.join('  '));
-}
-
-const sha = (text) => createHash('sha256').update(text).digest('hex');
+import { lib, report, sha, storeWriter, timeMreg } from './synthetic-store.mjs';
 
 export async function buildStore(dir, env) {
-  execFileSync(process.execPath, [MREG, 'init'], { cwd: dir, env });
+  const { write, count } = await storeWriter(dir, env);
   const { promote } = await lib('index.js');
-  const { openStore } = await lib('core/store.js');
-  const { versionDigest, manifestChecksum, shortHash } = await lib('core/manifest/hash.js');
-  const { manifestToYaml } = await lib('core/manifest/yaml.js');
-  const { appendEvents } = await lib('core/lifecycle/history.js');
-  const store = await openStore({ cwd: dir });
-  const time = Date.parse('2026-01-01T00:00:00Z');
-  let count = 0;
-  const write = async (name, kind, n, lineageOf) => {
-    mkdirSync(join(store.layout.models, name), { recursive: true });
-    const events = [];
-    for (let i = 0; i < n; i++) {
-      const version = `1.0.${i}`;
-      const content = `${name} ${version}`;
-      const artifacts = [{ path: 'w.bin', sha256: sha(content), size: content.length }];
-      const lineage = lineageOf(i);
-      const meta = { params: { i }, metrics: {}, tags: {}, ...(lineage ? { lineage } : {}) };
-      const digest = versionDigest(artifacts, meta, kind);
-      const fields = { format: 1, name, kind, version, hash: shortHash(digest), digest, created_at: new Date(time + count * 1000).toISOString(), actor: 'bench', artifacts, ...meta };
-      writeFileSync(join(store.layout.models, name, `${version}.yaml`), manifestToYaml({ ...fields, checksum: manifestChecksum(fields) }));
-      events.push({ event: 'register', model: name, version, actor: 'bench', hash: fields.hash, time: fields.created_at });
-      count++;
-    }
-    await appendEvents(store.layout, name, events);
-  };
   const ref = (name, version) => ({ name, version });
   for (let d = 0; d < 20; d++) {
-    await write(`dataset-${d}`, 'dataset', 25, (i) => ({ data: [{ uri: `s3://lake/raw/dataset-${d}/v${i}`, sha256: sha(`raw ${d} ${i}`) }] }));
+    await write(`dataset-${d}`, 'dataset', 25, (i) => ({ lineage: { data: [{ uri: `s3://lake/raw/dataset-${d}/v${i}`, sha256: sha(`raw ${d} ${i}`) }] } }));
   }
   for (let p = 0; p < 5; p++) await write(`pipeline-${p}`, 'pipeline', 20, () => undefined);
   for (let f = 0; f < 20; f++) {
-    await write(`features-${f}`, 'features', 45, (i) => ({ data: [ref(`dataset-${f}`, `1.0.${Math.floor(i / 2) % 25}`)], pipeline: [ref(`pipeline-${f % 5}`, `1.0.${i % 20}`)] }));
+    await write(`features-${f}`, 'features', 45, (i) => ({ lineage: { data: [ref(`dataset-${f}`, `1.0.${Math.floor(i / 2) % 25}`)], pipeline: [ref(`pipeline-${f % 5}`, `1.0.${i % 20}`)] } }));
   }
   for (let m = 0; m < 100; m++) {
     await write(`model-${m}`, 'model', 85, (i) => ({
-      ...(m >= 10 ? { parents: [ref(`model-${m % 10}`, `1.0.${(i * 7) % 85}`)] } : {}),
-      data: [ref(`dataset-${m % 20}`, `1.0.${i % 25}`)],
-      features: [ref(`features-${m % 20}`, `1.0.${i % 45}`)],
+      lineage: {
+        ...(m >= 10 ? { parents: [ref(`model-${m % 10}`, `1.0.${(i * 7) % 85}`)] } : {}),
+        data: [ref(`dataset-${m % 20}`, `1.0.${i % 25}`)],
+        features: [ref(`features-${m % 20}`, `1.0.${i % 45}`)],
+      },
     }));
   }
   for (let m = 0; m < 100; m++) {
     await promote({ ref: `model-${m}@1.0.84`, stage: 'staging', cwd: dir, env });
     if (m % 2 === 0) await promote({ ref: `model-${m}@1.0.84`, stage: 'production', cwd: dir, env });
   }
-  return count;
+  return count();
 }
 
 export async function benchLineage({ version } = {}) {

@@ -331,6 +331,10 @@ report('mreg verify --staged (pre-commit hook) vs mreg --version', hook, version
 const { benchLineage } = await import('./lineage.mjs');
 await benchLineage({ version });
 
+// The web view: mreg report and mreg ui on a store of 20 models x 50 versions: bench/ui.mjs (runs alone too).
+const { benchUi } = await import('./ui.mjs');
+await benchUi({ version });
+
 const peak = peakStore;
 console.log(`\nPeak memory of mreg while storing, re-storing and exporting the file: ${(peak / 2 ** 20).toFixed(0)} MB (target < 100 MB: ${peak < 100 * 2 ** 20 ? 'met' : 'MISSED'})`);
 rmSync(work, { recursive: true, force: true });

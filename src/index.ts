@@ -5,9 +5,9 @@ export { MregError, type ErrorCode } from './errors.js';
 export type { Where } from './api/where.js';
 
 export { init, type InitOptions, type InitResult } from './api/init.js';
-export { register, CHANGE_TYPES, type ChangeType, type RegisterOptions, type RegisterResult, type RegisterProgress, type Artifact, type Kind, type Lineage, type Finding } from './api/register.js';
+export { register, CHANGE_TYPES, type ChangeType, type RegisterOptions, type RegisterResult, type RegisterProgress, type Artifact, type Kind, type Lineage, type Finding, type ScanWarning } from './api/register.js';
 export { bump, type BumpOptions, type BumpPlan } from './api/bump.js';
-export { changeAdd, changeList, changeStatus, type ChangeAddOptions, type ChangeAddResult, type ChangeListOptions, type PendingChangeEntry, type ChangeStatusOptions, type ChangeStatusResult, type ModelStatus } from './api/change.js';
+export { changeAdd, changeEdit, changeList, changeRemove, changeStatus, type ChangeEditOptions, type ChangeRemoveOptions, type ChangeAddOptions, type ChangeAddResult, type ChangeListOptions, type PendingChangeEntry, type ChangeStatusOptions, type ChangeStatusResult, type ModelStatus } from './api/change.js';
 export { changelog, changelogMarkdown, type ChangelogOptions, type ChangelogResult, type ChangelogEntry } from './api/changelog.js';
 export { show, type ShowOptions, type ShowResult } from './api/show.js';
 export { ls, type LsOptions, type LsResult, type ModelRow, type VersionRow } from './api/ls.js';

@@ -166,13 +166,28 @@ def test_errors_from_mreg_carry_code_and_exit_code(reg: Registry, tmp_path: Path
         assert err.exit_code in (1, 2)
 
 
-def test_line_and_where_are_passed_to_the_cli(reg: Registry, tmp_path: Path) -> None:
-    model = write_safetensors(tmp_path / "m.safetensors", {"w": [1.0]})
-    # An mreg without --line/--where answers USAGE naming the flag; one with them takes it.
-    try:
-        reg.register("fraud", model, change="minor", line="1.x")
-    except MregError as err:
-        assert err.code == mreg.USAGE and "--line" in err.message
+def test_a_hotfix_in_a_maintenance_line(reg: Registry, tmp_path: Path) -> None:
+    v1 = write_safetensors(tmp_path / "v1" / "m.safetensors", {"w": [1.0]})
+    v2 = write_safetensors(tmp_path / "v2" / "m.safetensors", {"w": [1.0, 2.0]})
+    fix = write_safetensors(tmp_path / "fix" / "m.safetensors", {"w": [3.0]})
+    reg.register("vad", v1, version="1.0.0")
+    assert reg.register("vad", v2, change="major").version == "2.0.0"
+    with pytest.raises(MregError) as caught:  # compared with 2.0.0, whose weight layout differs
+        reg.register("vad", fix, change="patch")
+    assert caught.value.code == MregError.BUMP_TOO_LOW
+    planned = reg.bump("vad", fix, change="patch", line="1")
+    assert (planned.line, planned.current, planned.next) == ("1", "1.0.0", "1.0.1")
+    declared = reg.change_add(["vad"], "patch", "Fix the 1.x resampler", line="1")
+    assert (declared.models, declared.lines) == ({"vad": "patch"}, {"vad": "1"})
+    hotfix = reg.register("vad", fix, line="1")
+    assert (hotfix.version, hotfix.line, hotfix.warnings) == ("1.0.1", "1", [])
+    assert [c.id for c in hotfix.changes] == [declared.id]
+    with pytest.raises(MregError) as caught:
+        reg.register("vad", fix, change="patch", line="1.x")
+    assert (caught.value.code, caught.value.exit_code) == (mreg.USAGE, 2) and "--line" in caught.value.message
+
+
+def test_where_is_passed_to_the_cli(reg: Registry, tmp_path: Path) -> None:
     try:
         reg.ls(where="metrics.auc>0.5", sort="created_at")
     except MregError as err:
@@ -259,10 +274,10 @@ def test_deploy_status_rollback_on_a_local_target(reg: Registry, tmp_path: Path)
     second = reg.deploy("fraud@1.0.1", target="box")
     assert (second.ok, second.live, second.previous) == (True, "1.0.1", "1.0.0")
     now = reg.status("fraud", target="box")
-    assert (now.live, now.deployed_by) == ("1.0.1", "pytest@example.com")
-    back = reg.rollback("fraud", target="box")
-    assert (back.ok, back.from_, back.to) == (True, "1.0.1", "1.0.0")
-    assert reg.status("fraud", target="box").live == "1.0.0"
+    assert (now.live, now.deployed_by, now.drift) == ("1.0.1", "pytest@example.com", None)
+    back = reg.rollback("fraud")  # the one target that serves fraud
+    assert (back.ok, back.from_, back.to, back.target) == (True, "1.0.1", "1.0.0", "box")
+    assert reg.status("fraud").live == "1.0.0"
 
 
 def test_results_keep_fields_they_do_not_know() -> None:

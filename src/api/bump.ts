@@ -17,6 +17,8 @@ export interface BumpOptions extends Where {
   change?: ChangeType | undefined;
   /** pre-release tag: the next version is a pre-release (1.3.0-rc.0) */
   pre?: string | undefined;
+  /** a maintenance line ("1", "1.4"): bump from its highest version, with the changes declared for it */
+  line?: string | undefined;
   /** candidate files, directories or globs (relative to cwd) to check the declared change against */
   inputs?: readonly string[] | undefined;
   /** the metadata register will get (a file path relative to cwd, or the document): its declared signature is checked */
@@ -32,5 +34,5 @@ export async function bump(opts: BumpOptions): Promise<BumpPlan> {
     meta = validateMetadata(opts.meta, 'meta');
   }
   const store = await openStore({ store: opts.store, cwd: opts.cwd });
-  return planBump(store.layout, { model: opts.model, type: opts.change, pre: opts.pre, inputs: [...(opts.inputs ?? [])], cwd: opts.cwd, signature: meta?.signature });
+  return planBump(store.layout, { model: opts.model, type: opts.change, pre: opts.pre, line: opts.line, inputs: [...(opts.inputs ?? [])], cwd: opts.cwd, signature: meta?.signature });
 }

@@ -24,6 +24,11 @@ export interface CloneOptions extends Where {
   region?: string | undefined;
   /** download every blob now */
   all?: boolean | undefined;
+  /**
+   * public key files (<name>.pub; relative ones from cwd) trusted in the new store, each under its
+   * file name without .pub, before anything is pulled. A remote's keys are never trusted.
+   */
+  trustKeys?: string[] | undefined;
   onTransfer?: TransferListener;
 }
 
@@ -55,6 +60,7 @@ function cloneWith(core: typeof import('../core/remote/clone.js'), options: Clon
     endpoint: options.endpoint,
     region: options.region,
     all: options.all,
+    trustKeys: (options.trustKeys ?? []).map((f) => resolve(options.cwd, f)),
     env: options.env,
     ...(options.onTransfer ? { onTransfer: options.onTransfer } : {}),
   });

@@ -1,7 +1,8 @@
 // Deploying a version to a target through its playbook (core/deploy/runner.ts does the work: steps,
 // automatic rollback on failure, the record of every start and outcome).
 import { MregError } from '../errors.js';
-import { openStore } from '../core/store.js';
+import { openStore, type Store } from '../core/store.js';
+import { splitRef } from '../core/lifecycle/refs.js';
 import type { DeployResult, StepReport } from '../core/deploy/runner.js';
 import { blobSourceFor } from '../core/remote/fetch.js';
 import type { Where } from './where.js';
@@ -12,8 +13,8 @@ export { formatDuration } from '../core/duration.js';
 export interface DeployOptions extends Where {
   /** the version to deploy: model@version, model@<stage>, model@<range> */
   ref: string;
-  /** a target declared under targets: in config.yaml */
-  target: string;
+  /** a target declared under targets: in config.yaml (absent: the only one declared) */
+  target?: string | undefined;
   /** plan only: resolve versions, URLs and commands; touch nothing */
   dryRun?: boolean | undefined;
   /** override the target stage's promotion rules (recorded) */
@@ -24,15 +25,27 @@ export interface DeployOptions extends Where {
   onStep?: (report: StepReport) => void;
 }
 
-/** Names the target a deploy, rollback or status needs: one error, in domain words, when none is given. */
-export function requireTarget(target: string | undefined, operation: string): string {
-  if (!target) throw new MregError('USAGE', `${operation} needs a target (targets are declared in .modelreg/config.yaml)`);
-  return target;
+/**
+ * The target a deploy, rollback or status means when none is named: the only target in config.yaml,
+ * or (rollback, status) the only one that has served the model. Else one error, in domain words.
+ */
+export async function chooseTarget(store: Store, model: string, target: string | undefined, operation: 'deploy' | 'rollback' | 'status'): Promise<string> {
+  if (target) return target;
+  const configured = Object.keys(store.config.targets);
+  let candidates = configured;
+  if (operation !== 'deploy' && configured.length > 1) {
+    const { targetsServed } = await import('../core/deploy/runner.js');
+    const served = await targetsServed(store, model);
+    if (served.length > 0) candidates = configured.filter((t) => served.includes(t));
+  }
+  if (candidates.length === 1) return candidates[0]!;
+  const why = configured.length === 0 ? 'config.yaml declares no targets (add them under targets:)' : `config.yaml declares ${configured.join(', ')}${operation === 'deploy' ? '' : `, and ${candidates.length === 0 ? 'none' : candidates.join(', ')} served ${model}`}`;
+  throw new MregError('USAGE', `${operation} needs target <name>: ${why}`, { data: { option: 'target' } });
 }
 
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
-  const target = requireTarget(options.target, 'deploy');
   const store = await openStore({ store: options.store, cwd: options.cwd });
+  const target = await chooseTarget(store, splitRef(options.ref).model, options.target, 'deploy');
   const runner = await import('../core/deploy/runner.js');
   return runner.deploy(store, {
     ref: options.ref,

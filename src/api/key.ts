@@ -1,6 +1,7 @@
 // Signing keys: generate a key pair into files, and trust or untrust a public key (config.yaml's
 // `keys:`, the keys whose signatures count for the stages' signature rules).
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { readPublicKeyFile, trustKey, untrustKey, writeKeyPair, type KeyFiles, type TrustedKey } from '../core/lifecycle/keys.js';
 import { openStore } from '../core/store.js';
 import type { Where } from './where.js';
@@ -11,12 +12,22 @@ export type { KeyFiles, TrustedKey } from '../core/lifecycle/keys.js';
 export interface KeyGenerateOptions extends Where {
   /** names the files: <name>.key and <name>.pub */
   name: string;
-  /** where to write them (default: cwd; a relative one is taken from cwd) */
+  /**
+   * where to write them (a relative one is taken from cwd). Default: env.MREG_KEYS_DIR, else
+   * ~/.config/mreg/keys (from env.HOME): a per-user directory, so a private key never lands in a work tree.
+   */
   dir?: string | undefined;
 }
 
+/** The per-user key directory: $MREG_KEYS_DIR, else ~/.config/mreg/keys. */
+function keysDir(env: NodeJS.ProcessEnv, cwd: string): string {
+  if (env.MREG_KEYS_DIR) return resolve(cwd, env.MREG_KEYS_DIR);
+  return join(env.HOME || homedir(), '.config', 'mreg', 'keys');
+}
+
 export async function keyGenerate(options: KeyGenerateOptions): Promise<KeyFiles> {
-  return writeKeyPair(resolve(options.cwd, options.dir ?? '.'), options.name);
+  const dir = options.dir === undefined ? keysDir(options.env ?? {}, options.cwd) : resolve(options.cwd, options.dir);
+  return writeKeyPair(dir, options.name, { private: options.dir === undefined });
 }
 
 export interface KeyTrustOptions extends Where {

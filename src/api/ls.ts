@@ -1,7 +1,8 @@
 // Listing: every model with its latest version, kind and stages; or one model's versions, oldest first,
 // optionally filtered (`where`, core/search/filter.ts), sorted and limited.
 import { MregError } from '../errors.js';
-import { readHistory } from '../core/lifecycle/history.js';
+import { readHistory, type HistoryEvent } from '../core/lifecycle/history.js';
+import { unpushed } from '../core/remote/known.js';
 import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
 import { kindsOf } from '../core/lineage/version-index.js';
 import { readModelManifests } from '../core/manifest/cache.js';
@@ -39,6 +40,8 @@ export interface ModelRow {
   stages: string[];
   /** stage -> versions in it, stages in a stable order */
   by_stage: Record<string, string[]>;
+  /** versions and events the default remote lacks, as far as the last push or pull saw (only with a default remote) */
+  unpushed?: number;
 }
 
 export interface VersionRow {
@@ -52,13 +55,16 @@ export interface VersionRow {
   message?: string;
   metrics: JsonMap;
   tags: Record<string, Scalar>;
+  /** this version (if the default remote lacks it) and its events it lacks (only with a default remote) */
+  unpushed?: number;
 }
 
 /** Every model (`models`, and the stages config.yaml marks as retired), or one model's versions (`versions`). */
 export type LsResult = { model?: undefined; models: ModelRow[]; retiredStages: string[] } | { model: string; versions: VersionRow[] };
 
-async function stateOf(layout: Layout, model: string): Promise<StageState> {
-  return replay((await readHistory(layout, model)).events);
+async function stateOf(layout: Layout, model: string): Promise<{ state: StageState; events: HistoryEvent[] }> {
+  const { events } = await readHistory(layout, model);
+  return { state: replay(events), events };
 }
 
 function byStage(state: StageState): Record<string, string[]> {
@@ -88,9 +94,10 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
     for (const name of await listModels(layout)) {
       const versions = await listVersions(layout, name);
       if (versions.length === 0) continue;
-      const state = await stateOf(layout, name);
+      const { state, events } = await stateOf(layout, name);
       const latest = versions[versions.length - 1]!;
-      rows.push({ model: name, kind: 'model', version: latest, versions: versions.length, stages: stagesOf(state, latest), by_stage: byStage(state) });
+      const pending = await unpushed(layout, store.config, name, versions, events);
+      rows.push({ model: name, kind: 'model', version: latest, versions: versions.length, stages: stagesOf(state, latest), by_stage: byStage(state), ...(pending ? { unpushed: pending.total } : {}) });
     }
     // A name holds one kind: its latest manifest says which (from the lineage index while that file is unchanged).
     const kinds = await kindsOf(layout, rows.map((r) => ({ name: r.model, version: r.version })));
@@ -101,7 +108,8 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
   const model = opts.model;
   const manifests = await readModelManifests(layout, model);
   if (manifests.length === 0) throw new MregError('NOT_FOUND', `model ${model} has no versions`);
-  const state = await stateOf(layout, model);
+  const { state, events } = await stateOf(layout, model);
+  const pending = await unpushed(layout, store.config, model, manifests.map((m) => m.version), events);
   let found = manifests.map((m) => ({
     row: {
       model,
@@ -114,6 +122,7 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
       ...(m.message ? { message: m.message } : {}),
       metrics: m.metrics,
       tags: m.tags,
+      ...(pending ? { unpushed: pending.byVersion.get(m.version) ?? 0 } : {}),
     } satisfies VersionRow,
     params: m.params,
   }));

@@ -16,7 +16,7 @@ import type { Finding } from '../core/formats/compare.js';
 import { checkName } from '../core/names.js';
 import { sealManifest, shortHash, versionDigest } from '../core/manifest/hash.js';
 import { CHANGE_TYPES, isChangeType, type ChangeType } from '../core/change-type.js';
-import { KINDS, type Artifact, type Kind, type Lineage, type Manifest, type Metadata, type Scalar, type UnsafeAllowed } from '../core/manifest/types.js';
+import { KINDS, type Artifact, type Kind, type Lineage, type Manifest, type Metadata, type Scalar, type ScanVerdict, type UnsafeAllowed } from '../core/manifest/types.js';
 import { mergeMetadata, parseAssignments } from '../core/manifest/metadata.js';
 import { validateMetadata } from '../core/manifest/validate.js';
 import { withFlagReferences } from '../core/manifest/lineage.js';
@@ -37,6 +37,7 @@ import { checkPreTag, checkVersionLength, highestType, impliedType, nextVersion,
 import { ConsumedIndex, pendingFor, readChanges, removeConsumed, type PendingChange } from '../core/versioning/changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from '../core/versioning/findings.js';
 import { decideNext, noDeclarationMessage } from '../core/versioning/plan.js';
+import { bumpBase, checkLine, checkVersionInLine } from '../core/versioning/lines.js';
 import { listVersions, readManifest } from '../core/manifest/versions.js';
 import { mapLimit } from '../core/concurrency.js';
 import type { Where } from './where.js';
@@ -68,6 +69,11 @@ export interface RegisterOptions extends Where {
   change?: ChangeType | undefined;
   /** pre-release tag: the next version is a pre-release (1.3.0-rc.0) */
   pre?: string | undefined;
+  /**
+   * a maintenance line ("1", "1.4"): the version is bumped from the line's highest version, compared with it,
+   * consumes the changes declared for the line, and must stay in it; with `version`, the version must be in it
+   */
+  line?: string | undefined;
   /** what this version is (wins over the metadata's message) */
   message?: string | undefined;
   /** hyperparameters, metrics and tags (win over the metadata's, key by key) */
@@ -119,7 +125,20 @@ export interface RegisterResult {
   /** the references as stored: exact versions */
   lineage?: Lineage;
   /** what went wrong after the version was committed (HISTORY_INCOMPLETE: its register event is not written yet) */
-  warnings?: { code: string; message: string }[];
+  after_commit?: { code: string; message: string }[];
+  /** the maintenance line the version was registered in, when one was given */
+  line?: string;
+  /** files the scan stored with a warning (review their imports); recorded in the manifest's `scan` */
+  warnings: ScanWarning[];
+}
+
+/** A file whose scan status is `warning`: loading it needs or imports something a person should review. */
+export interface ScanWarning {
+  path: string;
+  /** every global its pickles import, as module.name */
+  globals: string[];
+  /** what the scan noticed, its warnings joined by '; ' */
+  message: string;
 }
 
 export function checkVersion(text: string): string {
@@ -157,6 +176,7 @@ interface Prepared {
   version: string | undefined;
   change: ChangeType | undefined;
   pre: string | undefined;
+  line: string | undefined;
   allowUnsafe: boolean;
   card: string | undefined;
   rehash: boolean;
@@ -205,6 +225,8 @@ export async function register(opts: RegisterOptions): Promise<RegisterResult> {
   if (opts.kind !== undefined && !KINDS.includes(opts.kind)) throw new MregError('USAGE', `kind ${JSON.stringify(opts.kind)}: expected one of: ${KINDS.join(', ')}`);
   if (opts.pre !== undefined) checkPreTag(opts.pre);
   const version = opts.version === undefined ? undefined : checkVersion(opts.version);
+  const line = opts.line === undefined ? undefined : checkLine(opts.line);
+  if (version !== undefined) checkVersionInLine(line, version);
   const store = await openStore({ store: opts.store, cwd: opts.cwd });
   const meta = await metadataOf(opts);
   return registerVersion(store, {
@@ -215,6 +237,7 @@ export async function register(opts: RegisterOptions): Promise<RegisterResult> {
     version,
     change: opts.change,
     pre: opts.pre,
+    line,
     allowUnsafe: Boolean(opts.allowUnsafe),
     card: opts.card,
     rehash: Boolean(opts.rehash),
@@ -252,15 +275,19 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   // before a single byte is stored. The stat lets us notice a file rewritten between this read and storing it.
   const seen = await Promise.all(files.map((f) => stat(f.source)));
   const schema = await readSchema(files, req.cwd);
-  const unsafe = await unsafeArtifacts(files, req.allowUnsafe);
+  const { unsafe, warnings } = await scanArtifacts(files, req.allowUnsafe);
+  const verdicts: Record<string, ScanVerdict> = {};
+  for (const w of warnings) Object.defineProperty(verdicts, w.path, { value: 'warning', enumerable: true, writable: true, configurable: true });
+  for (const u of unsafe) Object.defineProperty(verdicts, u.path, { value: 'unsafe', enumerable: true, writable: true, configurable: true });
   const signature = req.meta.signature;
   const candidate = (artifacts: VersionInterface['artifacts']): VersionInterface => ({ schema, signature, artifacts });
 
   const versions = await listVersions(layout, model);
-  const latest = versions[versions.length - 1];
+  // With a line, everything a bump compares with is the line's highest version, not the model's.
+  const latest = explicit === undefined ? bumpBase(model, versions, req.line) : versions[versions.length - 1];
   const explicitExists = explicit !== undefined && versions.includes(explicit);
   // An explicit version is the manual way: it neither needs nor consumes change files.
-  const pending = explicit === undefined ? await pendingFor(layout, model, await readChanges(layout)) : [];
+  const pending = explicit === undefined ? await pendingFor(layout, model, await readChanges(layout), undefined, req.line) : [];
   const declared = highestType([req.change, ...pending.map((p) => p.type)]);
   const undeclared = explicit === undefined && declared === undefined && (latest === undefined || preReleaseLevel(latest) === undefined);
 
@@ -271,7 +298,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     // declaration covers, so this early check refuses exactly what the final one would.
     const early = candidate(files.map((f) => ({ path: f.path })));
     if (explicit !== undefined) checkExplicit(model, previousVersion, explicit, versionFindings(previous, early));
-    else decideNext({ model, current: latest, previous, candidate: early, declared, pre: req.pre, flag: DECLARE });
+    else decideNext({ model, current: latest, previous, candidate: early, declared, option: req.change, line: req.line, registered: versions, pre: req.pre, flag: DECLARE });
   }
 
   if (undeclared) {
@@ -282,7 +309,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     const digest = versionDigest(artifacts, req.meta, kind);
     if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
       await completeRegisterEventsIfMissing(layout, model);
-      return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, bytes_hashed: sources.hashed, changes: [], findings: [], kind, ...lineageOf(req.meta) };
+      return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, bytes_hashed: sources.hashed, changes: [], findings: [], kind, ...lineageOf(req.meta), warnings };
     }
     throw new MregError('USAGE', noDeclarationMessage(model, DECLARE));
   }
@@ -330,6 +357,8 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     findings,
     kind,
     ...lineageOf(req.meta),
+    ...(req.line === undefined ? {} : { line: req.line }),
+    warnings,
   });
 
   if (explicitExists) {
@@ -356,7 +385,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     // the pending changes since the early check.
     await completeRegisterEvents(layout, model);
     const current = await listVersions(layout, model);
-    const top = current[current.length - 1];
+    const top = explicit === undefined ? bumpBase(model, current, req.line) : current[current.length - 1];
     const topManifest = top === undefined ? undefined : await readManifest(layout, model, top);
     if (topManifest && topManifest.kind !== kind) throw kindConflict(model, topManifest.kind, kind);
     // Identical files and metadata are `unchanged` whatever is pending: a re-run consumes nothing.
@@ -374,13 +403,16 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
       checkExplicit(model, previousVersion, explicit, findings);
       version = explicit;
     } else {
-      consumed = await pendingFor(layout, model, changes, index);
+      consumed = await pendingFor(layout, model, changes, index, req.line);
       const decision = decideNext({
         model,
         current: top,
         previous: topManifest,
         candidate: candidate(artifacts),
         declared: highestType([req.change, ...consumed.map((p) => p.type)]),
+        option: req.change,
+        line: req.line,
+        registered: current,
         pre: req.pre,
         flag: DECLARE,
       });
@@ -403,6 +435,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
       ...req.meta,
       ...(Object.keys(schema).length > 0 ? { schema } : {}),
       ...(unsafe.length > 0 ? { unsafe_allowed: unsafe } : {}),
+      ...(Object.keys(verdicts).length > 0 ? { scan: verdicts } : {}),
     });
     const yaml = manifestToYaml(manifest);
     // Never write a manifest that mreg would refuse to read back.
@@ -417,13 +450,13 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     }
     // Past the commit point a failure must not say the version is missing when it exists: the event is
     // completed by the next command that takes this model's lock, and verify reports it until then.
-    const warnings: RegisterResult['warnings'] = [];
+    const afterCommit: NonNullable<RegisterResult['after_commit']> = [];
     try {
       await req.afterCommit?.();
       await appendEvents(layout, model, [{ event: 'register', model, version, actor, hash: manifest.hash }], now);
     } catch (err) {
       const why = toMregError(err).message;
-      warnings.push({
+      afterCommit.push({
         code: 'HISTORY_INCOMPLETE',
         message: `${model}@${version} is registered, but its register event could not be written to history/${model}.jsonl (${why}); the next register or promote of ${model} writes it (mreg verify reports it until then)`,
       });
@@ -432,7 +465,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     // Tidying up: a file left behind by a crash here is still consumed (its id is in the manifest).
     index.add(model, consumed.map((c) => c.id));
     await removeConsumed(changes.filter((c) => Object.hasOwn(c.models, model)), index).catch(() => undefined);
-    return { ...result(version, false, consumed, findings), ...(warnings.length > 0 ? { warnings } : {}) };
+    return { ...result(version, false, consumed, findings), ...(afterCommit.length > 0 ? { after_commit: afterCommit } : {}) };
   });
 }
 
@@ -443,17 +476,26 @@ function lineageOf(meta: Metadata): { lineage?: Lineage } {
 /** An explicit version declares the step from the version below it: 1.2.0 → 1.2.1 is a patch. */
 function checkExplicit(model: string, previous: string | undefined, version: string, findings: Finding[]): void {
   const implied = impliedType(previous, version);
-  if (implied !== undefined) checkDeclared(model, implied, findings, { previous, version }, `version ${version} after ${previous}`);
+  if (implied !== undefined) checkDeclared(model, implied, findings, { previous, version }, `version ${version} after ${previous}`, 'version');
 }
 
 /**
  * Pickle-based artifacts run code when loaded: refuse any that imports something unsafe (nothing is
- * stored yet), unless the user allows it, in which case the list goes into the manifest.
+ * stored yet), unless the user allows it, in which case the list goes into the manifest. Files with a
+ * warning are stored, and the warnings returned, for the result and the manifest.
  */
-async function unsafeArtifacts(files: InputFile[], allow: boolean): Promise<UnsafeAllowed[]> {
+async function scanArtifacts(files: InputFile[], allow: boolean): Promise<{ unsafe: UnsafeAllowed[]; warnings: ScanWarning[] }> {
   const found: UnsafeAllowed[] = [];
+  const warnings: ScanWarning[] = [];
   const scans = await mapLimit(files, POOL, (file) => scanFile(file.source, file.path));
-  for (const [i, scan] of scans.entries()) if (scan.status === 'unsafe') found.push({ path: files[i]!.path, globals: scan.globals });
+  for (const [i, scan] of scans.entries()) {
+    const file = files[i]!;
+    if (scan.status === 'unsafe') found.push({ path: file.path, globals: scan.globals });
+    if (scan.status === 'warning') {
+      const message = scan.findings.filter((f) => f.severity === 'warning').map((f) => f.message).join('; ');
+      warnings.push({ path: file.path, globals: scan.globals, message });
+    }
+  }
   if (found.length > 0 && !allow) {
     const what = found.map((f) => `${f.path}${f.globals.length ? ` (imports ${f.globals.join(', ')})` : ' (malformed or unscannable)'}`).join('; ');
     throw new MregError('UNSAFE_ARTIFACT', `refusing to register artifacts that would run code when loaded: ${what}; nothing was stored`, {
@@ -461,7 +503,7 @@ async function unsafeArtifacts(files: InputFile[], allow: boolean): Promise<Unsa
       data: { unsafe: found as unknown as Record<string, unknown>[] } as Record<string, unknown>,
     });
   }
-  return found;
+  return { unsafe: found, warnings };
 }
 
 /**

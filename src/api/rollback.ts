@@ -2,7 +2,7 @@
 // version named), through the playbook's rollback steps; an interrupted deploy or rollback is finished.
 import { openStore } from '../core/store.js';
 import type { RollbackResult, StepReport } from '../core/deploy/runner.js';
-import { requireTarget } from './deploy.js';
+import { chooseTarget } from './deploy.js';
 import { blobSourceFor } from '../core/remote/fetch.js';
 import type { Where } from './where.js';
 
@@ -10,8 +10,8 @@ export type { RollbackResult } from '../core/deploy/runner.js';
 
 export interface RollbackOptions extends Where {
   model: string;
-  /** a target declared under targets: in config.yaml */
-  target: string;
+  /** a target declared under targets: in config.yaml (absent: the only one that served the model) */
+  target?: string | undefined;
   /** roll back to this version (or stage, range) of the model instead */
   to?: string | undefined;
   /** plan only; touch nothing */
@@ -22,8 +22,8 @@ export interface RollbackOptions extends Where {
 }
 
 export async function rollback(options: RollbackOptions): Promise<RollbackResult> {
-  const target = requireTarget(options.target, 'rollback');
   const store = await openStore({ store: options.store, cwd: options.cwd });
+  const target = await chooseTarget(store, options.model, options.target, 'rollback');
   const runner = await import('../core/deploy/runner.js');
   return runner.rollback(store, {
     model: options.model,

@@ -3,15 +3,18 @@
 import { resolve } from 'node:path';
 import { MregError } from '../errors.js';
 import { resolveActor } from '../core/provenance.js';
-import { signVersion } from '../core/lifecycle/signatures.js';
+import { signVersion, type KeySource } from '../core/lifecycle/signatures.js';
 import { openStore } from '../core/store.js';
 import type { Where } from './where.js';
 
 export interface SignOptions extends Where {
   /** the version: model@version, model@<stage>, model@<range> */
   ref: string;
-  /** the private key file from key generation (<name>.key); a relative path is taken from cwd */
-  keyFile: string;
+  /**
+   * the private key file from key generation (<name>.key); a relative path is taken from cwd.
+   * Absent: the key's text from env.MREG_SIGNING_KEY (for CI, where the key is a secret variable).
+   */
+  keyFile?: string | undefined;
   /** who signs, recorded in the history (default from env: MREG_ACTOR, git user.email, $USER) */
   actor?: string | undefined;
 }
@@ -27,8 +30,10 @@ export interface SignResult {
 }
 
 export async function sign(options: SignOptions): Promise<SignResult> {
-  if (!options.keyFile) throw new MregError('USAGE', 'signing needs a private key file (make one with mreg key generate <name>)');
+  const text = options.env?.MREG_SIGNING_KEY;
+  const source: KeySource | undefined = options.keyFile ? { file: resolve(options.cwd, options.keyFile) } : text ? { text, label: 'MREG_SIGNING_KEY' } : undefined;
+  if (!source) throw new MregError('USAGE', "signing needs a private key: keyFile <file> (make one with mreg key generate <name>), or the key's text in MREG_SIGNING_KEY", { data: { option: 'keyFile' } });
   const store = await openStore({ store: options.store, cwd: options.cwd });
   const actor = await resolveActor(options.cwd, options.env ?? {}, options.actor);
-  return signVersion(store, options.ref, resolve(options.cwd, options.keyFile), actor);
+  return signVersion(store, options.ref, source, actor);
 }

@@ -71,7 +71,7 @@ function notFound(what: string): string {
 async function render(where: Where, route: Route): Promise<{ status: number; html: string }> {
   try {
     if (route.page === 'index') return { status: 200, html: renderIndex(await gatherModels(where), { generated: new Date().toISOString() }) };
-    const view = await gatherModel({ ...where, model: route.name });
+    const view = await gatherModel({ ...where, model: route.name, detail: route.page === 'model' ? 'none' : { version: route.version } });
     if (route.page === 'model') return { status: 200, html: renderModel(view, { generated: new Date().toISOString() }) };
     const html = renderVersion(view, route.version, { generated: new Date().toISOString() });
     return html === undefined ? { status: 404, html: notFound(`${route.name}@${route.version} is not registered`) } : { status: 200, html };

@@ -80,6 +80,16 @@ export function pulledHistoryPath(layout: Layout, model: string): string {
   return join(layout.pulled, 'history', `${model}.jsonl`);
 }
 
+/** A version's signatures: one file per signing key, named by the key's fingerprint. */
+export function signatureDir(layout: Layout, model: string, version: string): string {
+  return join(layout.root, 'signatures', model, version);
+}
+
+/** Signatures a pull brought, beside the pulled manifests (git may later bring the same files). */
+export function pulledSignatureDir(layout: Layout, model: string, version: string): string {
+  return join(layout.pulled, 'signatures', model, version);
+}
+
 /** The pulled area's own .gitignore: it ignores itself, so stores made before it existed need no edit. */
 export const PULLED_GITIGNORE = `# Written by mreg pull: what the remotes hold, derived and never committed.
 *

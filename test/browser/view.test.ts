@@ -115,6 +115,44 @@ describe.skipIf(!CHROMIUM)(`the web view in headless Chromium${CHROMIUM ? '' : `
     await page.close();
   });
 
+  it('a version page draws its lineage graph: what it was made from left, what was made from it right, each a link by click or keyboard', async () => {
+    const page = await open(new URL('m/fraud/1.2.0.html', ui.url).href);
+    const nodes = await page.$$eval('figure.lineage-graph .node', (els) =>
+      els.map((el) => {
+        const box = (el.querySelector('rect') as unknown as { getBoundingClientRect(): { x: number } }).getBoundingClientRect();
+        return { id: el.getAttribute('data-id'), label: el.querySelector('text')!.textContent, x: Math.round(box.x), link: el.tagName === 'a' ? el.getAttribute('href') : null };
+      }),
+    );
+    const at = (id: string) => nodes.find((n) => n.id === id)!;
+    expect(nodes.map((n) => n.label).sort()).toEqual(['fraud@1.0.0', 'fraud@1.1.0', 'fraud@1.2.0', 'fraud@1.3.0', 'transactions@1.0.0', 'transactions@2.0.0']);
+    expect(at('fraud@1.0.0').x).toBeLessThan(at('fraud@1.1.0').x);
+    expect(at('fraud@1.1.0').x).toBeLessThan(at('fraud@1.2.0').x);
+    expect(at('fraud@1.2.0').x).toBeLessThan(at('fraud@1.3.0').x);
+    expect(at('fraud@1.2.0').link).toBeNull(); // the page itself
+    expect(await page.$eval('figure.lineage-graph desc', (d) => d.textContent)).toBe('fraud@1.2.0: made from 4 versions or URIs, 1 made from it.');
+    const edges = await page.$$eval('figure.lineage-graph .edge', (gs) => gs.map((g) => `${g.getAttribute('data-from')} ${g.querySelector('text')!.textContent} ${g.getAttribute('data-to')}`));
+    expect(edges).toContain('transactions@2.0.0 data fraud@1.2.0');
+    expect(edges).toContain('fraud@1.2.0 parent fraud@1.3.0');
+    // Tab reaches the graph's links; Enter follows one.
+    let focused = '';
+    for (let i = 0; i < 60 && !focused; i++) {
+      await page.keyboard.press('Tab');
+      focused = String(await page.evaluate("document.activeElement?.closest('figure.lineage-graph') ? (document.activeElement.getAttribute('data-id') ?? '') : ''"));
+    }
+    expect(focused).toBe('fraud@1.1.0');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(await page.$eval('h1', (h) => h.textContent)).toBe('fraud@1.1.0');
+    await Promise.all([page.waitForNavigation(), page.click('figure.lineage-graph a[data-id="transactions@1.0.0"]')]);
+    expect(await page.$eval('h1', (h) => h.textContent)).toBe('transactions@1.0.0');
+    await page.close();
+  });
+
+  it('a version page shows each stored file scanned again', async () => {
+    const page = await open(new URL('m/fraud/1.3.0.html', ui.url).href);
+    expect(await cellsOf(page, '#scan')).toEqual([['weights.bin', 'safe', 'none', expect.stringMatching(/^info: not a pickle-based format/)]]);
+    await page.close();
+  });
+
   it("the chart's points are the manifests' metrics, drawn higher for higher values, with the stage moves marked", async () => {
     const page = await open(new URL('m/fraud/', ui.url).href);
     const rows: { version: string; metrics: Record<string, number> }[] = (await cliPasses(p.dir, ['ls', 'fraud', '--json'])).json;
@@ -199,6 +237,10 @@ describe.skipIf(!CHROMIUM)(`the web view in headless Chromium${CHROMIUM ? '' : `
     expect((await cellsOf(page, '#versions')).map((r) => r[0])).toEqual(['1.4.0', '1.3.0', '1.1.0', '1.0.0', '1.2.0']);
     await Promise.all([page.waitForNavigation(), page.click('#versions a[href="1.3.0.html"]')]);
     expect((await cellsOf(page, '#metrics'))[0]).toEqual(['auc', '0.93', '+0.07', '+0.02']);
+    expect((await cellsOf(page, '#scan'))[0]!.slice(0, 2)).toEqual(['weights.bin', 'safe']);
+    await Promise.all([page.waitForNavigation(), page.click('figure.lineage-graph a[data-id="transactions@2.0.0"]')]);
+    expect(page.url()).toMatch(/^file:\/\/.*\/site\/m\/transactions\/2\.0\.0\.html$/);
+    expect(await page.$$eval('figure.lineage-graph .node.down', (ns) => ns.map((n) => n.getAttribute('data-id')))).toEqual(['fraud@1.2.0', 'fraud@1.3.0']);
     await Promise.all([page.waitForNavigation(), page.click('header a')]);
     expect(page.url()).toMatch(/^file:\/\/.*\/site\/index\.html$/);
     await page.close();

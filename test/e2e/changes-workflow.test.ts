@@ -197,3 +197,50 @@ describe('bad input', () => {
     await cliFails(p.dir, ['register', 'duo', 'm', '--change', 'minor'], 1, /declared minor, but encoder\.onnx: input 'x' dimension 1 changed from 8 to 16/);
   });
 });
+
+describe('interface rules as a user meets them', () => {
+  it('a shorter GGUF context is major, a longer one minor', async () => {
+    const p = await newProject();
+    const lm = (context: number, fill: number) =>
+      writeGguf(join(p.dir, 'lm.gguf'), { kvs: { 'general.architecture': 'llama', 'llama.context_length': context }, tensors: [{ name: 'output.weight', shape: [4, 2], data: { size: 32, fill } }] });
+    await lm(4096, 1);
+    await cliPasses(p.dir, ['register', 'lm', 'lm.gguf', '--version', '1.0.0']);
+    await lm(2048, 2);
+    await cliFails(p.dir, ['register', 'lm', 'lm.gguf', '--change', 'minor'], 1, /^mreg: lm: declared minor, but the context length \(llama\.context_length\) shrank from 4096 to 2048 tokens: major$/);
+    await lm(8192, 2);
+    await cliFails(p.dir, ['bump', 'lm', 'lm.gguf', '--change', 'patch'], 1, /grew from 4096 to 8192 tokens: minor/);
+    const reg = await cliPasses(p.dir, ['register', 'lm', 'lm.gguf', '--change', 'minor', '--json']);
+    expect(reg.json.findings.map((f: { rule: string }) => f.rule)).toStrictEqual(['context-length-increased']);
+  });
+
+  it('names a dimension that lost its name; BUMP_TOO_LOW lists one finding per line and its hint names the flag used', async () => {
+    const p = await newProject();
+    const model = (dim0: string | null, extra: boolean) =>
+      writeOnnx(join(p.dir, 'vad.onnx'), {
+        inputs: [{ name: 'input', dtype: 'float32', shape: [dim0, 512] }, ...(extra ? [{ name: 'sr', dtype: 'int64', shape: [1] }] : [])],
+        outputs: [{ name: 'output', dtype: 'float32', shape: ['batch', 1] }, ...(extra ? [] : [{ name: 'state', dtype: 'float32', shape: [2, 64] }])],
+      });
+    await model('batch', false);
+    await cliPasses(p.dir, ['register', 'vad', 'vad.onnx', '--version', '1.0.0']);
+    await model(null, false);
+    const bump = await cliPasses(p.dir, ['bump', 'vad', 'vad.onnx', '--change', 'patch']);
+    expect(bump.stderr).toBe("patch: input 'input' dimension 0 lost its name 'batch' (now dynamic)\n");
+
+    await model(null, true);
+    const flag = await cliFails(p.dir, ['register', 'vad', 'vad.onnx', '--change', 'minor'], 1, /^mreg: vad: declared minor, but:$/);
+    expect(flag.stderr).toBe(
+      [
+        'mreg: vad: declared minor, but:',
+        "  required input 'sr' was added (int64 [1]); callers must now pass it: major",
+        "  output 'state' was removed: major",
+        'hint: pass --change major, or undo the interface change',
+        '',
+      ].join('\n'),
+    );
+    await cliPasses(p.dir, ['change', 'add', 'vad', '--change', 'minor', '-m', 'Sample rate']);
+    const files = await cliFails(p.dir, ['register', 'vad', 'vad.onnx'], 1, /declared minor, but:/);
+    expect(files.stderr).toMatch(/hint: declare the change as major \(mreg change add vad --change major -m "\.\.\."\), or undo the interface change/);
+    const version = await cliFails(p.dir, ['register', 'vad', 'vad.onnx', '--version', '1.1.0'], 1, /declared minor \(--version 1\.1\.0 after 1\.0\.0\), but:/);
+    expect(version.stderr).toMatch(/hint: register it as --version 2\.0\.0 \(a major step from 1\.0\.0\), or undo the interface change/);
+  });
+});

@@ -53,7 +53,7 @@ function listed(help: string): string[] {
 }
 
 const GROUPS: Record<string, string[]> = {
-  change: ['add', 'ls', 'status'],
+  change: ['add', 'rm', 'edit', 'ls', 'status'],
   remote: ['add', 'ls', 'rm'],
   route: ['set', 'get', 'show'],
   key: ['generate', 'trust', 'untrust'],
@@ -99,7 +99,7 @@ describe('command groups', () => {
 });
 
 describe('the bump level is --change', () => {
-  it.each(['register', 'change add', 'bump'])('mreg %s --help shows --change and hides --type', async (command) => {
+  it.each(['register', 'change add', 'change edit', 'bump'])('mreg %s --help shows --change and hides --type', async (command) => {
     const help = (await ok(tempDir(), [...command.split(' '), '--help'])).stdout;
     expect(help).toContain('--change <type>');
     expect(help).not.toContain('--type');

@@ -242,7 +242,7 @@ describe('a failed write after the commit point is not silent (issue 16, point 3
     p.file('w.bin', '\0weights');
     const { register } = await import('../../src/api/register.js');
     const result = await register({ model: 'm', inputs: ['w.bin'], cwd: p.dir, env: process.env, version: '1.0.0', afterCommit: noSpace });
-    expect(result).toMatchObject({ version: '1.0.0', unchanged: false, warnings: [{ code: 'HISTORY_INCOMPLETE', message: expect.stringMatching(/^m@1\.0\.0 is registered, but its register event could not be written to history\/m\.jsonl \(write history\/m\.jsonl: ENOSPC \(no space left on the device\)\); the next register or promote of m writes it/) }] });
+    expect(result).toMatchObject({ version: '1.0.0', unchanged: false, after_commit: [{ code: 'HISTORY_INCOMPLETE', message: expect.stringMatching(/^m@1\.0\.0 is registered, but its register event could not be written to history\/m\.jsonl \(write history\/m\.jsonl: ENOSPC \(no space left on the device\)\); the next register or promote of m writes it/) }] });
     const report = await runMreg(['verify', '--json'], { cwd: p.dir });
     expect(report.code).toBe(1);
     expect(JSON.parse(report.stdout).problems).toMatchObject([{ code: 'REGISTER_EVENT_MISSING', message: expect.stringMatching(/^m@1\.0\.0: registered \(models\/m\/1\.0\.0\.yaml\) but history\/m\.jsonl has no register event for it/) }]);

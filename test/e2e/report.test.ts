@@ -1,11 +1,12 @@
 // mreg report: the web view as static pages; what they hold, read as text (the browser tests look at them as a person would).
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, tempDir } from '../helpers/cli.js';
+import { cliFails, cliPasses, ROOT, tempDir } from '../helpers/cli.js';
 import type { Project } from '../helpers/store.js';
 import { FRAUD_METRICS, HOSTILE_MESSAGE, viewProject } from '../helpers/view-fixture.js';
 
+const PICKLES = join(ROOT, 'test', 'fixtures', 'pickles');
 let p: Project;
 let out: string;
 let site: { out: string; index: string; pages: string[]; models: string[] };
@@ -91,5 +92,90 @@ describe('mreg report', () => {
   it('refuses a missing --out and an unknown model', async () => {
     await cliFails(p.dir, ['report'], 2, /--out: give the directory/);
     await cliFails(p.dir, ['report', '--out', join(tempDir(), 'x'), '--model', 'nope'], 1, /model nope has no versions/);
+  });
+});
+
+describe('mreg report: what the version page adds to the manifest', () => {
+  it('draws the lineage graph with a node per version up and down, linking to their pages', () => {
+    const html = read('m/fraud/1.2.0.html');
+    const svg = html.match(/<figure class="lineage-graph">[\s\S]*?<\/figure>/)![0];
+    const nodes = [...svg.matchAll(/class="node (root|up|down) [a-z]+" data-id="([^"]+)"(?: href="([^"]+)")?/g)].map((m) => [m[1], m[2], m[3]]);
+    expect(nodes).toEqual([
+      ['root', 'fraud@1.2.0', undefined],
+      ['up', 'fraud@1.1.0', '../fraud/1.1.0.html'],
+      ['up', 'transactions@2.0.0', '../transactions/2.0.0.html'],
+      ['down', 'fraud@1.3.0', '../fraud/1.3.0.html'],
+      ['up', 'fraud@1.0.0', '../fraud/1.0.0.html'],
+      ['up', 'transactions@1.0.0', '../transactions/1.0.0.html'],
+    ]);
+    expect(svg).toMatch(/<text class="relation"[^>]*>data<\/text>/);
+  });
+});
+
+describe('mreg report run again into the same directory', () => {
+  it('removes the pages it wrote before that this run did not write, and nothing else', async () => {
+    const dir = join(tempDir(), 'again');
+    const first = (await cliPasses(p.dir, ['report', '--out', dir, '--json'])).json;
+    expect(first.removed).toEqual([]);
+    expect(JSON.parse(readFileSync(join(dir, '.mreg-report.json'), 'utf8')).pages).toEqual([...first.pages].sort());
+    // Files the report did not write stay, even beside its pages.
+    writeFileSync(join(dir, 'CNAME'), 'models.example.com\n');
+    writeFileSync(join(dir, 'm', 'transactions', 'notes.txt'), 'mine\n');
+    const second = await cliPasses(p.dir, ['report', '--out', dir, '--model', 'fraud']);
+    expect(second.stdout).toMatch(/^wrote 6 pages for 1 name, removed 3 pages an earlier report wrote\n/);
+    expect(existsSync(join(dir, 'm', 'transactions', '1.0.0.html'))).toBe(false);
+    expect(existsSync(join(dir, 'm', 'transactions', 'index.html'))).toBe(false);
+    expect(readFileSync(join(dir, 'm', 'transactions', 'notes.txt'), 'utf8')).toBe('mine\n');
+    expect(readFileSync(join(dir, 'CNAME'), 'utf8')).toBe('models.example.com\n');
+    expect(readdirSync(join(dir, 'm', 'fraud')).sort()).toEqual(['1.0.0.html', '1.1.0.html', '1.2.0.html', '1.3.0.html', 'index.html']);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // A model's folder goes with its last page when nothing else is in it.
+    const third = (await cliPasses(p.dir, ['report', '--out', dir, '--model', 'transactions', '--json'])).json;
+    expect(third.removed.sort()).toEqual(['m/fraud/1.0.0.html', 'm/fraud/1.1.0.html', 'm/fraud/1.2.0.html', 'm/fraud/1.3.0.html', 'm/fraud/index.html']);
+    expect(existsSync(join(dir, 'm', 'fraud'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, '.mreg-report.json'), 'utf8')).pages).toEqual([...third.pages].sort());
+  });
+
+  it('reads its list of pages as hostile: never removes outside the directory, through a symlink, or what is not a page', async () => {
+    const base = tempDir();
+    const dir = join(base, 'site');
+    const outside = join(base, 'outside');
+    mkdirSync(join(outside, 'deep'), { recursive: true });
+    writeFileSync(join(base, 'victim.html'), 'keep\n');
+    writeFileSync(join(outside, 'deep', 'x.html'), 'keep\n');
+    mkdirSync(join(dir, 'm'), { recursive: true });
+    symlinkSync(join(outside, 'deep'), join(dir, 'm', 'linked'));
+    writeFileSync(join(dir, 'data.json'), '{}\n');
+    writeFileSync(
+      join(dir, '.mreg-report.json'),
+      JSON.stringify({ pages: ['../victim.html', 'm/linked/x.html', 'data.json', '/etc/hostname', 'm/../../victim.html', 42, 'm/x/../../../victim.html'] }),
+    );
+    const r = (await cliPasses(p.dir, ['report', '--out', dir, '--model', 'transactions', '--json'])).json;
+    expect(r.removed).toEqual([]);
+    expect(readFileSync(join(base, 'victim.html'), 'utf8')).toBe('keep\n');
+    expect(readFileSync(join(outside, 'deep', 'x.html'), 'utf8')).toBe('keep\n');
+    expect(readFileSync(join(dir, 'data.json'), 'utf8')).toBe('{}\n');
+    // A damaged list is no list: nothing removed, and the run rewrites it.
+    writeFileSync(join(dir, '.mreg-report.json'), '{"pages": [');
+    expect((await cliPasses(p.dir, ['report', '--out', dir, '--model', 'transactions', '--json'])).json.removed).toEqual([]);
+    expect(JSON.parse(readFileSync(join(dir, '.mreg-report.json'), 'utf8')).pages).toContain('index.html');
+  });
+});
+
+// Last: it registers another name, which the tests above do not expect.
+describe('mreg report: the scan of a version registered with --allow-unsafe', () => {
+  it('scans each stored file again and shows the verdict, with what register let in with --allow-unsafe', async () => {
+    for (const f of ['os_system_p4.pkl', 'benign_dict_p5.pkl']) copyFileSync(join(PICKLES, f), join(p.dir, f));
+    await cliPasses(p.dir, ['register', 'risky', 'os_system_p4.pkl', 'benign_dict_p5.pkl', '--version', '1.0.0', '--allow-unsafe']);
+    const dir = join(tempDir(), 'risky');
+    await cliPasses(p.dir, ['report', '--out', dir, '--model', 'risky']);
+    const html = readFileSync(join(dir, 'm/risky/1.0.0.html'), 'utf8');
+    expect(html).toMatch(/Registered with --allow-unsafe: os_system_p4\.pkl was found unsafe/);
+    const rows = [...html.match(/<table id="scan">[\s\S]*?<\/table>/)![0].matchAll(/<tr><td><code>([^<]+)<\/code><\/td><td data-value="([a-z_]+)">/g)].map((m) => [m[1], m[2]]);
+    expect(rows).toEqual([
+      ['benign_dict_p5.pkl', 'safe'],
+      ['os_system_p4.pkl', 'unsafe'],
+    ]);
+    expect(html).toMatch(/imports posix\.system/);
   });
 });

@@ -1,10 +1,10 @@
 // Signed versions and protected stages, and scanning artifacts for code that loading them would run.
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { cliFails, cliPasses, ROOT, runMreg } from '../helpers/cli.js';
+import { cliFails, cliPasses, ROOT, runMreg, tempDir } from '../helpers/cli.js';
 import { flipByte, newProject, type Project } from '../helpers/store.js';
 
 const FIXTURES = join(ROOT, 'test/fixtures/pickles');
@@ -25,15 +25,35 @@ async function protectedStore(): Promise<Project & { alice: string; bob: string 
 }
 
 describe('keys and signatures', () => {
-  it('key generate writes a private key only its owner can read, and never overwrites one', async () => {
+  it('key generate writes a private key only its owner can read, under the per-user key directory, and never overwrites one', async () => {
     const p = await newProject();
-    const r = await cliPasses(p.dir, ['key', 'generate', 'alice', '--json']);
+    const home = tempDir('mreg-home-');
+    // Default: ~/.config/mreg/keys (made 0700), never the work tree.
+    const r = await cliPasses(p.dir, ['key', 'generate', 'alice', '--json'], { HOME: home, MREG_KEYS_DIR: undefined });
+    const keys = join(home, '.config', 'mreg', 'keys');
+    expect(r.json.private_key).toBe(join(keys, 'alice.key'));
     expect(r.json.key).toMatch(/^ed25519:[A-Za-z0-9+/]{43}=$/);
     expect(r.json.fingerprint).toMatch(/^[0-9a-f]{16}$/);
-    expect(statSync(join(p.dir, 'alice.key')).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(p.dir, 'alice.pub'), 'utf8')).toBe(`${r.json.key}\n`);
-    expect(readFileSync(join(p.dir, 'alice.key'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
-    await cliFails(p.dir, ['key', 'generate', 'alice'], 1, /alice\.key already exists; refusing to overwrite a key/);
+    expect(statSync(keys).mode & 0o777).toBe(0o700);
+    expect(statSync(join(keys, 'alice.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(keys, 'alice.pub'), 'utf8')).toBe(`${r.json.key}\n`);
+    expect(readFileSync(join(keys, 'alice.key'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(existsSync(join(p.dir, 'alice.key'))).toBe(false);
+    await cliFails(p.dir, ['key', 'generate', 'alice'], 1, /alice\.key already exists; refusing to overwrite a key/, { HOME: home, MREG_KEYS_DIR: undefined });
+    // $MREG_KEYS_DIR instead; the text output says where the key went.
+    const dir = join(tempDir('mreg-keys-'), 'nested');
+    const text = await cliPasses(p.dir, ['key', 'generate', 'ci'], { MREG_KEYS_DIR: dir });
+    expect(text.stdout).toContain(join(dir, 'ci.key'));
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    // sign takes the key's text from MREG_SIGNING_KEY (CI secrets), never echoing it in an error.
+    p.file('m.bin', 'weights');
+    await cliPasses(p.dir, ['register', 'fraud', 'm.bin', '--version', '1.0.0']);
+    const signed = await cliPasses(p.dir, ['sign', 'fraud@1.0.0', '--json'], { MREG_SIGNING_KEY: readFileSync(join(dir, 'ci.key'), 'utf8') });
+    const pub = readFileSync(join(dir, 'ci.pub'), 'utf8').trim();
+    expect(signed.json.fingerprint).toBe(createHash('sha256').update(pub).digest('hex').slice(0, 16));
+    const bad = await cliFails(p.dir, ['sign', 'fraud@1.0.0'], 2, /MREG_SIGNING_KEY: cannot use it as a signing key/, { MREG_SIGNING_KEY: 'not-a-secret-but-still-never-echoed' });
+    expect(bad.stderr).not.toContain('never-echoed');
+    await cliFails(p.dir, ['sign', 'fraud@1.0.0'], 2, /signing needs a private key: --key <file> \(make one with mreg key generate <name>\), or the key's text in MREG_SIGNING_KEY/, { MREG_SIGNING_KEY: undefined });
   });
 
   it('a protected stage refuses unsigned versions, untrusted keys, and --force does not help', async () => {
@@ -147,6 +167,27 @@ describe('register scans what it stores', () => {
     expect(r.stdout).toMatch(/^registered clf@1\.0\.0/);
     const m = (await cliPasses(p.dir, ['show', 'clf', '--json'])).json;
     expect(m.unsafe_allowed).toStrictEqual([{ path: file, globals: expect.arrayContaining([global]) }]);
+    expect(m.scan).toStrictEqual({ [file]: 'unsafe' });
+  });
+
+  it('stores a file whose scan status is warning, and says so on stderr, in --json, in the manifest and in show', async () => {
+    const p = await newProject();
+    // A pickle of a class the training script defined: loading needs (and runs) that script's __main__.Sk.
+    p.file('sk.pkl', Buffer.from('\x80\x02c__main__\nSk\n)\x81}b.', 'latin1'));
+    p.file('config.json', '{}');
+    const text = await cliPasses(p.dir, ['register', 'clf', 'sk.pkl', 'config.json', '--version', '1.0.0']);
+    expect(text.stderr).toBe('warning: sk.pkl: scan status warning, stored anyway: imports __main__.Sk: defined by the script that saved the file, which loading needs and runs; see mreg scan\n');
+    p.file('config.json', '{"v": 2}');
+    const json = await cliPasses(p.dir, ['register', 'clf', 'sk.pkl', 'config.json', '--version', '1.0.1', '--json']);
+    expect(json.json.warnings).toStrictEqual([{ path: 'sk.pkl', globals: ['__main__.Sk'], message: 'imports __main__.Sk: defined by the script that saved the file, which loading needs and runs' }]);
+    expect(json.stderr).toMatch(/^warning: sk\.pkl: scan status warning/);
+    expect(readFileSync(join(p.store, 'models', 'clf', '1.0.1.yaml'), 'utf8')).toMatch(/\nscan:\n {2}sk\.pkl: warning\n/);
+    expect((await cliPasses(p.dir, ['show', 'clf@1.0.0', '--json'])).json.scan).toStrictEqual({ 'sk.pkl': 'warning' });
+    expect((await cliPasses(p.dir, ['show', 'clf@1.0.0'])).stdout).toMatch(/^scan:\n {2}sk\.pkl: warning$/m);
+    expect((await cliPasses(p.dir, ['verify'])).code).toBe(0);
+    const site = join(p.dir, 'site');
+    await cliPasses(p.dir, ['report', '--out', site, '--model', 'clf']);
+    expect(readFileSync(join(site, 'm/clf/1.0.0.html'), 'utf8')).toContain('Stored with a scan warning (review their imports with mreg scan): <code>sk.pkl</code>');
   });
 
   it('registers safe pickles, PyTorch state dicts and NumPy arrays without a flag', async () => {

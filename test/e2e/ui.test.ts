@@ -42,6 +42,17 @@ describe('mreg ui (the use case)', () => {
     expect((await send('GET', '/m/fraud/1.3.0.html')).body).toMatch(/<h1>fraud@1\.3\.0<\/h1>/);
   });
 
+  it('draws only the page asked for, whole: a version page with its graph, scan and card, a data set page with every impact', async () => {
+    const version = (await send('GET', '/m/fraud/1.2.0.html')).body;
+    expect(version).toMatch(/<figure class="lineage-graph">[\s\S]*data-id="transactions@2\.0\.0" href="\.\.\/transactions\/2\.0\.0\.html"/);
+    expect(version).toMatch(/<table id="scan">[\s\S]*weights\.bin/);
+    expect(version).toMatch(/<details id="card">/);
+    const data = (await send('GET', '/m/transactions/')).body;
+    expect(data.match(/<table id="impact">[\s\S]*?<\/table>/)![0].match(/<tr>/g)).toHaveLength(1 + 6); // the head; 1.0.0 made every fraud version (1.2.0 and 1.3.0 through their parents), 2.0.0 made 1.2.0 and 1.3.0
+    const dataVersion = (await send('GET', '/m/transactions/1.0.0.html')).body;
+    expect(dataVersion).toMatch(/<h2>Made from it \(impact\)<\/h2><table id="impact">[\s\S]*fraud@1\.0\.0[\s\S]*fraud@1\.1\.0/);
+  });
+
   it('re-reads the store on every request: a new version shows on reload', async () => {
     expect((await send('GET', '/m/fraud/1.4.0.html')).status).toBe(404);
     p.file('model/weights.bin', randomContent(300));

@@ -13,12 +13,12 @@ export interface Clone extends Project {
   git(...args: string[]): string;
 }
 
-function gitRunner(dir: string) {
+export function gitRunner(dir: string) {
   const env = { ...testEnv(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
   return (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-function configure(git: (...args: string[]) => string): void {
+export function configure(git: (...args: string[]) => string): void {
   git('config', 'user.email', 'dev@example.com');
   git('config', 'user.name', 'Dev');
   git('config', 'commit.gpgsign', 'false');

@@ -59,8 +59,8 @@ describe('register (the use case)', () => {
     writeFileSync(join(dir, 'm.bin'), 'weights one');
     const result = await register({ cwd: dir, env: ENV, model: 'fraud', inputs: ['m.bin'], version: '1.0.0', params: ['lr=0.1'], tags: { team: 'risk' }, message: 'first' });
 
-    expect(Object.keys(result).sort()).toStrictEqual(['artifacts', 'bytes_hashed', 'bytes_stored', 'changes', 'findings', 'hash', 'kind', 'model', 'unchanged', 'version']);
-    expect(result).toMatchObject({ model: 'fraud', version: '1.0.0', unchanged: false, kind: 'model', changes: [], findings: [], bytes_stored: 11 });
+    expect(Object.keys(result).sort()).toStrictEqual(['artifacts', 'bytes_hashed', 'bytes_stored', 'changes', 'findings', 'hash', 'kind', 'model', 'unchanged', 'version', 'warnings']);
+    expect(result).toMatchObject({ model: 'fraud', version: '1.0.0', unchanged: false, kind: 'model', changes: [], findings: [], warnings: [], bytes_stored: 11 });
     expect(result.hash).toMatch(/^[0-9a-f]{12}$/);
     expect(result.artifacts).toStrictEqual([{ path: 'm.bin', sha256: sha256('weights one'), size: 11 }]);
 

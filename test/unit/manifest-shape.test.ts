@@ -31,7 +31,7 @@ const meta: Metadata = {
 
 // Computed with the code before the shape table existed: these must never change.
 const GOLDEN_DIGEST = 'sha256:345d0d7350b877611ed91a225536a7e29998bae0dbe7cf8266a7411d6d7b90a9';
-const GOLDEN_CHECKSUM = 'sha256:5cfbb82dcece8fa0667f5e71b92088455ba059a65459bab442d865ff2faa7176';
+const GOLDEN_CHECKSUM = 'sha256:e9c6c0f23dfe800766d0139db01315d1467904f930106adcfc840f1d98df8d07';
 const GOLDEN_YAML = [
   "# mreg version manifest: immutable, written once by 'mreg register'",
   "format: 1",
@@ -108,7 +108,9 @@ const GOLDEN_YAML = [
   "  - path: config.json",
   "    globals:",
   "      - os.system",
-  "checksum: sha256:5cfbb82dcece8fa0667f5e71b92088455ba059a65459bab442d865ff2faa7176",
+  "scan:",
+  "  config.json: unsafe",
+  "checksum: sha256:e9c6c0f23dfe800766d0139db01315d1467904f930106adcfc840f1d98df8d07",
   "",
 ].join('\n');
 
@@ -129,6 +131,7 @@ function full(): Manifest {
     ...meta,
     schema: { 'weights/model.onnx': { format: 'onnx', inputs: [{ name: 'ids', dtype: 'int64', shape: ['batch', 128] }], outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', 2] }] } },
     unsafe_allowed: [{ path: 'config.json', globals: ['os.system'] }],
+    scan: { 'config.json': 'unsafe' },
   };
   return { ...fields, checksum: manifestChecksum(fields) };
 }
@@ -149,7 +152,7 @@ describe('the manifest shape', () => {
     expect(Object.keys(back)).toStrictEqual([
       'format', 'name', 'kind', 'version', 'hash', 'digest', 'created_at', 'actor', 'git', 'artifacts', 'changes',
       'params', 'metrics', 'tags', 'message', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements',
-      'signature', 'lineage', 'schema', 'unsafe_allowed', 'checksum',
+      'signature', 'lineage', 'schema', 'unsafe_allowed', 'scan', 'checksum',
     ]);
     expect(versionDigest(back.artifacts, back, back.kind)).toBe(GOLDEN_DIGEST);
     expect(manifestChecksum(back)).toBe(GOLDEN_CHECKSUM);
@@ -185,7 +188,7 @@ describe('the manifest shape', () => {
     const changed: Record<string, unknown> = { format: 2, name: 'other', kind: 'dataset', version: '9.9.9', hash: 'x', digest: 'sha256:x', created_at: 'x', actor: 'x',
       git: { commit: 'x', dirty: false }, artifacts: [artifacts[0]], changes: [], params: { x: 1 }, metrics: { x: 1 }, tags: { x: 1 }, message: 'x',
       data: { name: 'x' }, pipeline: { name: 'x' }, architecture: { x: 1 }, framework: { x: 1 }, training: { duration_s: 1 }, requirements: { x: 1 },
-      signature: { inputs: [], outputs: [] }, lineage: { parents: [{ name: 'x', version: '1.0.0' }] }, schema: {}, unsafe_allowed: [], checksum: 'x' };
+      signature: { inputs: [], outputs: [] }, lineage: { parents: [{ name: 'x', version: '1.0.0' }] }, schema: {}, unsafe_allowed: [], scan: {}, checksum: 'x' };
     for (const field of MANIFEST_FIELDS) {
       const edited = { ...m, [field.key]: changed[field.key] } as Manifest;
       expect(versionDigest(edited.artifacts, edited, edited.kind) !== m.digest, `${field.key} in the digest`).toBe(field.digest !== false);

@@ -138,7 +138,9 @@ class Registry:
 
         ``params``, ``metrics`` and ``tags`` keep their JSON types (they travel in a --meta JSON file),
         win key by key over ``meta`` (a dict, or a YAML/JSON file path), and refuse NaN and infinities.
-        ``line`` needs an mreg whose register has ``--line`` (older ones answer USAGE).
+        ``line`` ("1" or "1.4") bumps in a maintenance line: from that line's highest version, compared with
+        it, consuming the changes declared for it (a 1.x hotfix after 2.0.0 exists). ``warnings`` lists files
+        stored with a scan warning.
         """
         options = _opt("--version", version) + _opt("--change", change) + _opt("--line", line) + _opt("--pre", pre)
         options += _opt("--message", message) + (["--kind", kind] if kind != "model" else [])
@@ -154,12 +156,17 @@ class Registry:
         paths: Paths = (),
         *,
         change: Optional[str] = None,
+        line: Optional[str] = None,
         pre: Optional[str] = None,
         meta: Union[Mapping[str, Any], PathLike, None] = None,
     ) -> Bump:
-        """The next version of a model, without writing anything; with files, checks the declared change."""
+        """The next version of a model, without writing anything; with files, checks the declared change.
+
+        ``line`` ("1" or "1.4") bumps from that maintenance line's highest version instead of the model's.
+        """
+        options = _opt("--change", change) + _opt("--line", line) + _opt("--pre", pre)
         with _MetaFile(meta, None, None, None) as meta_options:
-            doc = self.run("bump", options=_opt("--change", change) + _opt("--pre", pre) + meta_options, args=[model, *_many(paths)])
+            doc = self.run("bump", options=options + meta_options, args=[model, *_many(paths)])
         return Bump.from_json(doc)
 
     def show(self, ref: str, *, at: Optional[str] = None) -> Version:
@@ -211,9 +218,11 @@ class Registry:
         """Prune versions outside the retention policy and delete unreferenced blobs."""
         return GcReport.from_json(self.run("gc", options=_opt("--dry-run", dry_run) + _opt("--keep-last", keep_last)))
 
-    def change_add(self, models: Refs, change: str, message: str) -> ChangeFile:
-        """Declare a change (major, minor or patch) of one or more models in a pending change file."""
-        return ChangeFile.from_json(self.run("change", "add", options=["--change", change, "--message", message], args=_many(models)))
+    def change_add(self, models: Refs, change: str, message: str, *, line: Optional[str] = None) -> ChangeFile:
+        """Declare a change (major, minor or patch) of one or more models in a pending change file; with
+        ``line``, for that maintenance line (consumed by a register or bump with the same ``line``)."""
+        options = ["--change", change, "--message", message] + _opt("--line", line)
+        return ChangeFile.from_json(self.run("change", "add", options=options, args=_many(models)))
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -248,19 +257,22 @@ class Registry:
 
     # --- deploy ------------------------------------------------------------------------------------
 
-    def deploy(self, ref: str, *, target: str, dry_run: bool = False, force: bool = False, actor: Optional[str] = None) -> Deploy:
-        """Deploy through the target's playbook; ``ok`` False means a step failed and mreg rolled back."""
-        options = ["--target", target] + _opt("--dry-run", dry_run) + _opt("--force", force) + _opt("--actor", actor)
+    def deploy(self, ref: str, *, target: Optional[str] = None, dry_run: bool = False, force: bool = False, actor: Optional[str] = None) -> Deploy:
+        """Deploy through the target's playbook (``target`` may be left out when only one is configured);
+        ``ok`` False means a step failed and mreg rolled back."""
+        options = _opt("--target", target) + _opt("--dry-run", dry_run) + _opt("--force", force) + _opt("--actor", actor)
         return Deploy.from_json(self.run("deploy", options=options, args=[ref]))
 
-    def rollback(self, model: str, *, target: str, to: Optional[str] = None, dry_run: bool = False, actor: Optional[str] = None) -> Rollback:
+    def rollback(self, model: str, *, target: Optional[str] = None, to: Optional[str] = None, dry_run: bool = False, actor: Optional[str] = None) -> Rollback:
         """Roll a target back to the last version that deployed healthy before the live one (or ``to``)."""
-        options = ["--target", target] + _opt("--to", to) + _opt("--dry-run", dry_run) + _opt("--actor", actor)
+        options = _opt("--target", target) + _opt("--to", to) + _opt("--dry-run", dry_run) + _opt("--actor", actor)
         return Rollback.from_json(self.run("rollback", options=options, args=[model]))
 
-    def status(self, model: str, *, target: str) -> Status:
-        """What a target runs: the live version, when and by whom it was deployed, the last outcome."""
-        return Status.from_json(self.run("status", options=["--target", target], args=[model]))
+    def status(self, model: str, *, target: Optional[str] = None) -> Status:
+        """What a target runs (``target`` may be left out when one target serves the model): the live
+        version, when and by whom it was deployed, the last outcome, ``drift`` (its stage holds another
+        version; None when they agree) and ``unpushed`` (versions and events the default remote lacks)."""
+        return Status.from_json(self.run("status", options=_opt("--target", target), args=[model]))
 
     # --- remotes -----------------------------------------------------------------------------------
 

@@ -89,6 +89,8 @@ class Registered(_Result):
     findings: List[Finding] = field(default_factory=list)
     kind: str = "model"
     lineage: Optional[JsonDict] = None
+    line: Optional[str] = None
+    warnings: List[JsonDict] = field(default_factory=list)
     raw: JsonDict = _raw()
 
     @property
@@ -171,6 +173,7 @@ class Bump(_Result):
     """What ``bump`` computed: the next version, the declared type and what the interface requires."""
 
     model: str = ""
+    line: Optional[str] = None
     current: Optional[str] = None
     next: str = ""
     type: Optional[str] = None
@@ -411,6 +414,8 @@ class Status(_Result):
     adapter_live: Any = None
     adapter_health: Any = None
     routing: Any = None
+    drift: Optional[JsonDict] = None
+    unpushed: Optional[int] = None
     raw: JsonDict = _raw()
 
 
@@ -499,6 +504,7 @@ class ChangeFile(_Result):
     id: str = ""
     path: str = ""
     models: Dict[str, str] = field(default_factory=dict)
+    lines: Dict[str, str] = field(default_factory=dict)
     summary: str = ""
     raw: JsonDict = _raw()
 

@@ -6,9 +6,9 @@ import { EXIT_OK } from '../exit.js';
 import { whereOf } from '../context.js';
 
 // --change, or its alias --type (either name reaches here while the command table moves to --change).
-export async function run(ctx: Context, args: unknown[], opts: { change?: ChangeType; type?: ChangeType; pre?: string; meta?: string }): Promise<number> {
+export async function run(ctx: Context, args: unknown[], opts: { change?: ChangeType; type?: ChangeType; pre?: string; line?: string; meta?: string }): Promise<number> {
   const [model, paths] = args as [string, string[] | undefined];
-  const plan = await bump({ ...whereOf(ctx), model, change: opts.change ?? opts.type, pre: opts.pre, inputs: paths ?? [], meta: opts.meta });
+  const plan = await bump({ ...whereOf(ctx), model, change: opts.change ?? opts.type, pre: opts.pre, line: opts.line, inputs: paths ?? [], meta: opts.meta });
   for (const f of plan.findings) ctx.render.note(`${f.bump}: ${f.message}`);
   ctx.render.result(plan, plan.next);
   return EXIT_OK;

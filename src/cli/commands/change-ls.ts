@@ -12,7 +12,7 @@ export async function run(ctx: Context): Promise<number> {
     rows.length === 0
       ? 'no pending changes'
       : table(
-          rows.map((r) => [r.id, Object.entries(r.models).map(([m, t]) => `${m}: ${t}`).join(', '), r.summary.split('\n')[0]!]),
+          rows.map((r) => [r.id, Object.entries(r.models).map(([m, t]) => `${m}${r.lines?.[m] === undefined ? '' : `@${r.lines[m]}`}: ${t}`).join(', '), r.summary.split('\n')[0]!]),
           ['ID', 'MODELS', 'SUMMARY'],
         ),
   );

@@ -13,8 +13,8 @@ export async function run(ctx: Context, _args: unknown[], opts: { require?: stri
     models.length === 0
       ? 'no pending changes'
       : table(
-          models.map((m) => [m.model, m.current ?? '-', m.next, m.type, m.changes.join(', ')]),
-          ['MODEL', 'CURRENT', 'NEXT', 'TYPE', 'CHANGES'],
+          models.map((m) => [m.model, m.line ?? '-', m.current ?? '-', m.next, m.type, m.changes.join(', ')]),
+          ['MODEL', 'LINE', 'CURRENT', 'NEXT', 'TYPE', 'CHANGES'],
         );
   ctx.render.result(report, text);
   for (const model of report.missing) {

@@ -11,6 +11,7 @@ interface Options {
   region?: string;
   name?: string;
   all?: boolean;
+  trustKey?: string[];
 }
 
 export async function run(ctx: Context, args: unknown[], opts: Options): Promise<number> {
@@ -19,7 +20,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   const display = await transferDisplay(ctx.render, 'cloning');
   let result;
   try {
-    result = await clone({ ...whereOf(ctx), url, dir, name: opts.name, endpoint: opts.endpoint, region: opts.region, all: opts.all, onTransfer: display.listener }).catch((err: unknown) => {
+    result = await clone({ ...whereOf(ctx), url, dir, name: opts.name, endpoint: opts.endpoint, region: opts.region, all: opts.all, trustKeys: opts.trustKey, onTransfer: display.listener }).catch((err: unknown) => {
       throw inFlagWords(err);
     });
   } finally {
@@ -29,7 +30,8 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   ctx.render.result(
     result,
     `cloned ${result.url} into ${relative(ctx.cwd, result.store) || '.'}: ${result.versions.length} version${result.versions.length === 1 ? '' : 's'} of ${models} model${models === 1 ? '' : 's'}, ${result.events} event${result.events === 1 ? '' : 's'}` +
-      (opts.all ? `, ${result.blobs.downloaded} blobs` : '; blobs come on demand (mreg export, mreg pull <ref>)'),
+      (opts.all ? `, ${result.blobs.downloaded} blobs` : '; blobs come on demand (mreg export, mreg pull <ref>)') +
+      result.trusted.map((k) => `\ntrusted key ${k.fingerprint} as ${k.name}`).join(''),
   );
   return EXIT_OK;
 }

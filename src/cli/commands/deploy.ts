@@ -1,5 +1,4 @@
 // mreg deploy <ref> --target <t>: each step on stderr as it finishes, the outcome (or the plan) on stdout.
-import { MregError } from '../../errors.js';
 import { deploy, formatDuration, type PlanLine, type StepReport } from '../../api/deploy.js';
 import { whereOf, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
@@ -14,7 +13,6 @@ export function planText(lines: PlanLine[]): string {
 }
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string; dryRun?: boolean; force?: boolean; actor?: string }): Promise<number> {
-  if (!opts.target) throw new MregError('USAGE', 'deploy needs --target <name> (targets are declared in .modelreg/config.yaml)');
   const result = await deploy({
     ...whereOf(ctx),
     ref: args[0] as string,

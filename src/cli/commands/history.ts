@@ -6,6 +6,10 @@ import { table } from '../render/render.js';
 import { whereOf } from '../context.js';
 
 function describe(e: HistoryEvent): string {
+  return typeof e.rejected === 'string' ? `REJECTED here (changes nothing): ${e.rejected}; was: ${detail(e)}` : detail(e);
+}
+
+function detail(e: HistoryEvent): string {
   switch (e.event) {
     case 'promote':
       return `to ${e.stage}${e.forced ? ' (forced)' : ''}${(e.displaced ?? []).map((d) => `; ${d.version} -> ${d.to ?? 'out'}`).join('')}`;

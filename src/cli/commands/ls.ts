@@ -12,6 +12,11 @@ interface Flags {
   limit?: string;
 }
 
+/** The versions and events the default remote lacks, as a closing line (nothing when none). */
+export function unpushedLine(n: number): string {
+  return n === 0 ? '' : `\n${n} version${n === 1 ? '' : 's'} or event${n === 1 ? '' : 's'} not on the default remote yet (as of the last push or pull): mreg push`;
+}
+
 export async function run(ctx: Context, args: unknown[], opts: Flags = {}): Promise<number> {
   const limit = opts.limit === undefined ? undefined : /^\d+$/.test(opts.limit) ? Number(opts.limit) : Number.NaN;
   if (limit !== undefined && !(limit >= 1)) throw new MregError('USAGE', `--limit ${JSON.stringify(opts.limit)}: expected a whole number of versions, 1 or more`);
@@ -27,7 +32,8 @@ export async function run(ctx: Context, args: unknown[], opts: Flags = {}): Prom
       rows,
       rows.length === 0
         ? 'no models registered yet'
-        : table(rows.map((r) => [r.model, r.version, `${r.versions} version${r.versions === 1 ? '' : 's'}`, stageText(r), r.kind]), ['MODEL', 'LATEST', 'VERSIONS', 'STAGES', 'KIND']),
+        : table(rows.map((r) => [r.model, r.version, `${r.versions} version${r.versions === 1 ? '' : 's'}`, stageText(r), r.kind]), ['MODEL', 'LATEST', 'VERSIONS', 'STAGES', 'KIND']) +
+            unpushedLine(rows.reduce((n, r) => n + (r.unpushed ?? 0), 0)),
     );
     return EXIT_OK;
   }
@@ -46,7 +52,7 @@ export async function run(ctx: Context, args: unknown[], opts: Flags = {}): Prom
       : table(
           shown.map((r) => [r.version, r.hash, r.created_at.replace(/\.\d+Z$/, 'Z'), r.stages.join(','), ...extra.map((m) => cell(r, m)), r.message?.split('\n')[0] ?? '']),
           ['VERSION', 'HASH', 'CREATED', 'STAGES', ...extra.map((m) => `${m[1]}.${m[2]}`.toUpperCase()), 'MESSAGE'],
-        ),
+        ) + unpushedLine(rows.reduce((n, r) => n + (r.unpushed ?? 0), 0)),
   );
   return EXIT_OK;
 }

@@ -19,7 +19,8 @@ export async function run(ctx: Context, args: unknown[], opts: { all?: boolean }
   const lines = fresh.map((v) => `  new ${v.model}@${v.version} (hash ${v.hash})`);
   lines.push(
     `pulled from ${result.remote} (${result.url}): ${fresh.length} new version${fresh.length === 1 ? '' : 's'}, ${result.events} new event${result.events === 1 ? '' : 's'}, ` +
-      `${result.blobs.downloaded} blob${result.blobs.downloaded === 1 ? '' : 's'} downloaded (${formatBytes(result.blobs.bytes)})`,
+      `${result.blobs.downloaded} blob${result.blobs.downloaded === 1 ? '' : 's'} downloaded (${formatBytes(result.blobs.bytes)})` +
+      (result.signatures > 0 ? `, ${result.signatures} signature${result.signatures === 1 ? '' : 's'}` : ''),
   );
   if (result.skipped_events > 0) ctx.render.warn(`${result.skipped_events} history line${result.skipped_events === 1 ? '' : 's'} on the remote failed ${result.skipped_events === 1 ? 'its' : 'their'} checksum and ${result.skipped_events === 1 ? 'was' : 'were'} not merged`);
   for (const w of result.warnings) ctx.render.warn(`${w.code}: ${w.message}`);

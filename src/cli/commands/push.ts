@@ -25,6 +25,7 @@ export async function run(ctx: Context, args: unknown[]): Promise<number> {
   const summary = pushed.length
     ? `pushed ${pushed.length} version${pushed.length === 1 ? '' : 's'} to ${result.remote} (${result.url}): ${blobs}; ${result.events} event${result.events === 1 ? '' : 's'}`
     : `${result.remote} (${result.url}) already has ${result.versions.length === 1 ? 'this version' : `these ${result.versions.length} versions`}; ${result.events} new event${result.events === 1 ? '' : 's'} pushed`;
-  ctx.render.result(result, [...lines, summary].join('\n'));
+  const signed = result.signatures > 0 ? `; ${result.signatures} signature${result.signatures === 1 ? '' : 's'}` : '';
+  ctx.render.result(result, [...lines, summary + signed].join('\n'));
   return EXIT_OK;
 }

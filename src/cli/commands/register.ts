@@ -10,6 +10,7 @@ interface Options {
   version?: string;
   change?: ChangeType;
   pre?: string;
+  line?: string;
   message?: string;
   param?: string[];
   metric?: string[];
@@ -32,6 +33,7 @@ const FLAG_WORDING: [RegExp, string][] = [
   [/^version and pre: give one or the other, not both.*/, 'give either --version or --pre, not both (--version takes a pre-release: 1.3.0-rc.0)'],
   [/pass a version \(X\.Y\.Z\) or a change \(major\|minor\|patch\)/, 'pass --version X.Y.Z, or --change major|minor|patch'],
   [/\(version (\S+) after /, '(--version $1 after '],
+  [/^register it as version /, 'register it as --version '],
   [/^params(?=[ :])/, '--param'],
   [/^metrics(?=[ :])/, '--metric'],
   [/^tags(?=[ :])/, '--tag'],
@@ -60,6 +62,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
       version: opts.version,
       change: opts.change,
       pre: opts.pre,
+      line: opts.line,
       message: opts.message,
       params: opts.param,
       metrics: opts.metric,
@@ -92,10 +95,13 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   const text = result.unchanged
     ? `unchanged: ${result.model}@${result.version} already holds these files and metadata (hash ${result.hash})`
     : `registered ${result.kind === 'model' ? '' : `${result.kind} `}${ctx.render.out.bold(`${result.model}@${result.version}`)} (hash ${result.hash}, ${result.artifacts.length} file${result.artifacts.length === 1 ? '' : 's'}, ${formatBytes(total)}; ${formatBytes(result.bytes_stored)} new)`;
+  for (const w of result.warnings) {
+    ctx.render.warn(`${w.path}: scan status warning, stored anyway: ${w.message}; see mreg scan`);
+  }
   if (result.changes.length > 0) {
     ctx.render.note(`consumed ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}: ${result.changes.map((c) => `${c.id} (${c.type})`).join(', ')}`);
   }
-  for (const w of result.warnings ?? []) ctx.render.warn(`${w.code}: ${w.message}`);
+  for (const w of result.after_commit ?? []) ctx.render.warn(`${w.code}: ${w.message}`);
   ctx.render.result(result, text);
   return EXIT_OK;
 }

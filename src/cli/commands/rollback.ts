@@ -1,12 +1,10 @@
 // mreg rollback <model> --target <t> [--to <version>]
-import { MregError } from '../../errors.js';
 import { rollback } from '../../api/rollback.js';
 import { whereOf, type Context } from '../context.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { planText, stepLine } from './deploy.js';
 
 export async function run(ctx: Context, args: unknown[], opts: { target?: string; to?: string; dryRun?: boolean; actor?: string }): Promise<number> {
-  if (!opts.target) throw new MregError('USAGE', 'rollback needs --target <name>');
   const result = await rollback({
     ...whereOf(ctx),
     model: args[0] as string,

@@ -34,6 +34,8 @@ export function describe(m: Manifest, stages: string[], bold: (s: string) => str
     lines.push(`interface of ${path} (${iface.format}):`, ...tensors('in ', iface.inputs), ...tensors('out', iface.outputs));
     if (iface.weights?.length) lines.push(`    ${iface.weights.length} weight tensors`);
   }
+  const scanned = Object.entries(m.scan ?? {});
+  if (scanned.length > 0) lines.push('scan:', ...scanned.map(([path, verdict]) => `  ${path}: ${verdict}`));
   if (m.unsafe_allowed?.length) lines.push('registered with --allow-unsafe:', ...m.unsafe_allowed.map((u) => `  ${u.path}: imports ${u.globals.join(', ') || '(unscannable)'}`));
   return lines.join('\n');
 }

@@ -9,10 +9,11 @@ import { dirname, join } from 'node:path';
 import type { TargetConfig } from '../config/config.js';
 import { MregError } from '../../errors.js';
 import { checkName } from '../names.js';
-import { appendEvents, newEventId, readHistory, type HistoryEvent, type NewEvent } from '../lifecycle/history.js';
+import { appendEvents, counts, newEventId, readHistory, type HistoryEvent, type NewEvent } from '../lifecycle/history.js';
 import { planPromotion, promote } from '../lifecycle/promote.js';
 import { resolveRef } from '../lifecycle/refs.js';
-import { replay } from '../lifecycle/state.js';
+import { replay, versionInStage } from '../lifecycle/state.js';
+import { prunedEvent } from '../lifecycle/pruned.js';
 import type { Manifest } from '../manifest/types.js';
 import { materializeVersion } from '../lifecycle/materialize.js';
 import { resolveActor } from '../provenance.js';
@@ -151,6 +152,22 @@ async function lockTarget(store: Store, name: string) {
   }
 }
 
+/**
+ * Every refusal a rollback can meet, before anything is recorded or the adapter is called: the
+ * version was not pruned, its blobs are sound, and it carries the signatures the target's stage
+ * requires here (the promotion that follows a rollback must not fail after the switch).
+ */
+async function checkWayBack(setup: Setup, manifest: Manifest): Promise<void> {
+  const pruned = await prunedEvent(setup.store.layout, manifest.name, manifest.version);
+  if (pruned) {
+    throw new MregError('PRUNED', `cannot roll back to ${manifest.name}@${manifest.version}: its blobs were pruned at ${pruned.time} by ${pruned.actor}; nothing was changed`, {
+      hint: `roll back to another version with --to, or deploy one`,
+    });
+  }
+  await checkBlobs(setup.blobs, manifest);
+  if (setup.target.stage) await requireSignatures(setup.store, manifest.name, manifest.version, setup.target.stage);
+}
+
 /** Re-hashes every blob of a version: a rollback must know its way back is sound before it starts. */
 async function checkBlobs(blobs: BlobSource, manifest: Manifest): Promise<void> {
   for (const a of manifest.artifacts) {
@@ -265,7 +282,7 @@ function plan(setup: Setup, phase: Phase, steps: Step[], version: string, previo
 /** The rollback part: verify the way back, route all traffic there, run the rollback steps, record. */
 async function rollBack(run: Run, to: Manifest, from: string | null, reason: string): Promise<{ ok: boolean; failure?: DeployResult['failed_step'] }> {
   const { store, target, name } = run.setup;
-  await checkBlobs(run.setup.blobs, to);
+  await checkWayBack(run.setup, to);
   const op = newEventId();
   await record(store, run.model, [{ event: 'rollback', model: run.model, version: to.version, actor: run.actor, target: name, phase: 'started', op, ...(from ? { from } : {}), reason }]);
   if (currentRouting((await readHistory(store.layout, run.model)).events)) await run.route([{ version: to.version, weight: 1 }]);
@@ -356,7 +373,7 @@ export async function rollback(store: Store, req: RollbackRequest, deps: DeployD
 
   if (req.dryRun) {
     const { to, from, resumed } = await decide();
-    await checkBlobs(setup.blobs, await readManifest(store.layout, model, to));
+    await checkWayBack(setup, await readManifest(store.layout, model, to));
     return { ok: true, model, target: req.target, from, to, resumed, steps: [], dry_run: true, plan: plan(setup, 'rollback', setup.playbook.rollback, to, from) };
   }
   return onTarget(setup, model, actor, req, async (run) => {
@@ -364,6 +381,14 @@ export async function rollback(store: Store, req: RollbackRequest, deps: DeployD
     const back = await rollBack(run, await readManifest(store.layout, model, to), from, resumed ? 'finishing an interrupted operation' : `rollback of ${req.target}`);
     return { ok: back.ok, model, target: req.target, from, to, resumed, steps: run.reports, ...(back.failure ? { failed_step: back.failure } : {}) };
   });
+}
+
+/** The configured targets the model's history has deployed to or rolled back on. */
+export async function targetsServed(store: Store, model: string): Promise<string[]> {
+  const { events } = await readHistory(store.layout, checkName(model));
+  const served = new Set<string>();
+  for (const e of events) if ((e.event === 'deploy' || e.event === 'rollback') && typeof e.target === 'string' && counts(e)) served.add(e.target);
+  return Object.keys(store.config.targets).filter((t) => served.has(t));
 }
 
 export interface StatusResult {
@@ -379,6 +404,13 @@ export interface StatusResult {
   adapter_error?: string;
   adapter_health?: { healthy: boolean; detail?: string };
   routing: { split: Split[]; salt: string } | null;
+  /**
+   * The target's live version (the adapter's word when it gives one, else the deploy history's)
+   * differs from the version its stage holds; null when they agree or the target has no stage.
+   */
+  drift: { stage: string; stage_version: string | null; live_version: string | null } | null;
+  /** the model's versions and events the default remote lacks, as far as the last push or pull saw (only with a default remote) */
+  unpushed?: number;
 }
 
 export async function status(store: Store, model: string, targetName: string, env: NodeJS.ProcessEnv, deps: DeployDeps): Promise<StatusResult> {
@@ -407,6 +439,7 @@ export async function status(store: Store, model: string, targetName: string, en
         }
       : null,
     routing: currentRouting(events) ?? null,
+    drift: null,
   };
   const ctx: AdapterContext = { target: targetName, options: setup.target.options, projectDir: setup.projectDir, env, signal: AbortSignal.timeout(30_000) };
   try {
@@ -414,6 +447,12 @@ export async function status(store: Store, model: string, targetName: string, en
     if (setup.adapter.health) result.adapter_health = await setup.adapter.health(model, ctx);
   } catch (err) {
     result.adapter_error = (err as Error).message;
+  }
+  const stage = setup.target.stage;
+  if (stage) {
+    const held = versionInStage(replay(events), stage) ?? null;
+    const running = result.adapter_live ?? live;
+    if (held !== running) result.drift = { stage, stage_version: held, live_version: running };
   }
   return result;
 }

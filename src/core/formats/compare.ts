@@ -2,7 +2,7 @@
 // bump it requires; also turns breaking findings into a migration guide. Pure functions over plain data.
 
 import type { ChangeType } from '../change-type.js';
-import { UNKNOWN_RANK, type Dim, type InputTensor, type ModelInterface, type Tensor } from './types.js';
+import { UNKNOWN_DIM, UNKNOWN_RANK, type Dim, type InputTensor, type ModelInterface, type Tensor } from './types.js';
 
 /** Every rule and the bump it requires. Rule ids are stable: scripts and change files refer to them. */
 export const RULES = {
@@ -31,6 +31,9 @@ export const RULES = {
   'output-dim-now-fixed': 'minor',
   'output-dim-renamed': 'patch',
   'weights-changed': 'patch',
+  // GGUF `<arch>.context_length`: prompts that fitted may no longer fit; a longer context only accepts more.
+  'context-length-decreased': 'major',
+  'context-length-increased': 'minor',
   // Between versions with several model files (src/core/versioning/findings.ts pairs them up).
   'model-removed': 'major',
   'model-added': 'minor',
@@ -78,6 +81,7 @@ export function compareInterfaces(
     findings.push(finding('format-changed', 'format', `the model format changed from ${prev.format} to ${next.format}`, prev.format, next.format));
   } else if (prev && next) {
     compareArchitecture(prev, next, findings);
+    compareContextLength(prev, next, findings);
     compareSide('input', prev.inputs, next.inputs, findings);
     compareSide('output', prev.outputs, next.outputs, findings);
   }
@@ -151,6 +155,9 @@ export function migrationGuide(findings: readonly Finding[]): string[] {
         break;
       case 'model-removed':
         add(`Stop loading model file '${s}': the version no longer has it.`);
+        break;
+      case 'context-length-decreased':
+        add(`Keep prompt and output within ${String(f.after)} tokens: the context length shrank from ${String(f.before)}.`);
         break;
       default:
         break;
@@ -260,13 +267,36 @@ function compareShape(side: Side, name: string, prev: Dim[], next: Dim[], out: F
     if (typeof a === 'number' && typeof b === 'number') {
       out.push(finding(`${side}-dim-changed`, name, `${where} changed from ${a} to ${b} (${shapes})`, prev, next));
     } else if (typeof a === 'number') {
-      out.push(finding(`${side}-dim-now-variable`, name, `${where} changed from fixed ${a} to variable ${b} (${shapes})`, prev, next));
+      out.push(finding(`${side}-dim-now-variable`, name, `${where} changed from fixed ${a} to ${dynamic(String(b))} (${shapes})`, prev, next));
     } else if (typeof b === 'number') {
-      out.push(finding(`${side}-dim-now-fixed`, name, `${where} changed from variable ${a} to fixed ${b} (${shapes})`, prev, next));
+      out.push(finding(`${side}-dim-now-fixed`, name, `${where} changed from ${dynamic(a)} to fixed ${b} (${shapes})`, prev, next));
+    } else if (b === UNKNOWN_DIM) {
+      out.push(finding(`${side}-dim-renamed`, name, `${where} lost its name '${a}' (now dynamic)`, prev, next));
+    } else if (a === UNKNOWN_DIM) {
+      out.push(finding(`${side}-dim-renamed`, name, `${where} got the name '${b}' (was dynamic, unnamed)`, prev, next));
     } else {
-      out.push(finding(`${side}-dim-renamed`, name, `${where} was renamed from ${a} to ${b}`, prev, next));
+      out.push(finding(`${side}-dim-renamed`, name, `${where} was renamed from '${a}' to '${b}'`, prev, next));
     }
   });
+}
+
+/** A variable dimension in words: "dynamic 'batch'", or "dynamic" when it has no name. */
+function dynamic(dim: string): string {
+  return dim === UNKNOWN_DIM ? 'dynamic' : `dynamic '${dim}'`;
+}
+
+const CONTEXT_LENGTH = /\.context_length$/;
+
+/** GGUF's `<arch>.context_length`, compared where both sides hold it as a whole number. */
+function compareContextLength(prev: ModelInterface, next: ModelInterface, out: Finding[]): void {
+  for (const key of Object.keys(prev.metadata ?? {}).sort()) {
+    if (!CONTEXT_LENGTH.test(key) || next.metadata?.[key] === undefined) continue;
+    const [before, after] = [Number(prev.metadata![key]), Number(next.metadata[key])];
+    if (!Number.isInteger(before) || !Number.isInteger(after) || before === after) continue;
+    out.push(after < before
+      ? finding('context-length-decreased', key, `the context length (${key}) shrank from ${before} to ${after} tokens`, before, after)
+      : finding('context-length-increased', key, `the context length (${key}) grew from ${before} to ${after} tokens`, before, after));
+  }
 }
 
 function compareArchitecture(prev: ModelInterface, next: ModelInterface, out: Finding[]): void {

@@ -35,7 +35,17 @@ export interface HistoryEvent {
   passed?: boolean;
   exit_code?: number | null;
   duration_ms?: number;
+  /**
+   * Set on an event a pull merged that this store's own rules refused (why): it stays in the
+   * history, visible, and changes no stage, target or routing (lifecycle/merge-policy.ts).
+   */
+  rejected?: string;
   [key: string]: Json | undefined;
+}
+
+/** Whether the event counts: one the local rules refused when a pull merged it does not. */
+export function counts(event: HistoryEvent): boolean {
+  return typeof event.rejected !== 'string';
 }
 
 export interface HistoryWarning {

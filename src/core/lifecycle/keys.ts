@@ -2,7 +2,7 @@
 // (config.yaml's `keys:`) added and removed in place like any other config change (config/edit.ts).
 // Which signatures count is decided in signatures.ts against that list.
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MregError } from '../../errors.js';
 import type { Layout } from '../../store/layout.js';
@@ -44,10 +44,14 @@ async function writeNew(path: string, text: string, mode: number): Promise<void>
   }
 }
 
-/** A new Ed25519 key pair in `dir`: <name>.key (private, mode 0600) and <name>.pub. */
-export async function writeKeyPair(dir: string, name: string): Promise<KeyFiles> {
+/**
+ * A new Ed25519 key pair in `dir`: <name>.key (private, mode 0600) and <name>.pub. With `private`,
+ * `dir` is the user's own key directory: made 0700, and made so again if it is open to others.
+ */
+export async function writeKeyPair(dir: string, name: string, options: { private?: boolean } = {}): Promise<KeyFiles> {
   checkName(name, 'key name');
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: options.private ? 0o700 : 0o777 });
+  if (options.private && ((await stat(dir)).mode & 0o077) !== 0) await chmod(dir, 0o700);
   const pair = generateKey();
   const privatePath = join(dir, `${name}.key`);
   const publicPath = join(dir, `${name}.pub`);

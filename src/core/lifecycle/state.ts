@@ -2,7 +2,7 @@
 // from the history. Each promote event says which stages the version left and which versions it
 // displaced, so replay needs no config and gives the same answer whatever the config says today.
 import compare from 'semver/functions/compare.js';
-import type { HistoryEvent } from './history.js';
+import { counts, type HistoryEvent } from './history.js';
 
 export interface CheckResult {
   passed: boolean;
@@ -38,6 +38,7 @@ function enter(state: StageState, stage: string, version: string, event: History
 }
 
 export function applyEvent(state: StageState, event: HistoryEvent): void {
+  if (!counts(event)) return;
   switch (event.event) {
     case 'promote':
       if (!event.stage) return;

@@ -1,7 +1,7 @@
 // What a target runs, replayed from the model's history: the stack of versions that deployed
 // healthy (the top is live; a rollback pops back down it) and any deploy or rollback that started
 // but never finished (a crash), which the next rollback completes.
-import type { HistoryEvent } from '../lifecycle/history.js';
+import { counts, type HistoryEvent } from './history.js';
 
 export interface TargetState {
   /** healthy versions in deploy order; the last one is live */
@@ -17,7 +17,7 @@ export interface TargetState {
 export function replayTarget(events: HistoryEvent[], target: string): TargetState {
   const state: TargetState = { stack: [] };
   for (const e of events) {
-    if ((e.event !== 'deploy' && e.event !== 'rollback') || e.target !== target) continue;
+    if ((e.event !== 'deploy' && e.event !== 'rollback') || e.target !== target || !counts(e)) continue;
     if (e.phase === 'started') {
       state.interrupted = e;
       continue;

@@ -9,7 +9,7 @@ import { nameProblem } from '../names.js';
 import { defineKey, type Checker } from './checker.js';
 import { isChangeType } from '../change-type.js';
 import { CHANGE_ID_PATTERN, KINDS, MAX_SUMMARY_LENGTH, type Kind } from './types.js';
-import type { Artifact, ConsumedChange, DeclaredSignature, GitState, JsonMap, UnsafeAllowed } from './types.js';
+import type { Artifact, ConsumedChange, DeclaredSignature, GitState, JsonMap, ScanVerdict, UnsafeAllowed } from './types.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -243,4 +243,16 @@ export function unsafeAllowed(c: Checker, value: unknown): UnsafeAllowed[] {
     if (!Array.isArray(m.globals)) c.fail(`${path}.globals`, 'expected a list');
     return { path: c.string(m.path, `${path}.path`, 4096), globals: m.globals.map((g, j) => c.string(g, `${path}.globals[${j}]`, 1000)) };
   });
+}
+
+/** `scan: {path: warning|unsafe}`: the scanner's verdict on artifacts of this version it did not find safe. */
+export function scanVerdicts(c: Checker, value: unknown, artifacts: readonly Artifact[]): Record<string, ScanVerdict> {
+  const paths = new Set(artifacts.map((a) => a.path));
+  const out: Record<string, ScanVerdict> = {};
+  for (const [path, raw] of Object.entries(c.map(value, 'scan'))) {
+    if (!paths.has(path)) c.fail(`scan.${path}`, 'is not an artifact of this version');
+    if (raw !== 'warning' && raw !== 'unsafe') c.fail(`scan.${path}`, "expected 'warning' or 'unsafe'");
+    defineKey(out, path, raw as ScanVerdict);
+  }
+  return out;
 }

@@ -62,7 +62,10 @@ export const MANIFEST_SHAPE: { readonly [K in keyof Manifest]-?: Field<K> } = {
   schema: { absent: 'optional', check: (c, v, earlier) => check.schema(c, v, earlier.artifacts ?? []), digest: false, checksum: true, yaml: 24 },
   /** artifacts that mreg scan found unsafe and that were registered anyway */
   unsafe_allowed: { absent: 'optional', check: check.unsafeAllowed, digest: false, checksum: true, yaml: 25 },
-  checksum: { absent: 'required', check: (c, v) => c.string(v, 'checksum', 100), digest: false, checksum: false, yaml: 26 },
+  // The scan's verdict is derived from the artifacts (already hashed) by a scanner that learns over time: a newer
+  // mreg that warns about more must not turn identical files into a new version, so it is not hashed either.
+  scan: { absent: 'optional', check: (c, v, earlier) => check.scanVerdicts(c, v, earlier.artifacts ?? []), digest: false, checksum: true, yaml: 26 },
+  checksum: { absent: 'required', check: (c, v) => c.string(v, 'checksum', 100), digest: false, checksum: false, yaml: 27 },
 };
 
 export type FieldEntry = Field & { key: keyof Manifest };

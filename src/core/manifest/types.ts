@@ -74,8 +74,15 @@ export interface Manifest extends Metadata {
   schema?: Record<string, ModelInterface>;
   /** artifacts that mreg scan found unsafe and that were registered anyway with --allow-unsafe */
   unsafe_allowed?: UnsafeAllowed[];
+  /**
+   * The scanner's verdict on each artifact it did not find safe, keyed by artifact path: `warning` (review its
+   * imports) or `unsafe` (registered with allowUnsafe). Derived from the artifacts like `schema`, so not hashed.
+   */
+  scan?: Record<string, ScanVerdict>;
   checksum: string; // sha256:<64 hex> over all the other fields, to catch any edit
 }
+
+export type ScanVerdict = 'warning' | 'unsafe';
 
 export interface UnsafeAllowed {
   path: string;

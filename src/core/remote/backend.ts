@@ -32,6 +32,18 @@ export function historyPrefix(model: string): string {
   return `history/${model}/`;
 }
 
+/**
+ * A version's signatures, one object per signing key, flat under the model so one listing finds
+ * them all: signatures/<model>/<version>@<key fingerprint>.json ('@' is never part of a version).
+ */
+export function signaturesPrefix(model: string): string {
+  return `signatures/${model}/`;
+}
+
+export function signatureKey(model: string, version: string, file: string): string {
+  return `signatures/${model}/${version}@${file}`;
+}
+
 export const BATCH_NAME = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{16}\.jsonl$/;
 
 export type CreateResult = 'created' | 'exists';

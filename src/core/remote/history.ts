@@ -128,7 +128,7 @@ export async function pushBatch(backend: RemoteBackend, model: string, events: H
 /**
  * Appends the remote events the local history lacks (by id), oldest first, keeping their ids, times
  * and checksums, to the pulled area (or, for a fresh clone, the tracked history). Events about
- * versions without a local manifest are left for a later pull.
+ * versions without a local manifest are left for a later pull. `judge` may mark events rejected.
  */
 export async function mergeIntoLocal(
   layout: Layout,
@@ -136,18 +136,19 @@ export async function mergeIntoLocal(
   remote: HistoryEvent[],
   hasVersion: (version: string) => boolean,
   where: 'tracked' | 'pulled' = 'pulled',
-  accept: (event: HistoryEvent) => boolean = () => true,
-): Promise<number> {
+  judge: (existing: HistoryEvent[], fresh: HistoryEvent[]) => Promise<HistoryEvent[]> = async (_, fresh) => fresh,
+): Promise<HistoryEvent[]> {
   return withLock(layout, `model-${model}`, async () => {
     const { events: local } = await readHistory(layout, model);
     const known = new Set(local.map((e) => e.id));
     const fresh = remote
-      .filter((e) => !known.has(e.id) && eventVersions(e).every(hasVersion) && accept(e))
+      .filter((e) => !known.has(e.id) && eventVersions(e).every(hasVersion))
       .map((event, index) => ({ event, index }))
       // Stable: events of one machine keep their order when their times tie.
       .sort((a, b) => Date.parse(a.event.time) - Date.parse(b.event.time) || a.index - b.index)
       .map(({ event }) => event);
-    await appendRawEvents(layout, model, fresh, where);
-    return fresh.length;
+    const judged = await judge(local, fresh);
+    await appendRawEvents(layout, model, judged, where);
+    return judged;
   });
 }

@@ -6,10 +6,11 @@
 // tracks: `git pull` afterwards checks out the same manifests and history without a clash.
 import compare from 'semver/functions/compare.js';
 import { MregError } from '../../errors.js';
-import { readHistory, type HistoryEvent } from '../lifecycle/history.js';
+import { readHistory } from '../lifecycle/history.js';
 import { resolveRef, splitRef } from '../lifecycle/refs.js';
 import { effectivePrunes, readProtection } from '../lifecycle/pruned.js';
 import { replay, stageConflicts } from '../lifecycle/state.js';
+import { judgeMerged } from '../lifecycle/merge-policy.js';
 import type { Manifest } from '../manifest/types.js';
 import { writeCreateOnly } from '../../store/atomic.js';
 import { manifestPath, PULLED_GITIGNORE, pulledManifestPath, type Layout } from '../../store/layout.js';
@@ -22,6 +23,8 @@ import { checkMarker, conflictsError, readRemoteManifest, remoteModels, remoteVe
 import { mapLimit } from '../concurrency.js';
 import { eventVersions, mergeIntoLocal, pullBudget, readRemoteHistory, type RemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
+import { pullSignatures } from './signatures.js';
+import { recordKnown } from './known.js';
 import { downloadBlobs, localHasBlob, uniqueJobs } from './transfer.js';
 
 export interface PullRequest {
@@ -55,6 +58,8 @@ export interface PullResult {
   events: number;
   /** remote history lines that failed their checksum or shape: never merged */
   skipped_events: number;
+  /** signature files brought (each checked against this store's manifest first) */
+  signatures: number;
   /** what the merged history leaves to settle: STAGE_CONFLICT for an exclusive stage with two versions */
   warnings: { code: string; message: string; command?: string }[];
 }
@@ -71,7 +76,7 @@ export async function pull(store: Store, req: PullRequest): Promise<PullResult> 
 
 export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRequest, names: { remote: string; url: string }): Promise<PullResult> {
   const { layout } = store;
-  const result: PullResult = { ...names, versions: [], blobs: { downloaded: 0, present: 0, bytes: 0 }, events: 0, skipped_events: 0, warnings: [] };
+  const result: PullResult = { ...names, versions: [], blobs: { downloaded: 0, present: 0, bytes: 0 }, events: 0, skipped_events: 0, signatures: 0, warnings: [] };
   if (!(await checkMarker(backend, false))) {
     if (req.refs.length > 0) throw new MregError('NOT_FOUND', `remote ${backend.label} holds no registry yet (nothing has been pushed to it)`);
     return result;
@@ -103,7 +108,7 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
 
   // Apply: manifests (create-only), then history (whose events speak of those versions), then blobs.
   const into = req.into ?? 'pulled';
-  if (into === 'pulled' && (fresh.length > 0 || models.length > 0)) await preparePulledArea(layout);
+  if (fresh.length > 0 || models.length > 0) await preparePulledArea(layout);
   for (const { manifest, text } of fresh) {
     const dest = into === 'pulled' ? pulledManifestPath(layout, manifest.name, manifest.version) : manifestPath(layout, manifest.name, manifest.version);
     const created = await writeCreateOnly(layout, dest, text);
@@ -128,8 +133,13 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
   for (const model of models) {
     const history = histories.get(model)!;
     const here = new Set(await listVersions(layout, model));
+    // Signatures before events: a merged promotion is judged by the signatures this store holds.
+    const sigs = await pullSignatures(layout, backend, model, here, into);
+    result.signatures += sigs.count;
+    for (const message of sigs.rejected) result.warnings.push({ code: 'SIGNATURE_INVALID', message });
+    await recordKnown(layout, names.remote, model, remoteHeld.get(model) ?? [], [...history.ids]);
     const guarded = protection.get(model);
-    const accept = (e: HistoryEvent): boolean => {
+    const accepted = history.events.filter((e) => {
       const why = e.event === 'prune' ? guarded?.get(e.version) : undefined;
       if (why === undefined) return true;
       result.warnings.push({
@@ -137,8 +147,12 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
         message: `${model}@${e.version}: remote ${backend.label} says it was pruned (event ${e.id}, by ${e.actor} at ${e.time}); ignored: it is ${why} here`,
       });
       return false;
-    };
-    result.events += await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into, accept);
+    });
+    const merged = await mergeIntoLocal(layout, model, accepted, (v) => here.has(v), into, (existing, fresh) => judgeMerged(store, existing, fresh));
+    result.events += merged.length;
+    for (const e of merged) {
+      if (e.rejected) result.warnings.push({ code: 'EVENT_REJECTED', message: `${model}: ${e.event} of ${e.version}${e.stage ? ` to ${e.stage}` : ''}${typeof e.target === 'string' ? ` on ${e.target}` : ''} by ${e.actor} (event ${e.id}) is refused by this store's rules and changes nothing: ${e.rejected}` });
+    }
     result.skipped_events += history.skipped;
     const state = replay((await readHistory(layout, model)).events);
     for (const c of stageConflicts(model, state, (stage) => Boolean(store.config.stages[stage]?.exclusive))) {

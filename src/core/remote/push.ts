@@ -20,6 +20,9 @@ import { checkMarker, conflictsError, readRemoteManifest, remoteVersions, versio
 import { mapLimit } from '../concurrency.js';
 import { eventVersions, pushBatch, readRemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
+import { pushSignatures } from './signatures.js';
+import { recordKnown } from './known.js';
+import { preparePulledArea } from './pull.js';
 import { localHasBlob, uniqueJobs, uploadBlobs, type BlobJob } from './transfer.js';
 
 export interface PushRequest {
@@ -38,6 +41,8 @@ export interface PushResult {
   versions: { model: string; version: string; hash: string; pushed: boolean }[];
   blobs: { uploaded: number; present: number; bytes: number };
   events: number;
+  /** signature files uploaded */
+  signatures: number;
 }
 
 async function selectedVersions(store: Store, refs: string[]): Promise<Map<string, Manifest[]>> {
@@ -140,15 +145,19 @@ async function pushTo(
   }
 
   let events = 0;
-  for (const model of selected.keys()) {
+  let signatures = 0;
+  for (const [model, manifests] of selected) {
     const held = onRemote.get(model)!;
+    signatures += await pushSignatures(layout, backend, model, manifests.map((m) => m.version).filter((v) => held.has(v)));
     const [{ events: local }, remoteHistory] = await Promise.all([readHistory(layout, model), readRemoteHistory(backend, model, () => false)]);
     const known = remoteHistory.ids;
     // Events of versions the remote does not hold stay here until those versions are pushed.
     const fresh = local.filter((e) => e.model === model && !known.has(e.id) && eventVersions(e).every((v) => held.has(v)));
     await pushBatch(backend, model, fresh);
     events += fresh.length;
+    await preparePulledArea(layout);
+    await recordKnown(layout, names.remote, model, held, [...known, ...fresh.map((e) => e.id)]);
   }
   versions.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : compare(a.version, b.version)));
-  return { ...names, versions, blobs: { uploaded: uploaded.count, present: jobs.length - needed.length, bytes: uploaded.bytes }, events };
+  return { ...names, versions, blobs: { uploaded: uploaded.count, present: jobs.length - needed.length, bytes: uploaded.bytes }, events, signatures };
 }

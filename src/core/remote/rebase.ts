@@ -13,7 +13,7 @@ import type { Manifest } from '../manifest/types.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
 import { manifestToYaml } from '../manifest/yaml.js';
 import { writeCreateOnly, writeReplace } from '../../store/atomic.js';
-import { historyPath, manifestPath } from '../../store/layout.js';
+import { historyPath, manifestPath, signatureDir } from '../../store/layout.js';
 import { withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
 import type { RemoteBackend } from './backend.js';
@@ -127,7 +127,7 @@ async function rebaseOne(store: Store, backend: RemoteBackend, ref: string): Pro
       });
       await writeReplace(layout, path, [...kept, ...rewritten.map(serializeEvent)].map((l) => `${l}\n`).join(''));
     }
-    const sigDir = join(layout.root, 'signatures', model, version);
+    const sigDir = signatureDir(layout, model, version);
     const dropped = (await readdir(sigDir).catch(() => [] as string[])).length;
     await rm(sigDir, { recursive: true, force: true });
     await unlink(manifestPath(layout, model, version));

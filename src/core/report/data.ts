@@ -4,6 +4,7 @@ import type { ChangelogEntry } from '../versioning/changelog.js';
 import type { HistoryEvent } from '../lifecycle/history.js';
 import type { AffectedVersion, LineageResult } from '../lineage/query.js';
 import type { JsonMap, Kind, Manifest, Scalar } from '../manifest/types.js';
+import type { ScanFinding, ScanStatus } from '../scan/scan.js';
 
 export type MetricDirection = 'higher' | 'lower';
 
@@ -43,8 +44,19 @@ export interface VersionView {
   checks: HistoryEvent[];
   /** for data sets, feature sets and pipelines: what was made from this version */
   impact: AffectedVersion[] | null;
+  /** each artifact's blob scanned again when the page was drawn (absent: not scanned, e.g. a page drawn from code) */
+  scan?: ArtifactScan[];
   /** the model card (Markdown), and whether a hand-written card was merged into it */
   card?: { markdown: string; hand_written: boolean };
+}
+
+/** What the scanner says of one stored artifact now; `not_scanned` says why it could not look. */
+export interface ArtifactScan {
+  path: string;
+  status: ScanStatus | 'not_scanned';
+  globals: string[];
+  findings: ScanFinding[];
+  reason?: string;
 }
 
 export interface ModelView {

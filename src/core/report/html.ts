@@ -17,8 +17,8 @@ export function href(...segments: string[]): string {
 }
 
 const STYLE = `
-:root { color-scheme: light dark; --fg: #1b1f24; --muted: #59636e; --line: #d1d9e0; --bg: #fff; --accent: #0969da; --bad: #cf222e; --good: #1a7f37; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9198a1; --line: #3d444d; --bg: #0d1117; --accent: #4493f8; --bad: #f85149; --good: #3fb950; } }
+:root { color-scheme: light dark; --fg: #1b1f24; --muted: #59636e; --line: #d1d9e0; --bg: #fff; --accent: #0969da; --bad: #cf222e; --good: #1a7f37; --warn: #9a6700; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9198a1; --line: #3d444d; --bg: #0d1117; --accent: #4493f8; --bad: #f85149; --good: #3fb950; --warn: #d29922; } }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
 header, main, footer { max-width: 1100px; margin: 0 auto; padding: 0 1rem; }
@@ -42,6 +42,7 @@ code, .hash { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-
 .stage { display: inline-block; border: 1px solid var(--line); border-radius: 1em; padding: 0 .5em; font-size: 12px; margin-right: .25em; }
 .up { color: var(--good); } .down { color: var(--bad); }
 .bad { color: var(--bad); }
+.warn { color: var(--warn); }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 figure { margin: 0; }
 figcaption { font-weight: 600; }
@@ -50,6 +51,17 @@ svg .axis { stroke: var(--line); }
 svg .series { stroke: var(--accent); fill: none; stroke-width: 2; }
 svg .point { fill: var(--accent); }
 svg .move { stroke: var(--muted); stroke-dasharray: 3 3; }
+.lineage-graph .scroll { overflow-x: auto; }
+.lineage-graph rect { fill: var(--bg); stroke: var(--line); stroke-width: 1.5; }
+.lineage-graph .root rect { stroke: var(--accent); stroke-width: 2.5; }
+.lineage-graph .missing rect { stroke: var(--bad); stroke-dasharray: 4 3; }
+.lineage-graph a text { fill: var(--accent); text-decoration: underline; }
+.lineage-graph a text.sub { fill: var(--muted); text-decoration: none; }
+.lineage-graph a:focus rect { stroke: var(--accent); stroke-width: 3; }
+.lineage-graph text.sub, .lineage-graph text.relation, .lineage-graph text.more { fill: var(--muted); font-size: 10px; }
+.lineage-graph .edge path { stroke: var(--muted); fill: none; }
+.lineage-graph text.relation { paint-order: stroke; stroke: var(--bg); stroke-width: 3px; }
+.lineage-graph marker path { fill: var(--muted); }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 dt { color: var(--muted); } dd { margin: 0; }
 input.filter { font: inherit; padding: .2rem .4rem; margin: .25rem 0; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }

@@ -4,6 +4,7 @@
 import { RELATION_LABELS, KIND_NOUNS } from '../manifest/lineage.js';
 import type { Relation } from '../manifest/types.js';
 import { metricChart, type StageMove } from './chart.js';
+import { lineageSvg } from './lineage-graph.js';
 import { numericMetrics, type ModelSummary, type ModelView, type VersionView } from './data.js';
 import { bytes, esc, href, jsonText, num, page, stageBadges, table, type Cell } from './html.js';
 
@@ -191,7 +192,36 @@ function lineageSection(v: VersionView, opts: PageOptions): string {
       { id: `lineage-${dir}` },
     );
   };
-  return `<h3>Upstream: made from</h3>${list('up')}<h3>Downstream: made from it</h3>${list('down')}`;
+  const graph = l.nodes.length > 1 ? lineageSvg(l, (name, version) => (linkable(opts, name) ? href('..', name, `${version}.html`) : undefined)) : '';
+  return `${graph}<h3>Upstream: made from</h3>${list('up')}<h3>Downstream: made from it</h3>${list('down')}`;
+}
+
+const SCAN_WORDS: Record<string, string> = {
+  safe: '<span class="up">safe</span>',
+  warning: '<span class="warn">review</span>',
+  unsafe: '<span class="bad">unsafe: runs code when loaded</span>',
+  not_scanned: '<span class="muted">not scanned</span>',
+};
+
+/** The scanner's verdict on each artifact now, with what register recorded (files let in with --allow-unsafe). */
+function scanSection(v: VersionView): string {
+  const m = v.manifest;
+  const allowed = new Map((m.unsafe_allowed ?? []).map((u) => [u.path, u.globals]));
+  const recorded = allowed.size
+    ? `<p class="bad">Registered with --allow-unsafe: ${esc([...allowed.keys()].join(', '))} ${allowed.size === 1 ? 'was' : 'were'} found unsafe and stored anyway.</p>`
+    : '<p>Register refused every file that would run code when loaded; none was let in with --allow-unsafe.</p>';
+  if (!v.scan) return recorded;
+  const rows: Cell[][] = v.scan.map((s) => [
+    { html: `<code>${esc(s.path)}</code>` },
+    { html: SCAN_WORDS[s.status] ?? esc(s.status), value: s.status },
+    { html: s.globals.length ? `<code>${esc(s.globals.join(', '))}</code>` : '<span class="muted">none</span>' },
+    { html: [...(s.reason ? [esc(s.reason)] : []), ...s.findings.map((f) => `${esc(f.severity)}: ${esc(f.message)}`)].join('<br>') },
+  ]);
+  return `${recorded}<p class="muted">Each stored file scanned again when this page was drawn (<code>mreg scan ${esc(m.name)}@${esc(m.version)}</code>), without loading it.</p>${table(
+    [{ label: 'Path' }, { label: 'Verdict' }, { label: 'Imports' }, { label: 'Findings' }],
+    rows,
+    { id: 'scan' },
+  )}`;
 }
 
 export function renderVersion(view: ModelView, version: string, opts: PageOptions = {}): string | undefined {
@@ -244,9 +274,9 @@ export function renderVersion(view: ModelView, version: string, opts: PageOption
   const checks = v.checks.length
     ? table([{ label: 'Check' }, { label: 'Result' }, { label: 'When' }], v.checks.map((s) => [{ html: esc(s.check) }, { html: s.passed ? '<span class="up">passed</span>' : '<span class="bad">failed</span>' }, { html: time(s.time) }]), { id: 'checks' })
     : '<p class="muted">No checks recorded.</p>';
-  const scan = m.unsafe_allowed?.length
-    ? `<p class="bad">Registered with --allow-unsafe: these files run code when loaded.</p>${table([{ label: 'Path' }, { label: 'Imports' }], m.unsafe_allowed.map((u) => [{ html: `<code>${esc(u.path)}</code>` }, { html: `<code>${esc(u.globals.join(', '))}</code>` }]))}`
-    : '<p>No artifact was registered as unsafe: pickle-based files that would run code are refused at register time.</p>';
+  const scan = scanSection(v);
+  const warned = Object.entries(m.scan ?? {}).filter(([, verdict]) => verdict === 'warning').map(([path]) => path);
+  const scanWarnings = warned.length ? `<p class="bad">Stored with a scan warning (review their imports with mreg scan): ${warned.map((p) => `<code>${esc(p)}</code>`).join(', ')}</p>` : '';
   const facts = [
     ['Hash', `<code>${esc(m.hash)}</code>`],
     ['Digest', `<code class="hash">${esc(m.digest)}</code>`],
@@ -281,7 +311,7 @@ ${signatures}
 <h2>Checks</h2>
 ${checks}
 <h2>Scan</h2>
-${scan}
+${scan}${scanWarnings}
 ${v.card ? `<h2>Model card</h2><details id="card"${v.card.hand_written ? ' open' : ''}><summary>${v.card.hand_written ? 'Hand-written card, with the recorded facts' : 'Generated from the manifest'} (<code>mreg card ${esc(m.name)}@${esc(m.version)}</code>)</summary><pre>${esc(v.card.markdown)}</pre></details>` : ''}
 ${m.training || m.framework || m.requirements || m.architecture ? `<h2>Training and environment</h2>${kv({ ...(m.architecture ? { architecture: m.architecture } : {}), ...(m.framework ? { framework: m.framework } : {}), ...(m.training ? { training: m.training } : {}), ...(m.requirements ? { requirements: m.requirements } : {}) }, 'environment')}` : ''}`;
   return page({ title: `${m.name}@${m.version}`, root: ROOT, crumbs: [{ label: m.name, href: 'index.html' }, { label: m.version }], body, ...(opts.generated ? { generated: opts.generated } : {}) });

@@ -4,7 +4,7 @@
 // against the cumulative weights in the order given.
 import { createHash } from 'node:crypto';
 import { MregError } from '../../errors.js';
-import { appendEvents, readHistory, type HistoryEvent } from '../lifecycle/history.js';
+import { appendEvents, counts, readHistory, type HistoryEvent } from '../lifecycle/history.js';
 import { checkName } from '../names.js';
 import { withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
@@ -65,7 +65,7 @@ export function parseSplit(items: string[]): Split[] {
 export function currentRouting(events: HistoryEvent[]): Routing | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
-    if (e.event === 'route' && Array.isArray(e.split)) {
+    if (e.event === 'route' && Array.isArray(e.split) && counts(e)) {
       return { split: e.split as unknown as Split[], salt: typeof e.salt === 'string' ? e.salt : '' };
     }
   }

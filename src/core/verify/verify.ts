@@ -193,6 +193,10 @@ async function verifyHistories(store: Store, problems: Problem[], warnings: Prob
       const torn = w.message.startsWith('torn last line');
       (torn ? warnings : problems).push({ code: torn ? 'HISTORY_TORN' : 'HISTORY_DAMAGED', message: `${w.file ?? `history/${file}`}:${w.line}: ${w.message}` });
     }
+    for (const e of events) {
+      // Kept for the record; it changes nothing, so the store is sound, but someone wrote it.
+      if (e.rejected) warnings.push({ code: 'EVENT_REJECTED', message: `${model}: ${e.event} of ${e.version}${e.stage ? ` to ${e.stage}` : ''} by ${e.actor} (event ${e.id}, merged by a pull) was refused by this store's rules: ${e.rejected}` });
+    }
     const state = replay(events.filter((e) => e.model === model));
     const versions = new Set(await listVersionsSafe(layout, model));
     for (const c of stageConflicts(model, state, (stage) => Boolean(config.stages[stage]?.exclusive))) problems.push({ code: 'STAGE_CONFLICT', message: c.message });

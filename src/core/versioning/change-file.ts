@@ -7,11 +7,15 @@
 //   ---
 //
 //   Add the customer-age input.
+//
+// A change for a maintenance line names the model with its line: `vad@1: patch` (a model name never holds '@',
+// and a key is always text, so a line 1.10 is never read as the number 1.1).
 import { stringify } from 'yaml';
 import { parseYamlText } from '../documents.js';
 import { MregError } from '../../errors.js';
 import { nameProblem } from '../names.js';
 import { isChangeType, type ChangeType } from '../change-type.js';
+import { isLine } from './lines.js';
 import { MAX_SUMMARY_LENGTH } from '../manifest/types.js';
 
 export const MAX_CHANGE_BYTES = 64 * 1024;
@@ -20,12 +24,19 @@ const MAX_MODELS = 1000;
 export interface ChangeDeclaration {
   /** model name → the type of this change for that model */
   models: Record<string, ChangeType>;
+  /** model → the maintenance line the change is for ("1", "1.4"); a model not listed is on no line */
+  lines?: Record<string, string>;
   summary: string;
 }
 
 export function renderChangeFile(change: ChangeDeclaration): string {
+  const front: Record<string, ChangeType> = {};
+  for (const [model, type] of Object.entries(change.models)) {
+    const line = change.lines && Object.hasOwn(change.lines, model) ? change.lines[model] : undefined;
+    front[line === undefined ? model : `${model}@${line}`] = type;
+  }
   // yaml quotes a key that would otherwise read back as a number or boolean (a model named "1.0").
-  return `---\n${stringify(change.models, { lineWidth: 0 })}---\n\n${change.summary.trim()}\n`;
+  return `---\n${stringify(front, { lineWidth: 0 })}---\n\n${change.summary.trim()}\n`;
 }
 
 /** Why a (normalised) summary cannot be stored, or undefined. */
@@ -80,14 +91,21 @@ export function parseChangeFile(bytes: Uint8Array, label: string): ChangeDeclara
   if (entries.length === 0) fail('names no model');
   if (entries.length > MAX_MODELS) fail(`names more than ${MAX_MODELS} models`);
   const models: Record<string, ChangeType> = {};
-  for (const [model, type] of entries) {
+  const lines: Record<string, string> = {};
+  const define = (map: Record<string, unknown>, key: string, value: unknown) => Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  for (const [key, type] of entries) {
+    const at = key.indexOf('@');
+    const model = at === -1 ? key : key.slice(0, at);
     const problem = nameProblem(model);
     if (problem) fail(`invalid model name ${JSON.stringify(model.slice(0, 60))}: it ${problem}`);
-    if (!isChangeType(type)) fail(`${model}: expected major, minor or patch, not ${JSON.stringify(type)?.slice(0, 40) ?? String(type)}`);
-    Object.defineProperty(models, model, { value: type, enumerable: true, writable: true, configurable: true });
+    if (at !== -1 && !isLine(key.slice(at + 1))) fail(`${JSON.stringify(key.slice(0, 60))}: expected model@line with a line such as 1 or 1.4`);
+    if (Object.hasOwn(models, model)) fail(`${model} is named twice`);
+    if (!isChangeType(type)) fail(`${key}: expected major, minor or patch, not ${JSON.stringify(type)?.slice(0, 40) ?? String(type)}`);
+    define(models, model, type);
+    if (at !== -1) define(lines, model, key.slice(at + 1));
   }
   const summary = normalise(body);
   const problem = summaryProblem(summary);
   if (problem) fail(`${problem}${summary === '' ? ' (write it below the front matter)' : ''}`);
-  return { models, summary };
+  return { models, ...(Object.keys(lines).length > 0 ? { lines } : {}), summary };
 }

@@ -52,7 +52,12 @@ export function buildChangelog(manifests: readonly Manifest[]): ChangelogEntry[]
         j--;
       }
     }
-    const previous = j >= 0 ? sorted[j] : undefined;
+    // With maintenance lines, the version below is not always the one a version followed: 1.0.1 registered
+    // after 2.0.0 sorts between 1.0.0 and 2.0.0, but 2.0.0 was compared with 1.0.0. The previous version is the
+    // highest one below that was registered before it (the version below, when times say nothing).
+    let k = j;
+    while (k >= 0 && sorted[k]!.created_at > m.created_at) k--;
+    const previous = k >= 0 ? sorted[k] : j >= 0 ? sorted[j] : undefined;
     changes.push(...(m.changes ?? []).map((c) => ({ ...c })));
     const findings = versionFindings(previous, m);
     entries.push({

@@ -25,6 +25,13 @@ export interface PendingChange {
   id: string;
   type: ChangeType;
   summary: string;
+  /** the maintenance line it is declared for, if any */
+  line?: string;
+}
+
+/** The line a change is declared for, for one model (undefined: no line). */
+export function lineOf(change: ChangeDeclaration, model: string): string | undefined {
+  return change.lines && Object.hasOwn(change.lines, model) ? change.lines[model] : undefined;
 }
 
 const MAX_CHANGE_FILES = 10_000;
@@ -96,7 +103,7 @@ export async function addChange(layout: Layout, declaration: ChangeDeclaration, 
     if (used) continue;
     const path = changePath(layout, id);
     // 0644: change files are meant to be edited in review, unlike manifests.
-    if (await writeCreateOnly(layout, path, text, 0o644)) return { id, path, models: declaration.models, summary: declaration.summary };
+    if (await writeCreateOnly(layout, path, text, 0o644)) return { id, path, ...declaration };
   }
   throw new MregError('INTERNAL', 'could not find a free change id in 8 attempts');
 }
@@ -163,13 +170,27 @@ export async function readChanges(layout: Layout): Promise<Change[]> {
   return changes;
 }
 
-/** The changes still pending for `model`, oldest id first. */
-export async function pendingFor(layout: Layout, model: string, changes: readonly Change[], index = new ConsumedIndex(layout)): Promise<PendingChange[]> {
+/** One change file by id, or undefined when there is none; an id that is not a change id is refused (exit 2). */
+export async function readChange(layout: Layout, id: string): Promise<Change | undefined> {
+  if (typeof id !== 'string' || !CHANGE_ID_PATTERN.test(id)) {
+    throw new MregError('USAGE', `invalid change id ${JSON.stringify(String(id).slice(0, 60))}: expected lowercase letters, digits and '-' as mreg change ls shows them`);
+  }
+  const path = changePath(layout, id);
+  const bytes = await readBounded(path, changeLabel(id));
+  return bytes ? { id, path, ...parseChangeFile(bytes, changeLabel(id)) } : undefined;
+}
+
+/**
+ * The changes still pending for `model` in `line`, oldest id first: a change declared for a line waits for a
+ * version bumped in that line, and one declared without a line for a version bumped without one.
+ */
+export async function pendingFor(layout: Layout, model: string, changes: readonly Change[], index = new ConsumedIndex(layout), line?: string): Promise<PendingChange[]> {
   const consumed = await index.of(model);
   const out: PendingChange[] = [];
   for (const change of changes) {
     const type = change.models[model];
-    if (type !== undefined && Object.hasOwn(change.models, model) && !consumed.has(change.id)) out.push({ id: change.id, type, summary: change.summary });
+    if (type === undefined || !Object.hasOwn(change.models, model) || consumed.has(change.id) || lineOf(change, model) !== line) continue;
+    out.push({ id: change.id, type, summary: change.summary, ...(line === undefined ? {} : { line }) });
   }
   return out;
 }
@@ -179,10 +200,15 @@ export async function pendingChanges(layout: Layout, changes?: readonly Change[]
   const out: Change[] = [];
   for (const change of changes ?? (await readChanges(layout))) {
     const models: Record<string, ChangeType> = {};
+    const lines: Record<string, string> = {};
     for (const [model, type] of Object.entries(change.models)) {
-      if (!(await index.of(model)).has(change.id)) Object.defineProperty(models, model, { value: type, enumerable: true, writable: true, configurable: true });
+      if ((await index.of(model)).has(change.id)) continue;
+      Object.defineProperty(models, model, { value: type, enumerable: true, writable: true, configurable: true });
+      const line = lineOf(change, model);
+      if (line !== undefined) Object.defineProperty(lines, model, { value: line, enumerable: true, writable: true, configurable: true });
     }
-    if (Object.keys(models).length > 0) out.push({ ...change, models });
+    const { lines: _all, ...rest } = change;
+    if (Object.keys(models).length > 0) out.push({ ...rest, models, ...(Object.keys(lines).length > 0 ? { lines } : {}) });
   }
   return out;
 }

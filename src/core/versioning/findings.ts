@@ -3,6 +3,7 @@
 // lower than the comparison requires.
 import { mapLimit } from '../concurrency.js';
 import { isAbsolute, relative } from 'node:path';
+import inc from 'semver/functions/inc.js';
 import { MregError } from '../../errors.js';
 import type { InputFile } from '../inputs.js';
 import { compareInterfaces, finding, requiredBump, type Finding } from '../formats/compare.js';
@@ -155,18 +156,31 @@ export function uncovered(findings: readonly Finding[], declared: ChangeType): F
   return findings.filter((f) => compareTypes(f.bump, declared) > 0);
 }
 
+/** Who declared the type that fell short, so the hint says how to declare more in the same way. */
+export type DeclaredBy = 'changes' | 'change' | 'version';
+
 /**
  * Throws BUMP_TOO_LOW when the findings require more than the declared type, naming each finding it misses:
- * "fraud: declared minor, but output 'hn' was removed: major". `how` says where the type came from when it
- * was not declared as such ("--version 1.2.1", "continuing 1.3.0-rc.0").
+ * "fraud: declared minor, but output 'hn' was removed: major", one finding per line when there are several.
+ * `how` says where the type came from when it was not declared as such ("version 1.2.1 after 1.2.0",
+ * "continuing 1.3.0-rc.0"); `by` picks the hint: a change file, the change option, or an explicit version.
  */
-export function checkDeclared(model: string, declared: ChangeType, findings: readonly Finding[], data: Record<string, unknown> = {}, how?: string): void {
+export function checkDeclared(model: string, declared: ChangeType, findings: readonly Finding[], data: Record<string, unknown> = {}, how?: string, by: DeclaredBy = 'changes'): void {
   const missed = uncovered(findings, declared);
   if (missed.length === 0) return;
   const required = requiredBump(findings)!;
   const said = how ? `${declared} (${how})` : declared;
-  throw new MregError('BUMP_TOO_LOW', `${model}: declared ${said}, but ${missed.map((f) => `${f.message}: ${f.bump}`).join('; ')}`, {
-    hint: `declare the change as ${required} (mreg change add ${model} --change ${required} -m "..."), or undo the interface change`,
-    data: { model, declared, required, findings, ...data },
+  const listed = missed.map((f) => `${f.message}: ${f.bump}`);
+  const message = listed.length === 1 ? `${model}: declared ${said}, but ${listed[0]}` : `${model}: declared ${said}, but:\n${listed.map((l) => `  ${l}`).join('\n')}`;
+  const previous = typeof data.previous === 'string' ? data.previous : undefined;
+  const fix =
+    by === 'change'
+      ? `pass change ${required}`
+      : by === 'version' && previous !== undefined
+        ? `register it as version ${inc(previous, required)} (a ${required} step from ${previous})`
+        : `declare the change as ${required} (mreg change add ${model} --change ${required} -m "...")`;
+  throw new MregError('BUMP_TOO_LOW', message, {
+    hint: `${fix}, or undo the interface change`,
+    data: { model, declared, required, findings, ...data, ...(by === 'change' ? { option: 'change' } : {}) },
   });
 }

@@ -11,7 +11,8 @@ import { hashFile } from '../../store/blobs.js';
 import type { Layout } from '../../store/layout.js';
 import { listVersions, readManifest } from '../manifest/versions.js';
 import type { ChangeType } from '../change-type.js';
-import { highestType, nextVersion, preReleaseLevel } from './bump.js';
+import { compareTypes, highestType, nextVersion, preReleaseLevel } from './bump.js';
+import { bumpBase, checkLine, checkStaysInLine } from './lines.js';
 import { ConsumedIndex, pendingFor, readChanges, type Change, type PendingChange } from './changes.js';
 import { checkDeclared, readSchema, versionFindings, type VersionInterface } from './findings.js';
 
@@ -24,6 +25,12 @@ export interface DecideInput {
   candidate?: VersionInterface | undefined;
   /** the highest type among the pending changes and the flag */
   declared?: ChangeType | undefined;
+  /** the type given as an option (not by change files), for the hint when it falls short */
+  option?: ChangeType | undefined;
+  /** the maintenance line bumped in: `current` is its highest version, and the next version must stay in it */
+  line?: string | undefined;
+  /** every registered version, to say so when the next version outside the line is one of them */
+  registered?: readonly string[] | undefined;
   pre?: string | undefined;
   /** how the command takes a type on its command line, for the error when none is declared */
   flag: string;
@@ -54,8 +61,10 @@ export function decideNext(input: DecideInput): Decision {
     throw new MregError('USAGE', `${noDeclarationMessage(input.model, input.flag)}${needs}`, { data: { option: 'change' } });
   }
   const next = nextVersion(input.current, type, input.pre);
+  checkStaysInLine(input.model, input.line, input.current, next, input.registered);
   const how = input.declared === undefined ? `continuing ${input.current}` : undefined;
-  checkDeclared(input.model, type, findings, { current: input.current ?? null, next }, how);
+  const by = input.option !== undefined && compareTypes(input.option, type) >= 0 ? 'change' : 'changes';
+  checkDeclared(input.model, type, findings, { current: input.current ?? null, next, ...(input.line === undefined ? {} : { line: input.line }) }, how, by);
   return { next, type, required, findings };
 }
 
@@ -64,6 +73,8 @@ export interface BumpRequest {
   /** the declared change */
   type?: ChangeType | undefined;
   pre?: string | undefined;
+  /** the maintenance line to bump in ("1", "1.4") */
+  line?: string | undefined;
   /** candidate files to check against the latest version */
   inputs?: string[] | undefined;
   cwd: string;
@@ -72,6 +83,9 @@ export interface BumpRequest {
 
 export interface BumpPlan {
   model: string;
+  /** the maintenance line bumped in, when one was given */
+  line?: string;
+  /** the highest version (in the line, with one) */
   current: string | null;
   next: string;
   type: ChangeType;
@@ -93,11 +107,12 @@ export async function readCandidate(inputs: string[], cwd: string, signature: De
 /** The next version of a model, computed and checked without writing anything. */
 export async function planBump(layout: Layout, req: BumpRequest, shared: { changes?: Change[]; index?: ConsumedIndex } = {}): Promise<BumpPlan> {
   const model = checkName(req.model);
+  const line = req.line === undefined ? undefined : checkLine(req.line);
   const candidate = req.inputs && req.inputs.length > 0 ? await readCandidate(req.inputs, req.cwd, req.signature) : undefined;
   const versions = await listVersions(layout, model);
-  const current = versions[versions.length - 1];
+  const current = bumpBase(model, versions, line);
   const changes = shared.changes ?? (await readChanges(layout));
-  const pending = await pendingFor(layout, model, changes, shared.index ?? new ConsumedIndex(layout));
+  const pending = await pendingFor(layout, model, changes, shared.index ?? new ConsumedIndex(layout), line);
   const previous = current !== undefined && candidate ? await readManifest(layout, model, current) : undefined;
   const decision = decideNext({
     model,
@@ -105,11 +120,15 @@ export async function planBump(layout: Layout, req: BumpRequest, shared: { chang
     previous,
     candidate,
     declared: highestType([req.type, ...pending.map((p) => p.type)]),
+    option: req.type,
+    line,
+    registered: versions,
     pre: req.pre,
     flag: 'change major|minor|patch',
   });
   return {
     model,
+    ...(line === undefined ? {} : { line }),
     current: current ?? null,
     next: decision.next,
     type: decision.type,
