@@ -75,6 +75,44 @@ function report(name, result, baseline, target) {
   console.log(parts.join('  '));
 }
 
+// Many small files (issue 16): a directory of 10,000 files of 5 bytes registered, re-registered
+// unchanged, exported and verified, against `cp -r` of the same directory. Rounds take turns like
+// the rest; MREG_BENCH_ONLY=small-files runs only this case (MREG_BENCH_SMALL_FILES sets the count).
+function smallFiles() {
+  const count = Number(process.env.MREG_BENCH_SMALL_FILES ?? 10000);
+  const rounds = Number(process.env.MREG_BENCH_ROUNDS ?? 3);
+  const dir = join(work, 'small');
+  const files = join(dir, 'files');
+  mkdirSync(files, { recursive: true });
+  for (let i = 0; i < count; i++) writeFileSync(join(files, `f${i}.txt`), String(i % 100000).padStart(5, '0'));
+  const smallStore = join(dir, 'store');
+  const runs = { cp: [], register: [], unchanged: [], export: [], verify: [] };
+  const opts = { cwd: dir };
+  for (let r = 0; r < rounds; r++) {
+    for (const path of [join(dir, 'copy'), smallStore, join(dir, 'out')]) rmSync(path, { recursive: true, force: true });
+    execFileSync(process.execPath, [MREG, 'init', '--store', smallStore], { env });
+    sync();
+    runs.cp.push(time('cp', ['-r', files, join(dir, 'copy')], opts));
+    runs.register.push(mreg(['register', 'm', 'files', '--version', '1.0.0', '--store', smallStore], opts));
+    runs.unchanged.push(mreg(['register', 'm', 'files', '--store', smallStore], opts));
+    runs.export.push(mreg(['export', 'm@1.0.0', 'out', '--store', smallStore], opts));
+    runs.verify.push(mreg(['verify', '--store', smallStore], opts));
+  }
+  const med = (list) => ({ seconds: median(list.map((x) => x.seconds)), rss: Math.max(...list.map((x) => x.rss ?? 0)) });
+  const cp = med(runs.cp);
+  console.log(`${count} files of 5 bytes, median of ${rounds} rounds\n`);
+  report('cp -r of the directory (baseline)', cp);
+  report(`mreg register, ${count} small files, vs cp -r`, med(runs.register), cp, 10);
+  report('mreg register, unchanged, vs cp -r', med(runs.unchanged), cp);
+  report('mreg export, vs cp -r', med(runs.export), cp);
+  report('mreg verify, vs cp -r', med(runs.verify), cp);
+}
+if (process.env.MREG_BENCH_ONLY === 'small-files') {
+  smallFiles();
+  rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+
 console.log(`mreg benchmark: ${SIZE / 2 ** 20} MiB file, ${process.version}, ${join(work)}\n`);
 
 // A file of random bytes, written in 16 MiB pieces and flushed, so the runs below start level.
@@ -185,6 +223,10 @@ if (process.env.MREG_BENCH_ONLY === 'store') {
   rmSync(work, { recursive: true, force: true });
   process.exit(0);
 }
+
+console.log('');
+smallFiles();
+console.log('');
 
 // Remotes: push and pull of the same file through a local S3-compatible server (s3rver, in a process
 // of its own), against the same transfer with the AWS SDK alone, each in a process of its own.

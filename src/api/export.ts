@@ -59,6 +59,6 @@ export async function exportVersion(options: ExportOptions): Promise<ExportResul
   const { model, version } = await resolveRef(store, options.ref);
   const manifest = await readManifest(store.layout, model, version);
   const blobs = options.blobs ?? blobSourceFor(store, { onTransfer: options.onTransfer, env: options.env });
-  const dir = await materializeVersion(blobs, manifest, resolve(options.cwd, options.dir), { force: options.force, link, onProgress: options.onProgress });
+  const dir = await materializeVersion(blobs, manifest, resolve(options.cwd, options.dir), { force: options.force, link, onProgress: options.onProgress, protect: store.config.retention.protect });
   return { model, version, hash: manifest.hash, dir, artifacts: manifest.artifacts, link };
 }

@@ -2,6 +2,7 @@
 // optionally filtered (`where`, core/search/filter.ts), sorted and limited.
 import { MregError } from '../errors.js';
 import { readHistory } from '../core/lifecycle/history.js';
+import { readProtection } from '../core/lifecycle/pruned.js';
 import { currentState } from '../core/lifecycle/snapshot.js';
 import { stagesOf, type StageState } from '../core/lifecycle/state.js';
 import { unpushed, type Unpushed } from '../core/remote/known.js';
@@ -112,6 +113,8 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
   const manifests = await readModelManifests(layout, model);
   if (manifests.length === 0) throw await missingModel(layout, model);
   const { state, pruned, pending } = await stateOf(store, model, manifests.map((m) => m.version));
+  // Another store's prune of a version protected here does not count (read only when something was pruned).
+  if (pruned.size > 0) for (const v of (await readProtection(layout, store.config.retention.protect)).get(model)?.keys() ?? []) pruned.delete(v);
   let found = manifests.map((m) => ({
     row: {
       model,

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import { MAX_DOCUMENT_BYTES, readDocumentFile } from '../core/documents.js';
-import { MregError } from '../errors.js';
+import { MregError, toMregError } from '../errors.js';
 import { expandInputs, type InputFile } from '../core/inputs.js';
 import { CARD_PATH, MAX_CARD_BYTES } from '../core/report/card-path.js';
 import type { Finding } from '../core/formats/compare.js';
@@ -25,8 +25,9 @@ import { scanFile } from '../core/scan/scan.js';
 import { manifestToYaml } from '../core/manifest/yaml.js';
 import { gitState, resolveActor } from '../core/provenance.js';
 import { appendEvents } from '../core/lifecycle/history.js';
-import { writeCreateOnly } from '../store/atomic.js';
-import { hashSource, ingestFile, reuseBlob, statSource, type BlobRef, type SourceStat } from '../store/blobs.js';
+import { completeRegisterEvents, completeRegisterEventsIfMissing } from '../core/lifecycle/register-events.js';
+import { fsyncDir, writeCreateOnly } from '../store/atomic.js';
+import { hashSource, ingestFile, reuseBlob, SMALL_FILE, statSource, type BlobRef, type SourceStat } from '../store/blobs.js';
 import { openStatCache, type StatCache } from '../store/stat-cache.js';
 import { availableParallelism } from 'node:os';
 import { blobPath, manifestPath } from '../store/layout.js';
@@ -100,6 +101,8 @@ export interface RegisterOptions extends Where {
   onProgress?: (progress: RegisterProgress) => void;
   /** Fault injection for tests: runs after the files are stored and before the version is written. */
   beforeCommit?: () => Promise<void>;
+  /** Fault injection for tests: runs after the manifest is linked, just before its register event is appended (a throw is a failed append). */
+  afterCommit?: () => Promise<void>;
 }
 
 /** The older name of the options. */
@@ -121,6 +124,8 @@ export interface RegisterResult {
   kind: Kind;
   /** the references as stored: exact versions */
   lineage?: Lineage;
+  /** what went wrong after the version was committed (HISTORY_INCOMPLETE: its register event is not written yet) */
+  after_commit?: { code: string; message: string }[];
   /** the maintenance line the version was registered in, when one was given */
   line?: string;
   /** files the scan stored with a warning (review their imports); recorded in the manifest's `scan` */
@@ -181,6 +186,7 @@ interface Prepared {
   now: (() => Date) | undefined;
   onProgress: ((progress: RegisterProgress) => void) | undefined;
   beforeCommit: (() => Promise<void>) | undefined;
+  afterCommit: (() => Promise<void>) | undefined;
 }
 
 function assignments(value: Assignments | undefined, name: string): Record<string, Scalar> {
@@ -241,6 +247,7 @@ export async function register(opts: RegisterOptions): Promise<RegisterResult> {
     now: opts.now,
     onProgress: opts.onProgress,
     beforeCommit: opts.beforeCommit,
+    afterCommit: opts.afterCommit,
   });
 }
 
@@ -297,10 +304,11 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   if (undeclared) {
     // Nothing declared: only a re-run with nothing new can succeed, so hash without storing anything.
     const sources = new SourceReader(layout, await openStatCache(layout, { disabled: req.rehash }));
-    const artifacts = await mapLimit(files, POOL, async (file) => ({ path: file.path, ...(await sources.hash(file.source)) }));
+    const artifacts = await mapBySize(files, seen, async (file) => ({ path: file.path, ...(await sources.hash(file.source)) }));
     await sources.cache.save();
     const digest = versionDigest(artifacts, req.meta, kind);
     if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
+      await completeRegisterEventsIfMissing(layout, model);
       return { model, version: latest, hash: shortHash(digest), unchanged: true, artifacts, bytes_stored: 0, bytes_hashed: sources.hashed, changes: [], findings: [], kind, ...lineageOf(req.meta), warnings };
     }
     throw new MregError('USAGE', noDeclarationMessage(model, DECLARE));
@@ -322,7 +330,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   let stored = 0;
   // Files are hashed and stored a few at a time: shards of one checkpoint overlap their copies and
   // hashes, while the memory stays bounded (a pool of POOL, each with a few fixed-size buffers).
-  const artifacts = await mapLimit(files, POOL, async (file, index): Promise<Artifact> => {
+  const artifacts = await mapBySize(files, seen, async (file, index): Promise<Artifact> => {
     const onProgress = req.onProgress
       ? (bytes: number) => req.onProgress!({ file: file.path, fileIndex: index, fileCount: files.length, bytes, total: seen[index]!.size })
       : undefined;
@@ -363,7 +371,10 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   }
 
   // Identical files and metadata to the latest version: nothing to write (checked again under the lock).
-  if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) return result(latest, true);
+  if (latest !== undefined && (await readManifest(layout, model, latest)).digest === digest) {
+    await completeRegisterEventsIfMissing(layout, model);
+    return result(latest, true);
+  }
 
   const [git, actor] = await startProvenance();
   await req.beforeCommit?.();
@@ -372,6 +383,7 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
   return withLock(layout, `model-${model}`, async () => {
     // Everything is decided again under the lock: another register may have added a version or consumed
     // the pending changes since the early check.
+    await completeRegisterEvents(layout, model);
     const current = await listVersions(layout, model);
     const top = explicit === undefined ? bumpBase(model, current, req.line) : current[current.length - 1];
     const topManifest = top === undefined ? undefined : await readManifest(layout, model, top);
@@ -430,16 +442,30 @@ async function registerVersion(store: Store, req: Prepared): Promise<RegisterRes
     if (Buffer.byteLength(yaml) > MAX_DOCUMENT_BYTES) {
       throw new MregError('INVALID_INPUT', `the manifest of ${model}@${version} would take ${Buffer.byteLength(yaml)} bytes, more than the ${MAX_DOCUMENT_BYTES} mreg reads back: record less metadata`);
     }
+    // The blobs' directory entries are made durable before anything refers to them.
+    for (const dir of sources.syncDirs) await fsyncDir(dir);
     // The commit point: from this link on, the version exists and has consumed its changes.
     if (!(await writeCreateOnly(layout, manifestPath(layout, model, version), yaml))) {
       throw new MregError('VERSION_EXISTS', `${model}@${version} is already registered`);
     }
-    await appendEvents(layout, model, [{ event: 'register', model, version, actor, hash: manifest.hash }], now);
+    // Past the commit point a failure must not say the version is missing when it exists: the event is
+    // completed by the next command that takes this model's lock, and verify reports it until then.
+    const afterCommit: NonNullable<RegisterResult['after_commit']> = [];
+    try {
+      await req.afterCommit?.();
+      await appendEvents(layout, model, [{ event: 'register', model, version, actor, hash: manifest.hash }], now);
+    } catch (err) {
+      const why = toMregError(err).message;
+      afterCommit.push({
+        code: 'HISTORY_INCOMPLETE',
+        message: `${model}@${version} is registered, but its register event could not be written to history/${model}.jsonl (${why}); the next register or promote of ${model} writes it (mreg verify reports it until then)`,
+      });
+    }
     await restoreCollected(store, files, artifacts);
     // Tidying up: a file left behind by a crash here is still consumed (its id is in the manifest).
     index.add(model, consumed.map((c) => c.id));
     await removeConsumed(changes.filter((c) => Object.hasOwn(c.models, model)), index).catch(() => undefined);
-    return result(version, false, consumed, findings);
+    return { ...result(version, false, consumed, findings), ...(afterCommit.length > 0 ? { after_commit: afterCommit } : {}) };
   });
 }
 
@@ -461,8 +487,9 @@ function checkExplicit(model: string, previous: string | undefined, version: str
 async function scanArtifacts(files: InputFile[], allow: boolean): Promise<{ unsafe: UnsafeAllowed[]; warnings: ScanWarning[] }> {
   const found: UnsafeAllowed[] = [];
   const warnings: ScanWarning[] = [];
-  for (const file of files) {
-    const scan = await scanFile(file.source, file.path);
+  const scans = await mapLimit(files, POOL, (file) => scanFile(file.source, file.path));
+  for (const [i, scan] of scans.entries()) {
+    const file = files[i]!;
     if (scan.status === 'unsafe') found.push({ path: file.path, globals: scan.globals });
     if (scan.status === 'warning') {
       const message = scan.findings.filter((f) => f.severity === 'warning').map((f) => f.message).join('; ');
@@ -495,6 +522,19 @@ async function restoreCollected(store: Store, files: InputFile[], artifacts: Art
 
 /** How many files one register hashes and stores at once: 2 to 4, as the machine's cores allow. */
 const POOL = Math.min(4, Math.max(2, availableParallelism()));
+/** Small files are mostly waiting (a stat, an fsync): more of them at once, each with a buffer sized to it. */
+const SMALL_POOL = 16;
+
+/** `fn` over every file, small files (by their stat) in a wider pool than large ones; results in input order. */
+async function mapBySize<T>(files: InputFile[], seen: { size: number }[], fn: (file: InputFile, index: number) => Promise<T>): Promise<T[]> {
+  const indexes = files.map((_, i) => i);
+  const small = indexes.filter((i) => seen[i]!.size <= SMALL_FILE);
+  const large = indexes.filter((i) => seen[i]!.size > SMALL_FILE);
+  const out: T[] = new Array<T>(files.length);
+  await mapLimit(large, POOL, async (i) => (out[i] = await fn(files[i]!, i)));
+  await mapLimit(small, SMALL_POOL, async (i) => (out[i] = await fn(files[i]!, i)));
+  return out;
+}
 
 
 /**
@@ -504,6 +544,8 @@ const POOL = Math.min(4, Math.max(2, availableParallelism()));
  */
 class SourceReader {
   hashed = 0;
+  /** objects/ directories blobs were renamed into: fsynced once each (durable) before the manifest refers to them */
+  readonly syncDirs = new Set<string>();
   constructor(
     private readonly layout: Store['layout'],
     readonly cache: StatCache,
@@ -537,7 +579,7 @@ class SourceReader {
     const known = await this.known(source);
     if (known) return { ...known, written: false };
     let st: SourceStat | undefined;
-    const blob = await ingestFile(this.layout, source, { ...(candidate ? { candidate } : {}), ...(onProgress ? { onProgress } : {}), onSourceStat: (s) => (st = s) }).catch((err: NodeJS.ErrnoException) => {
+    const blob = await ingestFile(this.layout, source, { ...(candidate ? { candidate } : {}), ...(onProgress ? { onProgress } : {}), onSourceStat: (s) => (st = s), syncDirs: this.syncDirs }).catch((err: NodeJS.ErrnoException) => {
       // A full disk's error names no path (write(2) has none): say which file and which store.
       if (err.code === 'ENOSPC' || err.code === 'EDQUOT') {
         throw new MregError('IO', `${source}: no space left to store it in ${this.layout.root} (${err.code}); nothing was registered`, { cause: err });

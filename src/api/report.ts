@@ -5,7 +5,7 @@
 import { lstat, mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { MregError } from '../errors.js';
-import { replayTarget, liveVersion } from '../core/deploy/state.js';
+import { replayTarget, liveVersion } from '../core/lifecycle/target-state.js';
 import { checkName } from '../core/names.js';
 import type { ArtifactScan, ModelSummary, ModelView, TargetView, VersionView } from '../core/report/data.js';
 import { scanFile } from '../core/scan/scan.js';
@@ -115,7 +115,7 @@ export async function gatherModel(where: Where & { model: string; detail?: 'all'
   for (const row of rows) {
     const ref = `${name}@${row.version}`;
     // What show() gives, without re-reading the history for each version.
-    const prune = pruned.get(row.version);
+    const prune = row.pruned ? pruned.get(row.version) : undefined; // ls counts only prunes of unprotected versions
     const manifest = { ...(await readManifest(store.layout, name, row.version)), stages: row.stages, ...(prune ? { pruned: { time: prune.time, actor: prune.actor } } : {}) };
     const deep = full(row.version);
     // A version the lineage index cannot place (a damaged manifest elsewhere) still gets its page, without lineage.

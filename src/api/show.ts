@@ -7,7 +7,7 @@ import { currentState } from '../core/lifecycle/snapshot.js';
 import { replay, stagesOf, type StageState } from '../core/lifecycle/state.js';
 import type { Manifest } from '../core/manifest/types.js';
 import { readManifest } from '../core/manifest/versions.js';
-import { prunedVersions } from '../core/lifecycle/pruned.js';
+import { prunedEvent, prunedVersions } from '../core/lifecycle/pruned.js';
 import { openStore } from '../core/store.js';
 import type { Where } from './where.js';
 
@@ -46,6 +46,7 @@ export async function show(opts: ShowOptions): Promise<ShowResult> {
     current = { state: replay(events, at), pruned: prunedVersions(events) };
   } else current = await currentState(store.layout, model);
   const stages = stagesOf(current.state, version);
-  const prune = current.pruned.get(version);
+  // A prune counts only for a version nothing protects here (prunedEvent reads the protection, rarely needed).
+  const prune = current.pruned.has(version) ? await prunedEvent(store.layout, model, version, store.config.retention.protect) : undefined;
   return { ...manifest, stages, ...(prune ? { pruned: { time: prune.time, actor: prune.actor } } : {}) };
 }

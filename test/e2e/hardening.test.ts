@@ -1,5 +1,5 @@
-// Hostile and odd inputs (issue 16, points 10-17): JavaScript-internal names, terminal escapes, special files,
-// absolute paths and the messages for inputs that cannot work.
+// Hostile and odd inputs (issue 16, points 3 and 10-17): a failed write after the commit point, JavaScript-internal names,
+// terminal escapes, special files, absolute paths and the messages for inputs that cannot work.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -230,3 +230,67 @@ describe('messages for inputs that cannot work name the input and leave nothing 
 function findFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? findFiles(join(dir, e.name)) : [join(dir, e.name)]));
 }
+
+describe('a failed write after the commit point is not silent (issue 16, point 3)', () => {
+  /** An ENOSPC from the history append, injected (the tests run as root, whom chmod does not stop). */
+  const noSpace = async () => {
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', path: 'history/m.jsonl' });
+  };
+
+  it('register succeeds with a warning; verify reports the missing event; an unchanged re-run completes it', async () => {
+    const p = await newProject();
+    p.file('w.bin', '\0weights');
+    const { register } = await import('../../src/api/register.js');
+    const result = await register({ model: 'm', inputs: ['w.bin'], cwd: p.dir, env: process.env, version: '1.0.0', afterCommit: noSpace });
+    expect(result).toMatchObject({ version: '1.0.0', unchanged: false, after_commit: [{ code: 'HISTORY_INCOMPLETE', message: expect.stringMatching(/^m@1\.0\.0 is registered, but its register event could not be written to history\/m\.jsonl \(write history\/m\.jsonl: ENOSPC \(no space left on the device\)\); the next register or promote of m writes it/) }] });
+    const report = await runMreg(['verify', '--json'], { cwd: p.dir });
+    expect(report.code).toBe(1);
+    expect(JSON.parse(report.stdout).problems).toMatchObject([{ code: 'REGISTER_EVENT_MISSING', message: expect.stringMatching(/^m@1\.0\.0: registered \(models\/m\/1\.0\.0\.yaml\) but history\/m\.jsonl has no register event for it/) }]);
+
+    const again = await cliPasses(p.dir, ['register', 'm', 'w.bin', '--version', '1.0.0', '--json']);
+    expect(again.json.unchanged).toBe(true);
+    // The explicit version's unchanged path takes no lock; the latest one does: it completes the event.
+    const rerun = await cliPasses(p.dir, ['register', 'm', 'w.bin', '--json']);
+    expect(rerun.json).toMatchObject({ version: '1.0.0', unchanged: true });
+    const history = (await cliPasses(p.dir, ['history', 'm', '--json'])).json;
+    expect(history).toMatchObject([{ event: 'register', version: '1.0.0', actor: expect.any(String), completed: true }]);
+    await cliPasses(p.dir, ['verify']);
+  });
+
+  it('the next promote completes the missing event before writing its own', async () => {
+    const p = await newProject();
+    p.file('w.bin', '\0weights');
+    const { register } = await import('../../src/api/register.js');
+    await register({ model: 'm', inputs: ['w.bin'], cwd: p.dir, env: process.env, version: '1.0.0', afterCommit: noSpace });
+    await cliPasses(p.dir, ['promote', 'm@1.0.0', 'staging']);
+    expect((await cliPasses(p.dir, ['history', 'm', '--json'])).json.map((e: { event: string }) => e.event)).toEqual(['register', 'promote']);
+    await cliPasses(p.dir, ['verify']);
+  });
+});
+
+describe('many small files (issue 16, point 15)', () => {
+  it('a directory of small files registers, re-registers unchanged, exports byte for byte and verifies (speed: npm run bench, MREG_BENCH_ONLY=small-files)', async () => {
+    const p = await newProject();
+    const count = 500;
+    for (let i = 0; i < count; i++) p.file(`files/d${i % 7}/f${i}.txt`, String(i).padStart(5, '0'));
+    const first = await cliPasses(p.dir, ['register', 'm', 'files', '--version', '1.0.0', '--json']);
+    expect(first.json.artifacts).toHaveLength(count);
+    // Every file holds other bytes: one new blob each.
+    expect(first.json.bytes_stored).toBe(count * 5);
+    expect((await cliPasses(p.dir, ['register', 'm', 'files', '--json'])).json).toMatchObject({ version: '1.0.0', unchanged: true });
+    await cliPasses(p.dir, ['export', 'm@1.0.0', 'out']);
+    for (const i of [0, 1, 250, count - 1]) expect(readFileSync(join(p.dir, 'out', `d${i % 7}`, `f${i}.txt`), 'utf8')).toBe(String(i).padStart(5, '0'));
+    expect((await cliPasses(p.dir, ['verify', '--json'])).json.checked).toMatchObject({ manifests: 1, blobs: count, bytes: count * 5 });
+  });
+
+  it('a small blob whose bytes were damaged in the store is repaired from the source, never trusted', async () => {
+    const p = await newProject();
+    p.file('a.txt', 'hello');
+    const { json } = await cliPasses(p.dir, ['register', 'm', 'a.txt', '--version', '1.0.0', '--json']);
+    const blob = join(p.store, 'objects', json.artifacts[0].sha256.slice(0, 2), json.artifacts[0].sha256);
+    flipByte(blob);
+    await cliPasses(p.dir, ['register', 'm', 'a.txt', '--version', '1.0.1', '--rehash']);
+    expect(readFileSync(blob, 'utf8')).toBe('hello');
+    await cliPasses(p.dir, ['verify']);
+  });
+});

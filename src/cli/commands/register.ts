@@ -101,6 +101,7 @@ export async function run(ctx: Context, args: unknown[], opts: Options): Promise
   if (result.changes.length > 0) {
     ctx.render.note(`consumed ${result.changes.length} change${result.changes.length === 1 ? '' : 's'}: ${result.changes.map((c) => `${c.id} (${c.type})`).join(', ')}`);
   }
+  for (const w of result.after_commit ?? []) ctx.render.warn(`${w.code}: ${w.message}`);
   ctx.render.result(result, text);
   return EXIT_OK;
 }

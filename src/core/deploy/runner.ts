@@ -197,7 +197,7 @@ class Run {
     const { blobs } = this.setup;
     let dir: Promise<string> | undefined;
     const exportTo = async (target: string, options: { link?: LinkType } = {}) => {
-      await materializeVersion(blobs, manifest, target, { link: options.link });
+      await materializeVersion(blobs, manifest, target, { link: options.link, protect: this.setup.store.config.retention.protect });
     };
     return {
       model: manifest.name,

@@ -72,7 +72,7 @@ export async function runChecks(store: Store, req: RunChecksRequest, deps: Check
   const dir = await mkdtemp(join(tmpdir(), 'mreg-check-'));
   const results: CheckRun[] = [];
   try {
-    await materializeVersion(deps.blobs, manifest, dir);
+    await materializeVersion(deps.blobs, manifest, dir, { protect: store.config.retention.protect });
     for (const name of names) {
       const check = applies[name]!;
       const run = await runCommand(check.command, {

@@ -60,6 +60,11 @@ export interface History {
   warnings: HistoryWarning[];
 }
 
+/** Parsed text: with the length of each good event's line (what merging it adds to a history). */
+export interface ParsedHistory extends History {
+  sizes: number[];
+}
+
 export type NewEvent = Omit<HistoryEvent, 'id' | 'time'> & { time?: string };
 
 function checksum(event: Record<string, unknown>): string {
@@ -115,8 +120,9 @@ function isEvent(value: unknown): value is HistoryEvent {
 }
 
 /** Parses history text: good events in file order, a warning for each line that is not one. */
-export function parseHistory(text: string): History {
+export function parseHistory(text: string): ParsedHistory {
   const events: HistoryEvent[] = [];
+  const sizes: number[] = [];
   const warnings: HistoryWarning[] = [];
   const seen = new Set<string>();
   const lines = text.split('\n');
@@ -142,8 +148,9 @@ export function parseHistory(text: string): History {
     if (seen.has(rest.id)) continue; // the same event twice (merged from two places): keep one
     seen.add(rest.id);
     events.push(rest);
+    sizes.push(Buffer.byteLength(line));
   }
-  return { events, warnings };
+  return { events, warnings, sizes };
 }
 
 async function readHistoryFile(path: string, label: string): Promise<History> {
@@ -219,7 +226,14 @@ export async function appendRawEvents(layout: Layout, model: string, full: Histo
       await handle.read(last, 0, 1, size - 1);
       if (last[0] !== 0x0a) prefix = '\n'; // a torn last line stays alone on its line
     }
-    await handle.write(prefix + full.map((e) => `${serializeEvent(e)}\n`).join(''));
+    const text = prefix + full.map((e) => `${serializeEvent(e)}\n`).join('');
+    // Never past what readHistory accepts: a history the store's own readers refuse would stop every command.
+    const after = size + Buffer.byteLength(text);
+    if (after > MAX_HISTORY_BYTES) {
+      const label = where === 'tracked' ? `history/${model}.jsonl` : `pulled/history/${model}.jsonl`;
+      throw new MregError('REFUSED', `${label}: appending ${full.length} event${full.length === 1 ? '' : 's'} would make it ${after} bytes, over the ${MAX_HISTORY_BYTES}-byte limit of a history file; nothing was written`);
+    }
+    await handle.write(text);
     await handle.sync();
   } finally {
     await handle.close();

@@ -17,6 +17,8 @@ export interface MaterializeOptions {
   /** how each file is made from its blob (default copy); every blob is re-hashed whichever it is */
   link?: LinkType | undefined;
   onProgress?: ((file: string, bytes: number) => void) | undefined;
+  /** the store's protected stages: a prune of a protected version (a remote's) does not count */
+  protect?: readonly string[] | undefined;
 }
 
 /** Creates the directories leading to `file` below `root`, refusing any that is a symlink. */
@@ -32,16 +34,16 @@ async function prepareParents(root: string, file: string): Promise<void> {
 }
 
 /** A pruned version keeps its manifest but must not be handed out, even where a remote still has its blobs. */
-async function refusePruned(blobs: BlobSource, manifest: Manifest): Promise<void> {
+async function refusePruned(blobs: BlobSource, manifest: Manifest, protect: readonly string[] | undefined): Promise<void> {
   const { name: model, version } = manifest;
-  const pruned = await prunedEvent(blobs.layout, model, version);
+  const pruned = await prunedEvent(blobs.layout, model, version, protect);
   if (pruned) throw new MregError('PRUNED', `${model}@${version} was pruned at ${pruned.time} by ${pruned.actor}: its manifest remains, its files are gone`);
 }
 
 /** Writes the files of `manifest` into `targetDir` (created if needed); returns the directory's real path. */
 export async function materializeVersion(blobs: BlobSource, manifest: Manifest, targetDir: string, options: MaterializeOptions = {}): Promise<string> {
   const { name: model, version } = manifest;
-  await refusePruned(blobs, manifest);
+  await refusePruned(blobs, manifest, options.protect);
   const rootExisted = await lstat(resolve(targetDir)).then(() => true, () => false);
   await mkdir(resolve(targetDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
     throw new MregError('CONFLICT', `${targetDir}: cannot create the directory (${err.code})`);

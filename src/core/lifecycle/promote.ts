@@ -1,6 +1,7 @@
 // Promotion and demotion. The rules are applied by a pure function to the replayed state (plan),
 // then the resulting event is appended under the model's lock (apply), so concurrent promotions
 // are serialised and every one is judged against the state the previous one left.
+import { completeRegisterEvents } from './register-events.js';
 import { stageChecksFor, type Config } from '../config/config.js';
 import { matchesModel } from '../config/model-globs.js';
 import { MregError } from '../../errors.js';
@@ -105,6 +106,7 @@ export interface StageChangeResult {
 async function underModelLock<T>(store: Store, ref: string, fn: (model: string, version: string, state: StageState) => Promise<T>): Promise<T> {
   const { model } = splitRef(ref);
   return withLock(store.layout, `model-${model}`, async () => {
+    await completeRegisterEvents(store.layout, model); // a register whose event failed after its commit point
     // Resolved again under the lock: model@staging must mean what staging holds now.
     const { version } = await resolveRef(store, ref);
     await readManifest(store.layout, model, version); // exists and is sound

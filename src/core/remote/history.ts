@@ -9,40 +9,81 @@ import type { Layout } from '../../store/layout.js';
 import { BATCH_NAME, historyPrefix, type RemoteBackend } from './backend.js';
 import { mapLimit } from '../concurrency.js';
 
-const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+/** The largest batch read (one is held in memory at a time); pushes write batches of at most half of it. */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+const PUSH_BATCH_BYTES = MAX_BATCH_BYTES / 2;
+
+/**
+ * What one pull may add to the local history, over all its models: checked before anything is
+ * written, so a remote (anyone with its credentials) cannot bloat the store. A history that grows
+ * past it arrives over several pulls of fewer models.
+ */
+export const PULL_LIMITS = { events: 100_000, bytes: 32 * 1024 * 1024 };
+
+/** What a pull may still add (readRemoteHistory takes from it as it keeps events), out of `limits`. */
+export interface PullBudget {
+  events: number;
+  bytes: number;
+  limits: { events: number; bytes: number };
+}
+
+export function pullBudget(limits = PULL_LIMITS): PullBudget {
+  return { ...limits, limits };
+}
 
 export interface RemoteHistory {
+  /** the events `keep` kept (all of them without one), in batch order, each id once */
   events: HistoryEvent[];
+  /** the id of every good event on the remote, kept or not */
+  ids: Set<string>;
   /** batch lines that failed their checksum or shape: skipped, never trusted */
   skipped: number;
 }
 
-/** Every event of `model` on the remote, in batch order, each id once. */
-export async function readRemoteHistory(backend: RemoteBackend, model: string): Promise<RemoteHistory> {
+/**
+ * The events of `model` on the remote, in batch order, each id once. Batches are read one at a
+ * time and only the events `keep` accepts are held, so memory stays at about one batch plus what
+ * the pull adds; with a `budget`, keeping more than it allows is refused before anything is written.
+ */
+export async function readRemoteHistory(backend: RemoteBackend, model: string, keep: (event: HistoryEvent) => boolean = () => true, budget?: PullBudget): Promise<RemoteHistory> {
   const prefix = historyPrefix(model);
   const { files } = await backend.list(prefix);
   const batches = files.filter((f) => BATCH_NAME.test(f.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const total = batches.reduce((sum, b) => sum + b.size, 0);
   if (total > MAX_HISTORY_BYTES) throw new MregError('REMOTE', `remote ${backend.label}: ${prefix} holds more than ${MAX_HISTORY_BYTES} bytes of history`);
-  const texts = await mapLimit(batches, 8, (b) => backend.getText(`${prefix}${b.name}`, MAX_BATCH_BYTES));
   const events: HistoryEvent[] = [];
-  const seen = new Set<string>();
+  const ids = new Set<string>();
   let skipped = 0;
-  for (const text of texts) {
+  for (const batch of batches) {
+    const text = await backend.getText(`${prefix}${batch.name}`, MAX_BATCH_BYTES);
     if (text === undefined) continue; // listed, then gone: nothing to merge
     const parsed = parseHistory(text);
     skipped += parsed.warnings.length;
-    for (const event of parsed.events) {
+    for (const [index, event] of parsed.events.entries()) {
       if (event.model !== model) {
         skipped++;
         continue;
       }
-      if (seen.has(event.id)) continue;
-      seen.add(event.id);
+      if (ids.has(event.id)) continue;
+      ids.add(event.id);
+      if (!keep(event)) continue;
+      if (budget) spend(budget, parsed.sizes[index]! + 1, backend, model);
       events.push(event);
     }
   }
-  return { events, skipped };
+  return { events, ids, skipped };
+}
+
+function spend(budget: PullBudget, bytes: number, backend: RemoteBackend, model: string): void {
+  budget.events -= 1;
+  budget.bytes -= bytes;
+  if (budget.events >= 0 && budget.bytes >= 0) return;
+  const { limits } = budget;
+  const limit = budget.events < 0 ? `${limits.events} events` : `${limits.bytes} bytes`;
+  throw new MregError('REFUSED', `remote ${backend.label}: the history it holds (at ${model}) would add more than ${limit} to the local history in one pull (the limit); nothing was written`, {
+    hint: 'a remote that grew this much at once is suspect: look at its history/ batches; a genuine history arrives over several pulls of one model at a time (mreg pull <model>@<version>)',
+    data: { model, limit_events: limits.events, limit_bytes: limits.bytes },
+  });
 }
 
 /** The versions an event speaks of: its own and those it displaced. */
@@ -61,10 +102,27 @@ function compactTime(time: string): string {
  * push of the same events finds its batch already there.
  */
 export async function pushBatch(backend: RemoteBackend, model: string, events: HistoryEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const text = events.map((e) => `${serializeEvent(e)}\n`).join('');
-  const name = `${compactTime(events[0]!.time)}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.jsonl`;
-  await backend.createOnly(`${historyPrefix(model)}${name}`, text);
+  let lines: string[] = [];
+  let bytes = 0;
+  let first: HistoryEvent | undefined;
+  const flush = async () => {
+    if (!first) return;
+    const text = lines.join('');
+    const name = `${compactTime(first.time)}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.jsonl`;
+    await backend.createOnly(`${historyPrefix(model)}${name}`, text);
+    lines = [];
+    bytes = 0;
+    first = undefined;
+  };
+  for (const event of events) {
+    const line = `${serializeEvent(event)}\n`;
+    const size = Buffer.byteLength(line);
+    if (bytes > 0 && bytes + size > PUSH_BATCH_BYTES) await flush();
+    first ??= event;
+    lines.push(line);
+    bytes += size;
+  }
+  await flush();
 }
 
 /**

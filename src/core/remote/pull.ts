@@ -8,7 +8,7 @@ import compare from 'semver/functions/compare.js';
 import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { resolveRef, splitRef } from '../lifecycle/refs.js';
-import { prunedVersions } from '../lifecycle/pruned.js';
+import { effectivePrunes, readProtection } from '../lifecycle/pruned.js';
 import { replay, stageConflicts } from '../lifecycle/state.js';
 import { judgeMerged } from '../lifecycle/merge-policy.js';
 import type { Manifest } from '../manifest/types.js';
@@ -21,7 +21,7 @@ import { listVersions, readManifest } from '../manifest/versions.js';
 import type { RemoteBackend, TransferListener } from './backend.js';
 import { checkMarker, conflictsError, readRemoteManifest, remoteModels, remoteVersions, versionConflict, type RemoteManifest } from './catalog.js';
 import { mapLimit } from '../concurrency.js';
-import { mergeIntoLocal, readRemoteHistory } from './history.js';
+import { eventVersions, mergeIntoLocal, pullBudget, readRemoteHistory, type RemoteHistory } from './history.js';
 import { openRemote, selectRemote } from './open.js';
 import { pullSignatures } from './signatures.js';
 import { recordKnown } from './known.js';
@@ -118,15 +118,37 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
     }
     result.versions.push({ model: manifest.name, version: manifest.version, hash: manifest.hash, new: created });
   }
+  // A remote's prune of a version protected here (a protected stage, a live target, the lineage of a
+  // kept version) is not merged: no store takes what this one protects.
+  // Only what the local history lacks is held, within what one pull may add (checked before writing).
+  const histories = new Map<string, RemoteHistory>();
+  const budget = pullBudget();
   for (const model of models) {
+    const known = new Set((await readHistory(layout, model)).events.map((e) => e.id));
+    const here = new Set(await listVersions(layout, model));
+    histories.set(model, await readRemoteHistory(backend, model, (e) => !known.has(e.id) && eventVersions(e).every((v) => here.has(v)), budget));
+  }
+  const incomingPrunes = new Map([...histories].map(([model, h]) => [model, h.events.filter((e) => e.event === 'prune')]));
+  const protection = await readProtection(layout, store.config.retention.protect, incomingPrunes);
+  for (const model of models) {
+    const history = histories.get(model)!;
     const here = new Set(await listVersions(layout, model));
     // Signatures before events: a merged promotion is judged by the signatures this store holds.
     const sigs = await pullSignatures(layout, backend, model, here, into);
     result.signatures += sigs.count;
     for (const message of sigs.rejected) result.warnings.push({ code: 'SIGNATURE_INVALID', message });
-    const history = await readRemoteHistory(backend, model);
-    await recordKnown(layout, names.remote, model, remoteHeld.get(model) ?? [], history.events.map((e) => e.id));
-    const merged = await mergeIntoLocal(layout, model, history.events, (v) => here.has(v), into, (existing, fresh) => judgeMerged(store, existing, fresh));
+    await recordKnown(layout, names.remote, model, remoteHeld.get(model) ?? [], [...history.ids]);
+    const guarded = protection.get(model);
+    const accepted = history.events.filter((e) => {
+      const why = e.event === 'prune' ? guarded?.get(e.version) : undefined;
+      if (why === undefined) return true;
+      result.warnings.push({
+        code: 'PRUNE_IGNORED',
+        message: `${model}@${e.version}: remote ${backend.label} says it was pruned (event ${e.id}, by ${e.actor} at ${e.time}); ignored: it is ${why} here`,
+      });
+      return false;
+    });
+    const merged = await mergeIntoLocal(layout, model, accepted, (v) => here.has(v), into, (existing, fresh) => judgeMerged(store, existing, fresh));
     result.events += merged.length;
     for (const e of merged) {
       if (e.rejected) result.warnings.push({ code: 'EVENT_REJECTED', message: `${model}: ${e.event} of ${e.version}${e.stage ? ` to ${e.stage}` : ''}${typeof e.target === 'string' ? ` on ${e.target}` : ''} by ${e.actor} (event ${e.id}) is refused by this store's rules and changes nothing: ${e.rejected}` });
@@ -137,6 +159,7 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
       result.warnings.push({ code: 'STAGE_CONFLICT', message: c.message, command: c.command });
     }
   }
+  histories.clear();
 
   const wanted: Manifest[] = [];
   if (req.all) {
@@ -147,9 +170,11 @@ export async function pullFrom(store: Store, backend: RemoteBackend, req: PullRe
       wanted.push(await readManifest(layout, model, version));
     }
   }
-  // Pruned versions (by the merged history) have no blobs anywhere to fetch.
+  // Pruned versions (by the merged history) have no blobs anywhere to fetch, unless this store
+  // protects them (a prune made before the protection, or merged by git): those it fetches.
+  const after = wanted.length > 0 ? await readProtection(layout, store.config.retention.protect) : new Map<string, Map<string, string>>();
   const pruned = new Map<string, Map<string, unknown>>();
-  for (const m of wanted) if (!pruned.has(m.name)) pruned.set(m.name, prunedVersions((await readHistory(layout, m.name)).events));
+  for (const m of wanted) if (!pruned.has(m.name)) pruned.set(m.name, effectivePrunes((await readHistory(layout, m.name)).events, after.get(m.name)));
   const jobs = uniqueJobs(
     wanted.filter((m) => !pruned.get(m.name)!.has(m.version)).flatMap((m) => m.artifacts.map((a) => ({ sha256: a.sha256, size: a.size, label: `${m.name}@${m.version}:${a.path}` }))),
   );

@@ -149,8 +149,8 @@ async function pushTo(
   for (const [model, manifests] of selected) {
     const held = onRemote.get(model)!;
     signatures += await pushSignatures(layout, backend, model, manifests.map((m) => m.version).filter((v) => held.has(v)));
-    const [{ events: local }, remoteHistory] = await Promise.all([readHistory(layout, model), readRemoteHistory(backend, model)]);
-    const known = new Set(remoteHistory.events.map((e) => e.id));
+    const [{ events: local }, remoteHistory] = await Promise.all([readHistory(layout, model), readRemoteHistory(backend, model, () => false)]);
+    const known = remoteHistory.ids;
     // Events of versions the remote does not hold stay here until those versions are pushed.
     const fresh = local.filter((e) => e.model === model && !known.has(e.id) && eventVersions(e).every((v) => held.has(v)));
     await pushBatch(backend, model, fresh);

@@ -84,8 +84,7 @@ async function rebaseOne(store: Store, backend: RemoteBackend, ref: string): Pro
   if (!theirs) throw new MregError('REFUSED', `remote ${backend.label} does not hold ${model}@${version}: there is no race to settle (push it)`);
   if (theirs.manifest.digest === local.digest) throw new MregError('REFUSED', `remote ${backend.label} holds ${model}@${version} with the same content: there is no race to settle`);
 
-  const remoteHistory = await readRemoteHistory(backend, model);
-  const onRemote = new Set(remoteHistory.events.map((e) => e.id));
+  const onRemote = (await readRemoteHistory(backend, model, () => false)).ids;
   return withLock(layout, `model-${model}`, async () => {
     const taken = new Set([...(await listVersions(layout, model)), ...(await remoteVersions(backend, model))]);
     const to = nextFreeVersion(version, taken);

@@ -6,16 +6,12 @@ import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import compare from 'semver/functions/compare.js';
 import type { RetentionPolicy } from '../config/config.js';
-import { replayTarget } from '../deploy/state.js';
 import { MregError } from '../../errors.js';
-import { appendEvents, readHistory, type NewEvent } from '../lifecycle/history.js';
-import { replay, stagesOf } from '../lifecycle/state.js';
-import { readModelManifests } from '../manifest/cache.js';
+import { appendEvents, type NewEvent } from '../lifecycle/history.js';
 import { RELATIONS, type Manifest } from '../manifest/types.js';
 import { acquireLock, withLock } from '../../store/lock.js';
 import type { Store } from '../store.js';
-import { listModels } from '../manifest/versions.js';
-import { prunedVersions } from '../lifecycle/pruned.js';
+import { effectivePrunes, protectedByState, protectedVersions, readRecords } from '../lifecycle/pruned.js';
 
 export interface GcRequest {
   dryRun?: boolean | undefined;
@@ -64,22 +60,20 @@ export async function collectGarbage(store: Store, req: GcRequest): Promise<GcRe
     const report: GcReport = { dry_run: dryRun, pruned: [], blobs_deleted: 0, bytes_reclaimed: 0, temp_files_removed: 0, blobs_in_grace: 0 };
     // Decide per model first, then keep whatever a kept version was made from (its lineage), so a
     // production model's training data is never collected from under it.
+    // A prune event (a remote's too) counts only for a version nothing here protects.
+    const records = await readRecords(layout);
+    const protection = protectedVersions(records, config.retention.protect);
     const plans: { model: string; alive: Manifest[]; keep: Set<string> }[] = [];
-    for (const model of await listModels(layout)) {
-      const manifests = await readModelManifests(layout, model);
-      const { events } = await readHistory(layout, model);
-      const pruned = prunedVersions(events);
+    for (const [model, { manifests, events }] of records) {
+      const pruned = effectivePrunes(events, protection.get(model));
       const policy = policyFor(store, model, req.keepLast);
-      const state = replay(events);
       const keep = new Set<string>();
       const alive = manifests.filter((m) => !pruned.has(m.version)).sort((a, b) => compare(a.version, b.version));
       if (policy.keepLast === undefined && policy.keepForMs === undefined) for (const m of alive) keep.add(m.version);
       if (policy.keepLast !== undefined) for (const m of alive.slice(-policy.keepLast)) keep.add(m.version);
       if (policy.keepForMs !== undefined) for (const m of alive) if (now - Date.parse(m.created_at) < policy.keepForMs) keep.add(m.version);
-      for (const m of alive) if (stagesOf(state, m.version).some((s) => config.retention.protect.includes(s))) keep.add(m.version);
-      // The live version of every target, and the one a rollback would return to.
-      const targets = new Set(events.filter((e) => e.event === 'deploy' || e.event === 'rollback').map((e) => String(e.target)));
-      for (const t of targets) for (const v of replayTarget(events, t).stack.slice(-2)) keep.add(v);
+      // Protected stages, and the live version of every target and the one a rollback would return to.
+      for (const version of protectedByState(events, config.retention.protect).keys()) keep.add(version);
       plans.push({ model, alive, keep });
     }
     const byModel = new Map(plans.map((p) => [p.model, p]));

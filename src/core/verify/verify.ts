@@ -6,7 +6,8 @@ import valid from 'semver/functions/valid.js';
 import { MregError } from '../../errors.js';
 import { readHistory } from '../lifecycle/history.js';
 import { exclusionConflicts, replay, stageConflicts } from '../lifecycle/state.js';
-import { prunedVersions } from '../lifecycle/pruned.js';
+import { prunedVersions, readProtection } from '../lifecycle/pruned.js';
+import { versionsWithoutRegisterEvent } from '../lifecycle/register-events.js';
 import { nameProblem } from '../names.js';
 import { hashFile } from '../../store/blobs.js';
 import { blobPath, manifestPath, pulledHistoryDir, pulledManifestPath, pulledModelsDir, type Layout } from '../../store/layout.js';
@@ -50,6 +51,7 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
   const manifests: Manifest[] = []; // the valid ones, for the lineage check
   // With a remote configured, a blob not here yet (a clone, a teammate's version) is fetched on demand.
   const remoteOnly: string[] | undefined = Object.keys(store.config.remotes ?? {}).length > 0 ? [] : undefined;
+  const protection = await readProtection(layout, store.config.retention.protect);
 
   // The tracked manifests, then those only a pull brought (pulled/models/): a version both hold must
   // be the same content, else git and the remote disagree about it.
@@ -60,7 +62,17 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
         problems.push({ code: 'UNEXPECTED_ENTRY', message: `${label}/${model}: not a model directory with a valid name` });
         continue;
       }
-      const pruned = prunedVersions((await readHistory(layout, model)).events);
+      const { events } = await readHistory(layout, model);
+      const pruned = prunedVersions(events);
+      if (base === layout.models) {
+        for (const version of await versionsWithoutRegisterEvent(layout, model, events)) {
+          problems.push({
+            code: 'REGISTER_EVENT_MISSING',
+            message: `${model}@${version}: registered (models/${model}/${version}.yaml) but history/${model}.jsonl has no register event for it (an append that failed after the commit point); the next register or promote of ${model} writes it`,
+          });
+        }
+      }
+      const guarded = protection.get(model);
       for (const file of await entries(dir)) {
         const version = file.endsWith('.yaml') ? file.slice(0, -5) : '';
         if (valid(version) !== version || version === '') {
@@ -80,13 +92,22 @@ export async function verifyStore(store: Store, onBlob?: (done: number, total: n
         try {
           const manifest = await readManifest(layout, model, version);
           manifests.push(manifest);
-          if (pruned.has(version)) continue; // its blobs were let go on purpose
+          const why = guarded?.get(version);
+          if (pruned.has(version) && why === undefined) continue; // its blobs were let go on purpose
+          // A prune (a remote's, or one made before the protection) of a version this store protects does not count.
+          const prunedButProtected = pruned.has(version);
           for (const a of manifest.artifacts) {
             const users = usedBy.get(a.sha256) ?? [];
             users.push(`${model}@${version}:${a.path}`);
             usedBy.set(a.sha256, users);
             const st = await lstat(blobPath(layout, a.sha256)).catch(() => undefined);
-            if (!st && remoteOnly) remoteOnly.push(`${model}@${version}:${a.path}`);
+            if (!st && prunedButProtected) {
+              const event = pruned.get(version)!;
+              problems.push({
+                code: 'PROTECTED_BLOB_MISSING',
+                message: `${model}@${version}: ${a.path}: blob ${a.sha256} is missing, but the version is ${why} (pruned by ${event.actor} at ${event.time}, event ${event.id})${remoteOnly ? `; mreg pull ${model}@${version} fetches it from a remote that still has it` : ''}`,
+              });
+            } else if (!st && remoteOnly) remoteOnly.push(`${model}@${version}:${a.path}`);
             else if (!st) problems.push({ code: 'BLOB_MISSING', message: `${model}@${version}: ${a.path}: blob ${a.sha256} is missing` });
             else if (!st.isFile() || st.size !== a.size) {
               problems.push({ code: 'BLOB_CORRUPT', message: `${model}@${version}: ${a.path}: blob ${a.sha256} has ${st.size} bytes, expected ${a.size}` });

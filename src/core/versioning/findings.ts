@@ -1,6 +1,7 @@
 // The interface side of a version: reading it from the model files about to be stored (headers only, before
 // any byte is stored), comparing one version's interfaces with another's, and refusing a declared change type
 // lower than the comparison requires.
+import { mapLimit } from '../concurrency.js';
 import { isAbsolute, relative } from 'node:path';
 import inc from 'semver/functions/inc.js';
 import { MregError } from '../../errors.js';
@@ -33,12 +34,15 @@ export const MAX_SCHEMA_BYTES = 2 * 1024 * 1024;
  * checked against the shards it names. A damaged or hostile header fails with INVALID_HEADER,
  * naming the file as the user gave it.
  */
+/** How many headers are read at once: as many as register stores files at once, so memory stays within its bound. */
+const HEADER_POOL = 4;
+
 export async function readSchema(files: readonly InputFile[], cwd: string): Promise<Record<string, ModelInterface>> {
   const schema: Record<string, ModelInterface> = {};
-  for (const file of files) {
-    let iface: ModelInterface | undefined;
+  // Headers are read a few at a time (a version of ten thousand small files waits on opens, not CPU), in file order.
+  const interfaces = await mapLimit(files, HEADER_POOL, async (file) => {
     try {
-      iface = await readInterface(file.source);
+      return await readInterface(file.source);
     } catch (err) {
       if (err instanceof MregError && err.code === 'INVALID_HEADER') {
         // The readers name the file by its base name; two files in one version may share it.
@@ -47,6 +51,9 @@ export async function readSchema(files: readonly InputFile[], cwd: string): Prom
       }
       throw err;
     }
+  });
+  for (const [i, file] of files.entries()) {
+    const iface = interfaces[i];
     if (iface) Object.defineProperty(schema, file.path, { value: iface, enumerable: true, writable: true, configurable: true });
   }
   // A Hugging Face sharded checkpoint is one model: its index must agree with the shards' headers.
