@@ -210,6 +210,8 @@ describe('signing a version and checking its signatures', () => {
   const sigFile = (key: string) => join(sigDir(), `${fingerprintOf(key)}.json`);
   const readSig = (key: string) => JSON.parse(readFileSync(sigFile(key), 'utf8')) as SignatureFile;
   const writeSig = (key: string, sig: unknown) => writeFileSync(sigFile(key), JSON.stringify(sig));
+  // Files are read in name (fingerprint) order, and the keys are random.
+  const bothValid = () => ({ valid: [alice, bob].sort((x, y) => (fingerprintOf(x.key) < fingerprintOf(y.key) ? -1 : 1)).map((k) => (k === alice ? 'alice' : 'bob')), problems: [] });
   const label = (key: string) => `signatures/fraud/1.0.0/${fingerprintOf(key)}.json`;
 
   it('signs the manifest digest, records a sign event, and counts the signature for its trusted key', async () => {
@@ -225,11 +227,11 @@ describe('signing a version and checking its signatures', () => {
     expect(events.map((e) => [e.version, e.actor, e.key])).toStrictEqual([['1.0.0', 'signer', fingerprintOf(alice.key)]]);
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: ['alice'], problems: [] });
     await signVersion(store, 'fraud@1.0.0', bob.file, 'signer');
-    expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: ['alice', 'bob'], problems: [] });
+    expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual(bothValid());
     // The same key's signature twice (another file name) counts once.
     writeFileSync(join(sigDir(), 'copy.json'), readFileSync(sigFile(alice.key)));
     writeFileSync(join(sigDir(), 'notes.txt'), 'not a signature');
-    expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: ['alice', 'bob'], problems: [] });
+    expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual(bothValid());
     // An untrusted signer is reported, with trusted_as null.
     store.config.keys = { bob: bob.key };
     expect((await signVersion(store, 'fraud@1.0.0', alice.file, 'signer')).trusted_as).toBeNull();
@@ -331,9 +333,10 @@ describe('signing a version and checking its signatures', () => {
     expect(await verifyAllSignatures(store)).toStrictEqual([]);
     mkdirSync(join(store.layout.root, 'signatures', 'fraud', '9.9.9'), { recursive: true });
     store.config.keys = {};
-    expect(await verifyAllSignatures(store)).toStrictEqual([
-      { code: 'SIGNATURE_INVALID', message: `${label(alice.key)}: signed by key ${fingerprintOf(alice.key)}, which is not among the trusted keys in config.yaml` },
+    // In directory order, which the file system decides.
+    expect((await verifyAllSignatures(store)).sort((x, y) => (x.code < y.code ? -1 : 1))).toStrictEqual([
       { code: 'SIGNATURE_DANGLING', message: 'signatures/fraud/9.9.9: no such version' },
+      { code: 'SIGNATURE_INVALID', message: `${label(alice.key)}: signed by key ${fingerprintOf(alice.key)}, which is not among the trusted keys in config.yaml` },
     ]);
     expect(readdirSync(join(store.layout.root, 'signatures', 'fraud')).sort()).toStrictEqual(['1.0.0', '9.9.9']);
   });
