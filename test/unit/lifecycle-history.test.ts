@@ -1,23 +1,16 @@
 // The history log (src/core/lifecycle/history.ts) and the stage state replayed from it (state.ts):
 // every line carries its own checksum, an edited, torn or malformed line is reported and never
 // trusted, an event counts once whichever way it came, and appends after a torn line start afresh.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendEvents, appendRawEvents, MAX_HISTORY_BYTES, newEventId, parseHistory, readHistory, readTrackedHistory, serializeEvent, type HistoryEvent } from '../../src/core/lifecycle/history.js';
 import { replay, stageConflicts, stagesOf, versionInStage } from '../../src/core/lifecycle/state.js';
 import { historyPath, layoutOf, pulledHistoryPath, type Layout } from '../../src/store/layout.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+import { tempDir } from '../helpers/cli.js';
 
 function layout(): Layout {
-  const dir = mkdtempSync(join(tmpdir(), 'mreg-history-'));
-  dirs.push(dir);
-  return layoutOf(join(dir, '.modelreg'));
+  return layoutOf(join(tempDir('mreg-history-'), '.modelreg'));
 }
 
 const T = '2026-03-02T14:00:00.000Z';

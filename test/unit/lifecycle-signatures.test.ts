@@ -2,10 +2,9 @@
 // counts only from a trusted key, over the current manifest, for this version, verifying over the bytes
 // it claims, with every blob still matching; key files are never overwritten, private keys never trusted.
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { register } from '../../src/api/register.js';
 import { readHistory } from '../../src/core/lifecycle/history.js';
 import { readPublicKeyFile, trustKey, untrustKey, writeKeyPair } from '../../src/core/lifecycle/keys.js';
@@ -25,26 +24,10 @@ import { readConfig } from '../../src/core/config/config.js';
 import { initStore, openStore, type Store } from '../../src/core/store.js';
 import { MregError } from '../../src/errors.js';
 import { blobPath, manifestPath } from '../../src/store/layout.js';
+import { tempDir } from '../helpers/cli.js';
+import { failure } from '../helpers/errors.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mreg-signatures-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function failure(promise: Promise<unknown>): Promise<MregError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MregError);
-  return err as MregError;
-}
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -70,7 +53,7 @@ describe('keys and fingerprints', () => {
   });
 
   it('loads an Ed25519 private key, and refuses anything else naming the file and why', async () => {
-    const dir = tempDir();
+    const dir = tempDir('mreg-signatures-');
     const files = await writeKeyPair(dir, 'alice');
     const loaded = await loadPrivateKey(files.private_key);
     expect(loaded.publicKey).toBe(files.key);
@@ -90,7 +73,7 @@ describe('keys and fingerprints', () => {
   });
 
   it('writes a key pair once: the private half 0600, the public half as config.yaml takes it; never over a file', async () => {
-    const dir = join(tempDir(), 'keys', 'nested');
+    const dir = join(tempDir('mreg-signatures-'), 'keys', 'nested');
     const files = await writeKeyPair(dir, 'alice');
     expect(files).toStrictEqual({ name: 'alice', private_key: join(dir, 'alice.key'), public_key: join(dir, 'alice.pub'), key: files.key, fingerprint: fingerprintOf(files.key) });
     expect(statSync(files.private_key).mode & 0o777).toBe(0o600);
@@ -119,7 +102,7 @@ describe('keys and fingerprints', () => {
   });
 
   it('reads a public key file, refusing private keys, other text, big files and directories', async () => {
-    const dir = tempDir();
+    const dir = tempDir('mreg-signatures-');
     const files = await writeKeyPair(dir, 'alice');
     expect(await readPublicKeyFile(files.public_key)).toBe(files.key);
     writeFileSync(join(dir, 'padded.pub'), `\n  ${files.key}  \n`);
@@ -142,7 +125,7 @@ describe('keys and fingerprints', () => {
 
 describe('trusting keys in config.yaml', () => {
   it('trusts a key once, refuses another key under the name or the key under another name, and untrusts', async () => {
-    const dir = tempDir();
+    const dir = tempDir('mreg-signatures-');
     const { root } = await initStore({ cwd: dir });
     const layout = (await openStore({ cwd: dir })).layout;
     const [a, b] = [generateKey().publicKey, generateKey().publicKey];
@@ -165,7 +148,7 @@ describe('trusting keys in config.yaml', () => {
   });
 
   it('refuses to untrust a key a stage still needs, naming the stage and the count', async () => {
-    const dir = tempDir();
+    const dir = tempDir('mreg-signatures-');
     const { root } = await initStore({ cwd: dir });
     const layout = (await openStore({ cwd: dir })).layout;
     const config = join(root, 'config.yaml');
@@ -192,7 +175,7 @@ describe('signing a version and checking its signatures', () => {
   let bob: { key: string; file: string };
 
   beforeEach(async () => {
-    dir = tempDir();
+    dir = tempDir('mreg-signatures-');
     await initStore({ cwd: dir });
     mkdirSync(join(dir, 'w'));
     writeFileSync(join(dir, 'w', 'a.bin'), 'weights a');

@@ -1,24 +1,18 @@
 // promote() and demote() on a real store (src/core/lifecycle/promote.ts): the plan applied under the
 // model's lock, the event recorded at the time given, the result reporting what left and was
 // displaced, signatures required even with force, and demote refusing a stage the version is not in.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { register } from '../../src/api/register.js';
 import { readHistory } from '../../src/core/lifecycle/history.js';
 import { demote, promote, type StageChangeRequest } from '../../src/core/lifecycle/promote.js';
 import { initStore, openStore, type Store } from '../../src/core/store.js';
-import { MregError } from '../../src/errors.js';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+import { failure } from '../helpers/errors.js';
+import { tempDir } from '../helpers/cli.js';
 
 async function storeWith(versions: string[]): Promise<{ dir: string; store: Store }> {
-  const dir = mkdtempSync(join(tmpdir(), 'mreg-stage-'));
-  dirs.push(dir);
+  const dir = tempDir('mreg-stage-');
   await initStore({ cwd: dir });
   for (const v of versions) {
     writeFileSync(join(dir, 'm.bin'), `weights ${v}`);
@@ -29,14 +23,6 @@ async function storeWith(versions: string[]): Promise<{ dir: string; store: Stor
 
 const AT = new Date('2026-05-06T07:08:09.000Z');
 
-async function failure(promise: Promise<unknown>): Promise<MregError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MregError);
-  return err as MregError;
-}
 
 describe('promote and demote on a store', () => {
   it('moves versions through the stages, recording each event at the given time and reporting what moved', async () => {

@@ -2,10 +2,9 @@
 // stores and a directory remote: what a pull plans, writes and fetches, conflicts refused before any
 // write, history merged by id once, tampered history lines skipped, pruned versions' blobs not fetched.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { register } from '../../src/api/register.js';
 import { appendEvents, readHistory, type HistoryEvent } from '../../src/core/lifecycle/history.js';
 import type { RemoteBackend } from '../../src/core/remote/backend.js';
@@ -14,19 +13,10 @@ import { eventVersions, mergeIntoLocal, pushBatch, readRemoteHistory } from '../
 import { pull, pullFrom, type PullRequest } from '../../src/core/remote/pull.js';
 import { push } from '../../src/core/remote/push.js';
 import { initStore, openStore, type Store } from '../../src/core/store.js';
-import { MregError } from '../../src/errors.js';
 import { blobPath, manifestPath, pulledHistoryPath, pulledManifestPath } from '../../src/store/layout.js';
+import { tempDir } from '../helpers/cli.js';
+import { failure } from '../helpers/errors.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mreg-pull-'));
-  dirs.push(dir);
-  return dir;
-}
 
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
 
@@ -38,7 +28,7 @@ interface Side {
 }
 
 async function side(remoteDir: string): Promise<Side> {
-  const dir = tempDir();
+  const dir = tempDir('mreg-pull-');
   await initStore({ cwd: dir });
   const store = await openStore({ cwd: dir });
   store.config.remotes = { origin: { name: 'origin', url: remoteDir, default: true } };
@@ -61,18 +51,10 @@ async function side(remoteDir: string): Promise<Side> {
 }
 
 async function world(): Promise<{ remoteDir: string; a: Side; b: Side; backend(): Promise<RemoteBackend> }> {
-  const remoteDir = tempDir();
+  const remoteDir = tempDir('mreg-pull-');
   return { remoteDir, a: await side(remoteDir), b: await side(remoteDir), backend: () => new DirectoryRemote(`origin (${remoteDir})`, remoteDir).open() };
 }
 
-async function failure(promise: Promise<unknown>): Promise<MregError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MregError);
-  return err as MregError;
-}
 
 const doPull = (s: Side, req: Partial<PullRequest> = {}) => pull(s.store, { refs: [], ...req });
 

@@ -2,10 +2,9 @@
 // policy keeps, that whatever a kept version references (every artifact, its lineage, its stages, the
 // versions a deploy target may roll back to) survives, the grace period, dry runs, and the gc lock.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { register } from '../../src/api/register.js';
 import type { RetentionConfig } from '../../src/core/config/config.js';
 import { appendEvents, readHistory, type NewEvent } from '../../src/core/lifecycle/history.js';
@@ -14,11 +13,7 @@ import { initStore, openStore, type Store } from '../../src/core/store.js';
 import { MregError } from '../../src/errors.js';
 import { blobPath } from '../../src/store/layout.js';
 import { acquireLock } from '../../src/store/lock.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+import { tempDir } from '../helpers/cli.js';
 
 const ENV = { MREG_ACTOR: 'tester@example.com' };
 const HOUR = 3_600_000;
@@ -38,8 +33,7 @@ interface Fixture {
 }
 
 async function fixture(): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'mreg-gc-'));
-  dirs.push(dir);
+  const dir = tempDir('mreg-gc-');
   await initStore({ cwd: dir });
   const store = await openStore({ cwd: dir });
   return {
