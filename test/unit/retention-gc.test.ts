@@ -172,6 +172,27 @@ describe('collectGarbage', () => {
     expect(pruned(await f.gc({ keepLast: 1 }))).toStrictEqual(['fraud@2.0.0']);
   });
 
+  it('keeps the last two versions a target was deployed with, for a target with deploys only', async () => {
+    const f = await fixture();
+    for (const v of ['1.0.0', '2.0.0', '3.0.0', '4.0.0']) await f.add('fraud', v, { 'a.bin': `fraud ${v}` });
+    await f.events('fraud', ['1.0.0', '2.0.0', '3.0.0'].map((version, i) => ({ event: 'deploy', version, target: 'edge', phase: 'succeeded', op: `op${i}` })));
+    expect(pruned(await f.gc({ keepLast: 1 }))).toStrictEqual(['fraud@1.0.0']);
+  });
+
+  it('the grace period ends exactly grace after the last write, for blobs and temp files alike', async () => {
+    const f = await fixture();
+    const grace = f.store.config.retention.graceMs;
+    const stray = blobPath(f.store.layout, sha256('stray'));
+    mkdirSync(join(stray, '..'), { recursive: true });
+    writeFileSync(stray, 'stray');
+    mkdirSync(f.store.layout.tmp, { recursive: true });
+    writeFileSync(join(f.store.layout.tmp, 'partial'), 'partial');
+    const written = new Date(1_700_000_000_000); // a whole second: mtimeMs is exact
+    for (const path of [stray, join(f.store.layout.tmp, 'partial')]) utimesSync(path, written, written);
+    expect(await f.gc({ now: new Date(written.getTime() + grace - 1) })).toMatchObject({ blobs_deleted: 0, blobs_in_grace: 1, temp_files_removed: 0 });
+    expect(await f.gc({ now: new Date(written.getTime() + grace) })).toMatchObject({ blobs_deleted: 1, blobs_in_grace: 0, temp_files_removed: 1 });
+  });
+
   it('keeps what a kept version was made from, across models and through a chain', async () => {
     const f = await fixture();
     await f.add('raw', '1.0.0', { 'r.csv': 'raw one' });
