@@ -1,9 +1,8 @@
 // Mutation testing of the safety-critical modules: `npm run mutate` (scripts/mutate.mjs), or
 // `npm run mutate -- <glob>...` for other files. See CONTRIBUTING.md for the figures and limits.
 //
-// Vitest runs the test files in Stryker's worker, so a mutant can only be killed by a test that imports
-// src/: the unit tests, and the end-to-end tests that run main() in-process (test/helpers/cli.ts).
-// Tests that spawn bin/mreg.js run dist/, built unmutated, and never see a mutant.
+// Only the unit tests run against mutants (vitest.mutate.config.ts): milliseconds per mutant where an
+// end-to-end test costs seconds, which is what makes a full run fit on a 2-core machine.
 
 /** The modules whose guarantees the registry stands on (issue 18): the default of `npm run mutate`. */
 export const SAFETY_CRITICAL = [
@@ -32,6 +31,11 @@ export default {
   // promote.ts that was 41% of the mutants and 96% of the time; they are reported as Ignored instead.
   ignoreStatic: true,
   mutate: SAFETY_CRITICAL,
+  // Re-runs test only the mutants whose code or covering tests changed since the last run; the file is
+  // under reports/ (gitignored), so a fresh clone does a full run. `--force` in scripts/mutate.mjs
+  // ignores it.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
   ignorePatterns: ['.stryker-tmp', 'reports', '.bench', 'out', '*.tgz', 'dist-check'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },

@@ -5,13 +5,13 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/errors.js';
 import type { RemoteBackend, TransferEvent } from '../../src/core/remote/backend.js';
 import { DirectoryRemote } from '../../src/core/remote/directory.js';
 import { downloadBlobs, localHasBlob, uniqueJobs, uploadBlobs, type BlobJob } from '../../src/core/remote/transfer.js';
 import type { BlobRef } from '../../src/store/blobs.js';
 import { blobPath, layoutOf, type Layout } from '../../src/store/layout.js';
 import { tempDir } from '../helpers/cli.js';
+import { failure } from '../helpers/errors.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -37,14 +37,6 @@ async function remote(): Promise<{ dir: string; backend: DirectoryRemote }> {
   return { dir, backend: await new DirectoryRemote(`origin (${dir})`, dir).open() };
 }
 
-async function failure(promise: Promise<unknown>): Promise<MregError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MregError);
-  return err as MregError;
-}
 
 const remoteBlob = (dir: string, sha: string) => join(dir, 'objects', sha.slice(0, 2), sha);
 

@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/errors.js';
 import { copyBlobVerified, hashFile, ingestFile, ingestStream, readBlobVerified, type SourceStat } from '../../src/store/blobs.js';
 import { blobPath, layoutOf, type Layout } from '../../src/store/layout.js';
 import { tempDir } from '../helpers/cli.js';
+import { failure } from '../helpers/errors.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -31,14 +31,6 @@ function damage(path: string, data: string | Buffer): void {
   writeFileSync(path, data);
 }
 
-async function failure(promise: Promise<unknown>): Promise<MregError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MregError);
-  return err as MregError;
-}
 
 async function readAll(layout: Layout, ref: { sha256: string; size: number }): Promise<Buffer> {
   const parts: Buffer[] = [];
