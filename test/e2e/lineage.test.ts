@@ -417,7 +417,9 @@ describe('the store as it is, never as the index remembers it', () => {
     copyFileSync(join(other.store, 'objects', sha.slice(0, 2), sha), join(p.store, 'objects', sha.slice(0, 2), sha));
     const r = await runMreg(['verify', '--json'], { cwd: p.dir });
     expect(r.code).toBe(1);
+    // The copied manifest came without its history line, which verify names too.
     expect(JSON.parse(r.stdout).problems).toStrictEqual([
+      { code: 'REGISTER_EVENT_MISSING', message: expect.stringMatching(/^fraud@1\.0\.0: registered \(models\/fraud\/1\.0\.0\.yaml\) but history\/fraud\.jsonl has no register event/) },
       { code: 'LINEAGE_DANGLING', message: 'fraud@1.0.0: its data transactions@1.0.0 is not in this store (a manifest copied from another store?): pull or register it' },
     ]);
     const up = await cliPasses(p.dir, ['lineage', 'fraud@1.0.0', '--up']);

@@ -20,7 +20,9 @@ const line = (e: HistoryEvent) => serializeEvent(e);
 describe('parseHistory', () => {
   it('keeps sound events in order, each id once, skipping blank lines', () => {
     const text = [line(ev('a')), '', '   ', line(ev('b', { stage: 'production', left: ['staging'] })), line(ev('a'))].join('\n') + '\n';
-    expect(parseHistory(text)).toStrictEqual({ events: [ev('a'), ev('b', { stage: 'production', left: ['staging'] })], warnings: [] });
+    const kept = [ev('a'), ev('b', { stage: 'production', left: ['staging'] })];
+    // sizes: each kept event's line in bytes (the bound on what a pull may add counts them)
+    expect(parseHistory(text)).toStrictEqual({ events: kept, warnings: [], sizes: kept.map((e) => Buffer.byteLength(line(e))) });
   });
 
   it('a serialized event is canonical JSON with its checksum, without undefined members', () => {
@@ -36,6 +38,7 @@ describe('parseHistory', () => {
     const text = [edited, 'garbage', noSum, line(ev('ok')), '{"id": "torn'].join('\n');
     expect(parseHistory(text)).toStrictEqual({
       events: [ev('ok')],
+      sizes: [Buffer.byteLength(line(ev('ok')))],
       warnings: [
         { line: 1, message: 'checksum does not match (the line was edited); skipped' },
         { line: 2, message: 'not a JSON event; skipped' },
@@ -64,7 +67,7 @@ describe('parseHistory', () => {
     ['displaced holding null', { displaced: [null] }],
   ])('refuses an event with %s, checksum and all', (_what, change) => {
     const bad = { ...ev('a'), ...change } as unknown as HistoryEvent;
-    expect(parseHistory(`${serializeEvent(bad)}\n`)).toStrictEqual({ events: [], warnings: [{ line: 1, message: 'not a valid event; skipped' }] });
+    expect(parseHistory(`${serializeEvent(bad)}\n`)).toStrictEqual({ events: [], warnings: [{ line: 1, message: 'not a valid event; skipped' }], sizes: [] });
   });
 
   it('accepts the optional members in their right shapes', () => {
@@ -100,7 +103,7 @@ describe('appending and reading', () => {
     await appendRawEvents(l, 'fraud', [ev('b')]);
     const text = readFileSync(historyPath(l, 'fraud'), 'utf8');
     expect(text.split('\n')).toStrictEqual([line(ev('a')), '{"id": "to', line(ev('b')), '']);
-    expect(await readHistory(l, 'fraud')).toStrictEqual({ events: [ev('a'), ev('b')], warnings: [{ line: 2, message: 'not a JSON event; skipped' }] });
+    expect(await readHistory(l, 'fraud')).toStrictEqual({ events: [ev('a'), ev('b')], warnings: [{ line: 2, message: 'not a JSON event; skipped' }], sizes: [ev('a'), ev('b')].map((e) => Buffer.byteLength(line(e))) });
   });
 
   it('reads the tracked history, then the pulled events it lacks, labelling pulled warnings', async () => {

@@ -55,21 +55,21 @@ describe('keys and fingerprints', () => {
   it('loads an Ed25519 private key, and refuses anything else naming the file and why', async () => {
     const dir = tempDir('mreg-signatures-');
     const files = await writeKeyPair(dir, 'alice');
-    const loaded = await loadPrivateKey(files.private_key);
+    const loaded = await loadPrivateKey({ file: files.private_key });
     expect(loaded.publicKey).toBe(files.key);
     expect(loaded.key.asymmetricKeyType).toBe('ed25519');
 
     const rsa = join(dir, 'rsa.key');
     writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
-    expect((await failure(loadPrivateKey(rsa))).message).toBe(`${rsa}: cannot use it as a signing key (a rsa key, not Ed25519)`);
-    expect((await failure(loadPrivateKey(join(dir, 'none.key')))).message).toBe(`${join(dir, 'none.key')}: cannot use it as a signing key (ENOENT)`);
-    expect((await failure(loadPrivateKey(dir))).message).toBe(`${dir}: cannot use it as a signing key (not a key file)`);
+    expect((await failure(loadPrivateKey({ file: rsa }))).message).toBe(`${rsa}: cannot use it as a signing key (a rsa key, not Ed25519)`);
+    expect((await failure(loadPrivateKey({ file: join(dir, 'none.key') }))).message).toBe(`${join(dir, 'none.key')}: cannot use it as a signing key (ENOENT)`);
+    expect((await failure(loadPrivateKey({ file: dir }))).message).toBe(`${dir}: cannot use it as a signing key (not a key file)`);
     const big = join(dir, 'big.key');
     writeFileSync(big, Buffer.alloc(64 * 1024 + 1, 0x41));
-    expect(await failure(loadPrivateKey(big))).toMatchObject({ code: 'INVALID_INPUT', message: `${big}: cannot use it as a signing key (not a key file)` });
+    expect(await failure(loadPrivateKey({ file: big }))).toMatchObject({ code: 'INVALID_INPUT', message: `${big}: cannot use it as a signing key (not a key file)` });
     const exact = join(dir, 'exact.key');
     writeFileSync(exact, Buffer.alloc(64 * 1024, 0x41));
-    expect((await failure(loadPrivateKey(exact))).message).not.toMatch(/not a key file/);
+    expect((await failure(loadPrivateKey({ file: exact }))).message).not.toMatch(/not a key file/);
   });
 
   it('writes a key pair once: the private half 0600, the public half as config.yaml takes it; never over a file', async () => {
@@ -201,7 +201,7 @@ describe('signing a version and checking its signatures', () => {
     const digest = await manifestDigest(store.layout, 'fraud', '1.0.0');
     expect(digest).toBe(`sha256:${sha256(readFileSync(manifestPath(store.layout, 'fraud', '1.0.0')))}`);
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: [], problems: [] });
-    const result = await signVersion(store, 'fraud@1.0.0', alice.file, 'signer');
+    const result = await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer');
     expect(result).toStrictEqual({ model: 'fraud', version: '1.0.0', fingerprint: fingerprintOf(alice.key), trusted_as: 'alice', path: sigFile(alice.key) });
     const sig = readSig(alice.key);
     expect(sig).toStrictEqual({ format: 1, model: 'fraud', version: '1.0.0', digest, key: alice.key, signature: sig.signature, signed_at: sig.signed_at, actor: 'signer' });
@@ -209,7 +209,7 @@ describe('signing a version and checking its signatures', () => {
     const events = (await readHistory(store.layout, 'fraud')).events.filter((e) => e.event === 'sign');
     expect(events.map((e) => [e.version, e.actor, e.key])).toStrictEqual([['1.0.0', 'signer', fingerprintOf(alice.key)]]);
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: ['alice'], problems: [] });
-    await signVersion(store, 'fraud@1.0.0', bob.file, 'signer');
+    await signVersion(store, 'fraud@1.0.0', { file: bob.file }, 'signer');
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual(bothValid());
     // The same key's signature twice (another file name) counts once.
     writeFileSync(join(sigDir(), 'copy.json'), readFileSync(sigFile(alice.key)));
@@ -217,11 +217,11 @@ describe('signing a version and checking its signatures', () => {
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual(bothValid());
     // An untrusted signer is reported, with trusted_as null.
     store.config.keys = { bob: bob.key };
-    expect((await signVersion(store, 'fraud@1.0.0', alice.file, 'signer')).trusted_as).toBeNull();
+    expect((await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer')).trusted_as).toBeNull();
   });
 
   it('refuses forged bytes with a trusted key and the current digest (the signature result is what counts)', async () => {
-    await signVersion(store, 'fraud@1.0.0', alice.file, 'signer');
+    await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer');
     const sig = readSig(alice.key);
     const forged = Buffer.from(sig.signature, 'base64');
     forged[0] = forged[0]! ^ 0x01;
@@ -230,7 +230,7 @@ describe('signing a version and checking its signatures', () => {
     writeSig(alice.key, { ...sig, signature: 'not base64 at all!' });
     expect((await checkSignatures(store, 'fraud', '1.0.0')).problems).toStrictEqual([`${label(alice.key)}: alice's signature does not verify`]);
     // A valid signature by bob over alice's message is not alice's.
-    const bobKey = (await loadPrivateKey(bob.file)).key;
+    const bobKey = (await loadPrivateKey({ file: bob.file })).key;
     const message = Buffer.from(`mreg-signature-1\nfraud@1.0.0\n${sig.digest}\n`, 'utf8');
     writeSig(alice.key, { ...sig, signature: sign(null, message, bobKey).toString('base64') });
     expect((await checkSignatures(store, 'fraud', '1.0.0')).valid).toStrictEqual([]);
@@ -240,7 +240,7 @@ describe('signing a version and checking its signatures', () => {
   });
 
   it('reports a signature by an untrusted key, for another version, over an old manifest, or unreadable', async () => {
-    await signVersion(store, 'fraud@1.0.0', alice.file, 'signer');
+    await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer');
     const sig = readSig(alice.key);
     store.config.keys = { bob: bob.key };
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({
@@ -255,7 +255,7 @@ describe('signing a version and checking its signatures', () => {
     }
     // Signed over another digest: it verifies, but not for the manifest here now.
     const old = `sha256:${'0'.repeat(64)}`;
-    const key = (await loadPrivateKey(alice.file)).key;
+    const key = (await loadPrivateKey({ file: alice.file })).key;
     const signature = sign(null, Buffer.from(`mreg-signature-1\nfraud@1.0.0\n${old}\n`, 'utf8'), key).toString('base64');
     writeSig(alice.key, { ...sig, digest: old, signature });
     const now = await manifestDigest(store.layout, 'fraud', '1.0.0');
@@ -270,20 +270,21 @@ describe('signing a version and checking its signatures', () => {
     writeFileSync(sigFile(alice.key), '{"model": ');
     expect((await checkSignatures(store, 'fraud', '1.0.0')).problems[0]).toMatch(new RegExp(`^${label(alice.key)}: unreadable \\([^\\n]+\\)$`));
     writeFileSync(sigFile(alice.key), `${JSON.stringify(sig)}${' '.repeat(64 * 1024)}`);
-    expect((await checkSignatures(store, 'fraud', '1.0.0')).problems).toStrictEqual([`${label(alice.key)}: larger than a signature can be`]);
+    expect((await checkSignatures(store, 'fraud', '1.0.0')).problems).toStrictEqual([`${label(alice.key)}: not a signature file, or larger than a signature can be`]);
     writeFileSync(sigFile(alice.key), `${JSON.stringify(sig)}`.padEnd(64 * 1024, ' '));
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: ['alice'], problems: [] });
   });
 
-  it('a valid signature stops counting when any blob of the version is damaged or missing', async () => {
-    await signVersion(store, 'fraud@1.0.0', alice.file, 'signer');
-    await signVersion(store, 'fraud@1.0.0', bob.file, 'signer');
+  it('a valid signature stops counting when any blob of the version is damaged; a blob not fetched yet does not void it', async () => {
+    await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer');
+    await signVersion(store, 'fraud@1.0.0', { file: bob.file }, 'signer');
     const second = blobPath(store.layout, sha256('weights b'));
     chmodSync(second, 0o644);
     writeFileSync(second, 'weights B');
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: [], problems: ['fraud@1.0.0: b.bin: the blob no longer matches what was signed'] });
+    // A serving host holds only the blobs it fetched; each is checked against its sha256 when it arrives.
     rmSync(second);
-    expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: [], problems: ['fraud@1.0.0: b.bin: the blob is missing, so it cannot match what was signed'] });
+    expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: ['alice', 'bob'], problems: [] });
   });
 
   it('requireSignatures: nothing asked, enough, or a refusal naming what is missing (force does not help)', async () => {
@@ -296,7 +297,7 @@ describe('signing a version and checking its signatures', () => {
       message: 'production requires signatures from 1 trusted key, and fraud@1.0.0 has no valid signature from a trusted key',
       hint: 'sign it with mreg sign fraud@1.0.0 --key <file>; --force does not override signatures',
     });
-    await signVersion(store, 'fraud@1.0.0', alice.file, 'signer');
+    await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer');
     await requireSignatures(store, 'fraud', '1.0.0', 'production');
     store.config.stages.production!.signatures = 2;
     const forged = readSig(alice.key);
@@ -305,19 +306,20 @@ describe('signing a version and checking its signatures', () => {
     expect(one.message).toBe(
       `production requires signatures from 2 trusted keys, and fraud@1.0.0 has valid signatures only from alice: signatures/fraud/1.0.0/forged.json: bob's signature does not verify`,
     );
-    await signVersion(store, 'fraud@1.0.0', bob.file, 'signer');
+    await signVersion(store, 'fraud@1.0.0', { file: bob.file }, 'signer');
     rmSync(join(sigDir(), 'forged.json'));
     await requireSignatures(store, 'fraud', '1.0.0', 'production');
   });
 
   it('verifyAllSignatures reports signatures of missing versions and every invalid one', async () => {
     expect(await verifyAllSignatures(store)).toStrictEqual([]);
-    await signVersion(store, 'fraud@1.0.0', alice.file, 'signer');
+    await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer');
     expect(await verifyAllSignatures(store)).toStrictEqual([]);
     mkdirSync(join(store.layout.root, 'signatures', 'fraud', '9.9.9'), { recursive: true });
     store.config.keys = {};
     // In directory order, which the file system decides.
     expect((await verifyAllSignatures(store)).sort((x, y) => (x.code < y.code ? -1 : 1))).toStrictEqual([
+      { code: 'NO_TRUSTED_KEY', message: "no key is trusted (config.yaml keys: is empty), so no signature can be checked; trust the signers' public keys with mreg key trust <name> <file.pub>" },
       { code: 'SIGNATURE_DANGLING', message: 'signatures/fraud/9.9.9: no such version' },
       { code: 'SIGNATURE_INVALID', message: `${label(alice.key)}: signed by key ${fingerprintOf(alice.key)}, which is not among the trusted keys in config.yaml` },
     ]);
