@@ -70,7 +70,8 @@ describe('crashes', () => {
       expect(temp, `round ${round}: the copy was never seen under way`).toBeDefined();
       const left = statSync(temp!).size;
       expect(left, `round ${round}`).toBeGreaterThanOrEqual(target);
-      expect(left, `round ${round}`).toBeLessThan(size);
+      // At most whole: the kernel copy can be complete while mreg hashes and fsyncs the temp file, before its rename.
+      expect(left, `round ${round}`).toBeLessThanOrEqual(size);
       const verify = await runMreg(['verify', '--json'], { cwd: p.dir });
       expect(verify.code, verify.stdout).toBe(0);
       const report = JSON.parse(verify.stdout);
