@@ -134,6 +134,8 @@ models:
     expect(vad.code).toBe(1);
     expect(JSON.parse(vad.stdout).results.map((r: { check: string; passed: boolean }) => [r.check, r.passed])).toStrictEqual([['smoke', true], ['vad-only', false], ['vad-latency', true]]);
     await cliFails(p.dir, ['check', 'intent@1.0.0', '--only', 'vad-only'], 2, /check "vad-only" does not apply to intent \(its models: vad\)/);
+    expect((await runMreg(['check', 'vad@1.0.0', '--only', 'vad-only'], { cwd: p.dir })).stdout).toMatch(/^vad@1\.0\.0: 0\/1 check passed$/m);
+    expect((await runMreg(['check', 'vad@1.0.0', '--only', 'vad-only', '--json'], { cwd: p.dir })).stderr).toMatch(/vad@1\.0\.0: 1 of 1 check failed: vad-only/);
     await cliFails(p.dir, ['check', 'intent@1.0.0', '--only', 'vad-latency'], 2, /no check named "vad-latency" for intent \(checks: smoke\)/);
   });
 

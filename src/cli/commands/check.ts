@@ -21,6 +21,7 @@ export async function run(ctx: Context, args: unknown[], opts: { only?: string[]
   lines.push(`${result.model}@${result.version}: ${result.results.filter((r) => r.passed).length}/${result.results.length} check${result.results.length === 1 ? '' : 's'} passed`);
   ctx.render.result(result, lines.join('\n'));
   const failed = result.results.filter((r) => !r.passed).map((r) => r.check);
-  if (!result.ok) ctx.render.failedResult(`${result.model}@${result.version}: ${failed.length} of ${result.results.length} checks failed: ${failed.join(', ')}`);
+  const ran = result.results.length;
+  if (!result.ok) ctx.render.failedResult(`${result.model}@${result.version}: ${failed.length} of ${ran} check${ran === 1 ? '' : 's'} failed: ${failed.join(', ')}`);
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }
