@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Deploy tour: a real model server, v1 deployed healthy, a broken v2 deployed, health fails, and mreg
 # rolls back to v1 on its own. Run it with `bash examples/deploy/run.sh` from the repository root.
-# MREG_EXAMPLE_PORT changes the port (default 8765, as in the README's playbook).
+# MREG_EXAMPLE_PORT changes the port (default 8765, as in the README's playbook); MREG_EXAMPLE_WINDOW and
+# MREG_EXAMPLE_INTERVAL the monitor window (5s) and the health/monitor polling interval (1s).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 PORT="${MREG_EXAMPLE_PORT:-8765}"
+WINDOW="${MREG_EXAMPLE_WINDOW:-5s}"
+INTERVAL="${MREG_EXAMPLE_INTERVAL:-1s}"
 mreg() { node "$ROOT/bin/mreg.js" "$@"; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mreg-deploy.XXXXXX")"
 SERVER_PID=''
@@ -44,11 +47,11 @@ YAML
 cat > .modelreg/playbooks/prod.yaml <<YAML
 deploy:
   - deploy: {}
-  - health: { http: "http://127.0.0.1:$PORT/health", expect_status: 200, timeout: 2s, retries: 5, interval: 1s }
-  - monitor: { window: 5s, interval: 1s, failure_threshold: 1, checks: [ { http: "http://127.0.0.1:$PORT/health", expect_status: 200 } ] }
+  - health: { http: "http://127.0.0.1:$PORT/health", expect_status: 200, timeout: 2s, retries: 5, interval: $INTERVAL }
+  - monitor: { window: $WINDOW, interval: $INTERVAL, failure_threshold: 1, checks: [ { http: "http://127.0.0.1:$PORT/health", expect_status: 200 } ] }
 rollback:
   - deploy: {}
-  - health: { http: "http://127.0.0.1:$PORT/health", expect_status: 200, timeout: 2s, retries: 5, interval: 1s }
+  - health: { http: "http://127.0.0.1:$PORT/health", expect_status: 200, timeout: 2s, retries: 5, interval: $INTERVAL }
   - notify: { command: ["sh", "-c", "echo \"rolled back \$MREG_MODEL to \$MREG_VERSION\" >> alerts.log"] }
 YAML
 
