@@ -8,7 +8,6 @@ import { dirname } from 'node:path';
 import { MregError } from '../errors.js';
 import { fsyncDir, openTemp, removeQuietly, tempName } from './atomic.js';
 import { blobPath, type Layout } from './layout.js';
-import { hashOnWorker, WORKER_HASH_MIN } from './hash-worker.js';
 
 const CHUNK = 4 * 1024 * 1024;
 /**
@@ -363,20 +362,6 @@ async function matchCandidate(layout: Layout, source: string, candidate: BlobRef
   }
 }
 
-/** sha256 and size of an open file, read from its start on this thread. */
-async function hashHandle(handle: FileHandle, onProgress?: ProgressFn): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  const size = await streamChunks(
-    handle,
-    (chunk, position) => {
-      hash.update(chunk);
-      onProgress?.(position + chunk.length);
-    },
-    HASHING,
-  );
-  return { sha256: hash.digest('hex'), size };
-}
-
 /**
  * Stores the regular file at `source` as a blob: a kernel copy into a temp file beside the
  * objects (`copyFile`, a reflink where the file system shares blocks), then one sha256 pass over
@@ -408,13 +393,21 @@ export async function ingestFile(layout: Layout, source: string, options: Ingest
     await checkStill(source, before);
     // copyFile gives the temp file the source's mode, which may be read-only: read it back read-only.
     handle = await open(tempPath, constants.O_RDONLY | constants.O_NOFOLLOW);
-    // A big file is hashed on a worker thread, so the shards of one register use every core.
-    const { sha256, size: copied } = size >= WORKER_HASH_MIN ? await hashOnWorker(tempPath, options.onProgress) : await hashHandle(handle, options.onProgress);
+    const hash = createHash('sha256');
+    const copied = await streamChunks(
+      handle,
+      (chunk, position) => {
+        hash.update(chunk);
+        options.onProgress?.(position + chunk.length);
+      },
+      HASHING,
+    );
     if (copied !== size) {
       throw new MregError('CHANGED_WHILE_READING', `${source}: the file changed while it was being stored; try again once it is complete`, {
         data: { path: source },
       });
     }
+    const sha256 = hash.digest('hex');
     await chmod(tempPath, 0o444);
     await handle.sync();
     await handle.close();

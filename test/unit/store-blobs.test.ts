@@ -5,7 +5,6 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFile
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyBlobVerified, hashFile, ingestFile, ingestStream, readBlobVerified, type SourceStat } from '../../src/store/blobs.js';
-import { hashOnWorker, WORKER_HASH_MIN } from '../../src/store/hash-worker.js';
 import { blobPath, layoutOf, type Layout } from '../../src/store/layout.js';
 import { tempDir } from '../helpers/cli.js';
 import { failure } from '../helpers/errors.js';
@@ -64,18 +63,6 @@ describe('ingestFile', () => {
     const stored = await ingestFile(f.layout, f.file('big.bin', big));
     expect(stored.sha256).toBe(sha256(big));
     expect(readFileSync(blobPath(f.layout, stored.sha256)).equals(big)).toBe(true);
-  });
-
-  it('hashes a file of 64 MiB or more on a worker thread: the same name, and progress as it goes', async () => {
-    const f = fixture();
-    const big = Buffer.alloc(WORKER_HASH_MIN + 5);
-    for (let i = 0; i < big.length; i += 65536) big[i] = (i / 65536) & 0xff;
-    const seen: number[] = [];
-    const stored = await ingestFile(f.layout, f.file('big.bin', big), { onProgress: (n) => seen.push(n) });
-    expect(stored).toStrictEqual({ sha256: sha256(big), size: big.length, written: true });
-    expect(seen).toStrictEqual([WORKER_HASH_MIN]); // one report per 64 MiB read
-    expect(readdirSync(f.layout.tmp)).toStrictEqual([]);
-    await expect(hashOnWorker(join(f.dir, 'missing.bin'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('writes nothing when the same bytes are already stored soundly', async () => {
