@@ -110,6 +110,18 @@ describe("a remote's prune never takes a protected version", () => {
     expect(show.json.pruned).toBeDefined();
     await cliFails(b.dir, ['export', 'other@1.0.0', 'gone'], 1, /PRUNED|was pruned/);
     await cliPasses(b.dir, ['export', 'base@1.0.0', 'kept'], env);
+
+    // A prune of ft@1.0.0 that reached b anyway (as git would bring it): while a protected stage holds
+    // it, neither impact nor ls calls it pruned; once it leaves, the prune counts.
+    await cliPasses(b.dir, ['promote', 'ft@1.0.0', 'staging']);
+    const prune: HistoryEvent = { id: 'prune-ft', time: new Date().toISOString(), event: 'prune', model: 'ft', version: '1.0.0', actor: 'gc@a' };
+    appendFileSync(join(b.store, 'history', 'ft.jsonl'), `${serializeEvent(prune)}\n`);
+    const affected = async () => (await cliPasses(b.dir, ['impact', 'base@1.0.0', '--json'])).json.affected;
+    expect(await affected()).toStrictEqual([{ model: 'ft', version: '1.0.0', kind: 'model', path: ['base@1.0.0', 'ft@1.0.0'], stages: ['staging'] }]);
+    expect((await cliPasses(b.dir, ['ls', 'ft', '--json'])).json[0].pruned).toBe(false);
+    await cliPasses(b.dir, ['demote', 'ft@1.0.0', 'staging']);
+    expect((await affected())[0].pruned).toBe(true);
+    expect((await cliPasses(b.dir, ['ls', 'ft', '--json'])).json[0].pruned).toBe(true);
   });
 });
 
