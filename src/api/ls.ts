@@ -2,7 +2,7 @@
 // optionally filtered (`where`, core/search/filter.ts), sorted and limited.
 import { MregError } from '../errors.js';
 import { readHistory } from '../core/lifecycle/history.js';
-import { readProtection } from '../core/lifecycle/pruned.js';
+import { dropProtectedPrunes } from '../core/lifecycle/pruned.js';
 import { currentState } from '../core/lifecycle/snapshot.js';
 import { stagesOf, type StageState } from '../core/lifecycle/state.js';
 import { unpushed, type Unpushed } from '../core/remote/known.js';
@@ -66,10 +66,10 @@ export interface VersionRow {
 /** Every model (`models`, and the stages config.yaml marks as retired), or one model's versions (`versions`). */
 export type LsResult = { model?: undefined; models: ModelRow[]; retiredStages: string[] } | { model: string; versions: VersionRow[] };
 
-async function stateOf(store: Store, model: string, versions: string[]): Promise<{ state: StageState; pruned: Set<string>; pending?: Unpushed }> {
+async function stateOf(store: Store, model: string, versions: string[]): Promise<{ state: StageState; pruned: Map<string, unknown>; pending?: Unpushed }> {
   const { state, pruned } = await currentState(store.layout, model);
   const pending = await unpushed(store.layout, store.config, model, versions, async () => (await readHistory(store.layout, model)).events);
-  return { state, pruned: new Set(pruned.keys()), ...(pending ? { pending } : {}) };
+  return { state, pruned, ...(pending ? { pending } : {}) };
 }
 
 function byStage(state: StageState): Record<string, string[]> {
@@ -113,8 +113,7 @@ export async function ls(opts: LsOptions): Promise<LsResult> {
   const manifests = await readModelManifests(layout, model);
   if (manifests.length === 0) throw await missingModel(layout, model);
   const { state, pruned, pending } = await stateOf(store, model, manifests.map((m) => m.version));
-  // Another store's prune of a version protected here does not count (read only when something was pruned).
-  if (pruned.size > 0) for (const v of (await readProtection(layout, store.config.retention.protect)).get(model)?.keys() ?? []) pruned.delete(v);
+  await dropProtectedPrunes(layout, store.config.retention.protect, new Map([[model, pruned]]));
   let found = manifests.map((m) => ({
     row: {
       model,

@@ -101,6 +101,17 @@ export async function readProtection(layout: Layout, protect: readonly string[],
 }
 
 /**
+ * Removes from each model's prunes (model -> version -> event, as the stage snapshot gives them) the
+ * versions this store protects, so another store's prune of them does not count. The store-wide
+ * protection is read only when some version was pruned at all.
+ */
+export async function dropProtectedPrunes(layout: Layout, protect: readonly string[], prunes: Map<string, Map<string, unknown>>): Promise<void> {
+  if (![...prunes.values()].some((p) => p.size > 0)) return;
+  const protection = await readProtection(layout, protect);
+  for (const [model, pruned] of prunes) for (const version of protection.get(model)?.keys() ?? []) pruned.delete(version);
+}
+
+/**
  * The prune event that counts for one version, if any. Only a version some prune event names pays
  * for reading the whole store's protection (`protect`: the protected stages; absent, every prune counts).
  */

@@ -5,7 +5,7 @@ import valid from 'semver/functions/valid.js';
 import type { Config } from '../config/config.js';
 import { MregError } from '../../errors.js';
 import { didYouMean } from '../closest-name.js';
-import { readProtection } from '../lifecycle/pruned.js';
+import { dropProtectedPrunes } from '../lifecycle/pruned.js';
 import { currentState } from '../lifecycle/snapshot.js';
 import { stagesOf, type StageState } from '../lifecycle/state.js';
 import { looksLikeUri, parseReference, refId } from '../manifest/lineage.js';
@@ -199,16 +199,15 @@ export async function impact(source: LineageSource, req: { component: string; fa
   }
   const affected: AffectedVersion[] = [];
   const histories = await historiesOf(source.layout, [...byModel.keys()]);
-  // Another store's prune of a version protected here does not count (the protection is read only when something was pruned).
-  const anyPruned = [...histories.values()].some((h) => h.pruned.size > 0);
-  const protectedHere = anyPruned ? await readProtection(source.layout, (await configOf(source)).retention.protect) : undefined;
+  const prunes = new Map([...histories].map(([model, h]) => [model, h.pruned]));
+  if ([...prunes.values()].some((p) => p.size > 0)) await dropProtectedPrunes(source.layout, (await configOf(source)).retention.protect, prunes);
   for (const model of [...byModel.keys()].sort()) {
     const { state, pruned } = histories.get(model)!;
     for (const version of g.versions(model)) {
       const path = paths.get(`${model}@${version}`);
       if (!path) continue;
       const row: AffectedVersion = { model, version, kind: g.record(`${model}@${version}`)!.kind, path, stages: stagesOf(state, version) };
-      if (pruned.has(version) && !protectedHere?.get(model)?.has(version)) row.pruned = true;
+      if (pruned.has(version)) row.pruned = true;
       affected.push(row);
     }
   }
