@@ -3,7 +3,7 @@
 // reuse of a stored blob, a candidate blob that is damaged, and streams and copies of several chunks.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -169,7 +169,7 @@ describe('ingestFile', () => {
       expect((await ingestFile(f.layout, f.file('w.bin', bytes))).written).toBe(true);
       expect(statSync(blob).isFile()).toBe(true);
       expect(readFileSync(blob).equals(bytes)).toBe(true);
-      expect((await import('node:fs')).lstatSync(blob).isSymbolicLink()).toBe(false);
+      expect(lstatSync(blob).isSymbolicLink()).toBe(false);
     });
 
     it(`${what}: refuses a source that grew, with the path in the error`, async () => {
@@ -217,7 +217,7 @@ describe('ingestFile', () => {
     const first = await ingestFile(f.layout, path);
     const blob = blobPath(f.layout, first.sha256);
     const rotten = Buffer.from(medium);
-    rotten[rotten.length - 1] ^= 0xff; // same size, last byte flipped
+    rotten[rotten.length - 1] = rotten[rotten.length - 1]! ^ 0xff; // same size, last byte flipped
     damage(blob, rotten);
     const again = await ingestFile(f.layout, path, { candidate: { sha256: first.sha256, size: first.size } });
     expect(again).toStrictEqual({ sha256: first.sha256, size: first.size, written: true });
