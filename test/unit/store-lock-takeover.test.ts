@@ -154,6 +154,20 @@ describe('the guard of a takeover', () => {
     expect(readdirSync(layout.locks)).toStrictEqual([]);
   });
 
+  it('an error taking the guard other than LOCKED passes through (a directory where the guard goes)', async () => {
+    const layout = storeLayout();
+    const path = lockPath(layout, 'm');
+    const stale = JSON.stringify({ pid: await deadPid(), host: hostname(), nonce: 'stale', since: Date.now() });
+    writeFileSync(path, stale);
+    mkdirSync(guardOf(path, stale));
+    const err = await acquireLock(layout, 'm', { timeoutMs: 0 }).then(
+      () => undefined,
+      (e: NodeJS.ErrnoException) => e,
+    );
+    expect(err?.code).toBe('EISDIR');
+    expect(readFileSync(path, 'utf8')).toBe(stale);
+  });
+
   it('stale guards are taken over in turn, three levels deep but not four', async () => {
     const dead = await deadPid();
     const chain = async (levels: number) => {
