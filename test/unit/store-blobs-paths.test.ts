@@ -224,6 +224,23 @@ describe('ingestFile', () => {
     expect(readFileSync(blob).equals(medium)).toBe(true);
   });
 
+  it('with a matching candidate and no callbacks: nothing written', async () => {
+    const f = fixture();
+    const path = f.file('m.bin', medium);
+    const first = await ingestFile(f.layout, path);
+    expect(await ingestFile(f.layout, path, { candidate: { sha256: first.sha256, size: first.size } })).toStrictEqual({ ...first, written: false });
+  });
+
+  it('with a candidate blob that grew past its size on disk: not trusted, stored again at the right size', async () => {
+    const f = fixture();
+    const path = f.file('m.bin', medium);
+    const first = await ingestFile(f.layout, path);
+    const blob = blobPath(f.layout, first.sha256);
+    damage(blob, Buffer.concat([medium, Buffer.from('trailing junk')]));
+    expect(await ingestFile(f.layout, path, { candidate: { sha256: first.sha256, size: first.size } })).toStrictEqual({ ...first, written: true });
+    expect(readFileSync(blob).equals(medium)).toBe(true);
+  });
+
   it('with a candidate that differs, or is missing from the store, or has another size: stored afresh', async () => {
     const f = fixture();
     const other = pattern(medium.length, 99);
@@ -299,6 +316,22 @@ describe('verified reads and copies', () => {
     expect((loop.cause as NodeJS.ErrnoException).code).toBe('ELOOP');
   });
 
+  it('readBlobVerified passes the error of a chunk\'s consumer through unchanged', async () => {
+    const f = fixture();
+    const ref = await ingestFile(f.layout, f.file('big.bin', big));
+    const stop = new Error('consumer failed');
+    const seen: number[] = [];
+    const err = await readBlobVerified(f.layout, ref, (_chunk, position) => {
+      seen.push(position);
+      throw stop;
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBe(stop);
+    expect(seen).toStrictEqual([0]);
+  });
+
   it('copyBlobVerified copies a large blob and an empty one byte for byte, with progress', async () => {
     const f = fixture();
     const ref = await ingestFile(f.layout, f.file('big.bin', big));
@@ -341,6 +374,10 @@ describe('ingestStream', () => {
     const blob = blobPath(f.layout, ref.sha256);
     expect(readFileSync(blob).equals(big)).toBe(true);
     expect(statSync(blob).mode & 0o777).toBe(0o444);
+    // One piece larger than a write buffer: written in buffer-sized parts.
+    const h = fixture();
+    expect(await ingestStream(h.layout, ref, pieces(big, big.length))).toStrictEqual({ ...ref, written: true });
+    expect(readFileSync(blobPath(h.layout, ref.sha256)).equals(big)).toBe(true);
     // A piece that is a view into a larger buffer: only its own bytes are stored.
     const g = fixture();
     const backing = Buffer.from('xxhello worldyy');
@@ -371,7 +408,7 @@ describe('ingestStream', () => {
     const ref = { sha256: sha256('expected'), size: 8 };
     let pulled = 0;
     async function* endless(): AsyncIterable<Uint8Array> {
-      for (;;) {
+      for (let i = 0; i < 1000; i++) {
         pulled++;
         yield Buffer.from('expected');
       }
