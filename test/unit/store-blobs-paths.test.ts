@@ -66,6 +66,10 @@ describe('hashFile, statSource, sameStat, hashSource', () => {
     const small: number[] = [];
     expect(await hashFile(f.file('s.bin', 'abc'), (n) => small.push(n))).toStrictEqual({ sha256: sha256('abc'), size: 3 });
     expect(small).toStrictEqual([3]);
+    // Under one hashing buffer: read in one piece, into a buffer sized to the file.
+    const mid: number[] = [];
+    await hashFile(f.file('m.bin', medium), (n) => mid.push(n));
+    expect(mid).toStrictEqual([medium.length]);
   });
 
   it('refuse what is not a regular file, by name', async () => {
@@ -284,6 +288,10 @@ describe('verified reads and copies', () => {
     expect(positions).toStrictEqual([0, 4 * MiB]);
     expect(progress).toStrictEqual([4 * MiB, big.length]);
     expect(Buffer.concat(parts).equals(big)).toBe(true);
+    const mid = await ingestFile(f.layout, f.file('m.bin', medium));
+    const midProgress: number[] = [];
+    await readBlobVerified(f.layout, mid, () => undefined, (n) => midProgress.push(n));
+    expect(midProgress).toStrictEqual([medium.length]);
   });
 
   it('readBlobVerified: CORRUPT_BLOB for other bytes or another size, with the hashes in data; a symlink is not the blob', async () => {
