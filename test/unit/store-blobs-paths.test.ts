@@ -382,6 +382,11 @@ describe('ingestStream', () => {
     const blob = blobPath(f.layout, ref.sha256);
     expect(readFileSync(blob).equals(big)).toBe(true);
     expect(statSync(blob).mode & 0o777).toBe(0o444);
+    // Past two full write buffers: the two buffers are used in turn, and each is written whole.
+    const huge = Buffer.concat([big, pattern(4 * MiB, 7)]);
+    const hugeRef = { sha256: sha256(huge), size: huge.length };
+    expect(await ingestStream(f.layout, hugeRef, pieces(huge, 3 * MiB + 1))).toStrictEqual({ ...hugeRef, written: true });
+    expect(readFileSync(blobPath(f.layout, hugeRef.sha256)).equals(huge)).toBe(true);
     // One piece larger than a write buffer: written in buffer-sized parts.
     const h = fixture();
     expect(await ingestStream(h.layout, ref, pieces(big, big.length))).toStrictEqual({ ...ref, written: true });
