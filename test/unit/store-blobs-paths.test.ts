@@ -245,6 +245,13 @@ describe('ingestFile', () => {
     expect(readFileSync(blob).equals(medium)).toBe(true);
   });
 
+  it('with a directory where the candidate blob should be: the candidate is ignored, the file stored', async () => {
+    const f = fixture();
+    const old = { sha256: sha256('an older version'), size: medium.length };
+    mkdirSync(blobPath(f.layout, old.sha256), { recursive: true });
+    expect(await ingestFile(f.layout, f.file('m.bin', medium), { candidate: old })).toStrictEqual({ sha256: sha256(medium), size: medium.length, written: true });
+  });
+
   it('with a candidate that differs, or is missing from the store, or has another size: stored afresh', async () => {
     const f = fixture();
     const other = pattern(medium.length, 99);
