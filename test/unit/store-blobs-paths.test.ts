@@ -195,7 +195,7 @@ describe('ingestFile', () => {
     expect(await hashFile(blobPath(f.layout, stored.sha256))).toStrictEqual({ sha256: stored.sha256, size: big.length });
   });
 
-  it('with a matching candidate: no write, progress reported, the stat reported, the blob freshened', async () => {
+  it('with a matching candidate: no copy, no write, progress reported, the stat reported, the blob freshened', async () => {
     const f = fixture();
     const path = f.file('big.bin', big);
     const first = await ingestFile(f.layout, path);
@@ -205,10 +205,11 @@ describe('ingestFile', () => {
     const progress: number[] = [];
     const stats: SourceStat[] = [];
     const syncDirs = new Set<string>();
-    expect(await ingestFile(f.layout, path, { candidate, onProgress: (n) => progress.push(n), onSourceStat: (s) => stats.push(s), syncDirs })).toStrictEqual({
-      ...candidate,
-      written: false,
-    });
+    let copies = 0;
+    const options = { candidate, onProgress: (n: number) => progress.push(n), onSourceStat: (s: SourceStat) => stats.push(s), syncDirs, afterCopy: () => void copies++ };
+    expect(await ingestFile(f.layout, path, options)).toStrictEqual({ ...candidate, written: false });
+    // One read of each side, no copy: the documented cost of an unchanged re-register.
+    expect(copies).toBe(0);
     expect(progress).toStrictEqual([2 * MiB, 4 * MiB, big.length]);
     expect(stats).toHaveLength(1);
     expect([...syncDirs]).toStrictEqual([]);
@@ -233,6 +234,16 @@ describe('ingestFile', () => {
     const path = f.file('m.bin', medium);
     const first = await ingestFile(f.layout, path);
     expect(await ingestFile(f.layout, path, { candidate: { sha256: first.sha256, size: first.size } })).toStrictEqual({ ...first, written: false });
+  });
+
+  it('with a candidate blob that holds the new bytes under the old name: the new bytes are stored under their own name', async () => {
+    const f = fixture();
+    const first = await ingestFile(f.layout, f.file('m.bin', medium));
+    const other = pattern(medium.length, 42);
+    damage(blobPath(f.layout, first.sha256), other);
+    const stored = await ingestFile(f.layout, f.file('m.bin', other), { candidate: { sha256: first.sha256, size: first.size } });
+    expect(stored).toStrictEqual({ sha256: sha256(other), size: other.length, written: true });
+    expect(readFileSync(blobPath(f.layout, sha256(other))).equals(other)).toBe(true);
   });
 
   it('with a candidate blob that grew past its size on disk: not trusted, stored again at the right size', async () => {
