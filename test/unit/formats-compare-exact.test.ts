@@ -82,6 +82,10 @@ describe('compareInterfaces: whole findings', () => {
     expect(compareInterfaces(onnx([], [t('o', 'f', ['n', 2])]), onnx([], [t('o', 'f', ['n'])])).map((f) => f.rule)).toStrictEqual(['output-rank-changed']);
   });
 
+  it("'...' means an unknown rank only alone", () => {
+    expect(compareInterfaces(onnx([t('x', 'f', ['...', 2])]), onnx([t('x', 'f', ['...', 3])])).map((f) => f.rule)).toStrictEqual(['input-dim-changed']);
+  });
+
   it('an output has no default: its optional flag is not compared', () => {
     const flagged = { ...t('o', 'f', [1]), optional: true as const };
     expect(compareInterfaces({ format: 'onnx', inputs: [], outputs: [flagged] }, onnx([], [t('o', 'f', [1])]))).toStrictEqual([]);

@@ -126,6 +126,24 @@ describe('a declared signature', () => {
   });
 });
 
+describe('labels and lists', () => {
+  it('names the declared signature in a version with several models', () => {
+    const two = { 'm.onnx': onnx(['a']), 'n.onnx': onnx(['b']) };
+    const withSig = (outputs: string[]): VersionInterface => ({ ...version(two), signature: { inputs: [], outputs: outputs.map((n) => t(n, 'float32', [1])) } });
+    expect(show(versionFindings(withSig(['y', 'z']), withSig(['y'])))).toStrictEqual([
+      ['output-removed', 'the declared signature', "the declared signature: output 'z' was removed"],
+    ]);
+  });
+
+  it('a shard interface without a weight list counts as no weights, first or later', () => {
+    const bare: ModelInterface = { format: 'gguf', inputs: [], outputs: [] };
+    expect(versionFindings(version({ 'a.gguf': bare }), version({ 'a.gguf': bare }))).toStrictEqual([]);
+    const later = version({ 'a.gguf': gg([t('w')]), 'b.gguf': bare });
+    expect(versionFindings(later, version({ 'a.gguf': gg([t('w')]), 'b.gguf': bare }))).toStrictEqual([]);
+    expect(versionFindings(later, version({ 'a.gguf': gg([t('w')]), 'b.gguf': gg([t('v')]) })).map((f) => f.message)).toStrictEqual(["weight tensor 'v' was added (F16 [4])"]);
+  });
+});
+
 describe('uncovered and checkDeclared', () => {
   const patch = finding('weights-changed', 'weights', 'the weights changed');
   const minor = finding('output-added', 'o', "output 'o' was added");
