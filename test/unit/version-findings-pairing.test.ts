@@ -184,6 +184,9 @@ describe('uncovered and checkDeclared', () => {
     expect(err.data).toStrictEqual({ model: 'fraud', declared: 'minor', required: 'major', findings: [major, minor], previous: '1.4.2' });
     const minorStep = refusal(() => checkDeclared('fraud', 'patch', [minor], { previous: '1.4.2' }, undefined, 'version'));
     expect(minorStep.hint).toBe('register it as version 1.5.0 (a minor step from 1.4.2), or undo the interface change');
+    // a previous version known, but the type declared by change files: the change-file hint
+    const files = refusal(() => checkDeclared('fraud', 'minor', [major], { previous: '1.4.2' }));
+    expect(files.hint).toBe('declare the change as major (mreg change add fraud --change major -m "..."), or undo the interface change');
     for (const data of [{}, { previous: 3 }]) {
       const without = refusal(() => checkDeclared('fraud', 'minor', [major], data, undefined, 'version'));
       expect(without.hint).toBe('declare the change as major (mreg change add fraud --change major -m "..."), or undo the interface change');
