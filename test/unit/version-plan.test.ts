@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { register } from '../../src/api/register.js';
 import { finding } from '../../src/core/formats/compare.js';
 import type { ModelInterface } from '../../src/core/formats/types.js';
@@ -92,7 +92,11 @@ describe('planBump and readCandidate on a store', () => {
     initializers: [{ name: 'w', dims: [4, 4], data: { size: 64, fill } }],
   });
 
-  beforeAll(async () => {
+  // Built by the first test that needs it, not in a beforeAll: Stryker counts what a beforeAll reaches as
+  // reached by no test in particular ("static"), and would run every test against those mutants.
+  let built: Promise<void> | undefined;
+  const store = (): Promise<void> => (built ??= build());
+  async function build(): Promise<void> {
     dir = mkdtempSync(join(tmpdir(), 'mreg-version-plan-'));
     const { root } = await initStore({ cwd: dir });
     layout = layoutOf(root);
@@ -105,10 +109,13 @@ describe('planBump and readCandidate on a store', () => {
     await addChange(layout, { models: { churn: 'minor' }, summary: 'Add a feature' }, { random: (n) => Buffer.alloc(n) });
     await addChange(layout, { models: { churn: 'patch', other: 'major' }, summary: 'Fix a bug' }, { random: (n) => Buffer.alloc(n) });
     await addChange(layout, { models: { fraud: 'patch' }, lines: { fraud: '1' }, summary: 'Backport' }, { random: (n) => Buffer.alloc(n) });
+  }
+  afterAll(() => {
+    if (built) rmSync(dir, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads the candidate files: their interfaces, the declared signature, and each file hashed', async () => {
+    await store();
     const signature = { inputs: [], outputs: [] };
     const candidate = await readCandidate(['notes.txt', 'breaking.onnx'], dir, signature);
     expect(Object.keys(candidate.schema!)).toStrictEqual(['breaking.onnx']);
@@ -122,6 +129,7 @@ describe('planBump and readCandidate on a store', () => {
   });
 
   it('plans from the highest version, without candidate files', async () => {
+    await store();
     expect(await planBump(layout, { model: 'fraud', type: 'minor', cwd: dir })).toStrictEqual({
       model: 'fraud', current: '2.0.0', next: '2.1.0', type: 'minor', required: null, findings: [], changes: [],
     });
@@ -129,6 +137,7 @@ describe('planBump and readCandidate on a store', () => {
   });
 
   it('compares candidate files with the highest version and refuses an understated option', async () => {
+    await store();
     expect(await planBump(layout, { model: 'fraud', type: 'patch', cwd: dir, inputs: ['retrained.onnx'] })).toStrictEqual({
       model: 'fraud', current: '2.0.0', next: '2.0.1', type: 'patch', required: 'patch',
       findings: [finding('weights-changed', 'weights', 'the weights changed; the interface is the same')], changes: [],
@@ -141,6 +150,7 @@ describe('planBump and readCandidate on a store', () => {
   });
 
   it('in a line: its highest version, its change files, the line in the plan', async () => {
+    await store();
     const plan = await planBump(layout, { model: 'fraud', line: '1', cwd: dir, inputs: ['v1.onnx'] });
     expect(plan).toStrictEqual({
       model: 'fraud', line: '1', current: '1.0.0', next: '1.0.1', type: 'patch', required: null, findings: [],
@@ -150,6 +160,7 @@ describe('planBump and readCandidate on a store', () => {
   });
 
   it('takes the highest of the option and the pending change files, which the plan lists', async () => {
+    await store();
     const plan = await planBump(layout, { model: 'churn', cwd: dir });
     expect(plan).toStrictEqual({
       model: 'churn', current: null, next: '0.1.0', type: 'minor', required: null, findings: [],
@@ -165,6 +176,7 @@ describe('planBump and readCandidate on a store', () => {
   });
 
   it('uses the change files and consumed index it is given instead of reading them', async () => {
+    await store();
     const changes = await readChanges(layout);
     expect(changes.map((c) => c.id)).toStrictEqual(['add-a-feature-000000', 'backport-000000', 'fix-a-bug-000000']);
     expect(await planBump(layout, { model: 'churn', cwd: dir }, { changes: changes.slice(2), index: new ConsumedIndex(layout) })).toMatchObject({ type: 'patch', next: '0.0.1' });
@@ -174,6 +186,7 @@ describe('planBump and readCandidate on a store', () => {
   });
 
   it('refuses an invalid model name', async () => {
+    await store();
     const err = await refusal(planBump(layout, { model: '../x', type: 'minor', cwd: dir }));
     expect(err.message).toMatch(/^invalid model name/);
   });
