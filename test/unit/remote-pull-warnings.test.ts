@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { register } from '../../src/api/register.js';
 import { appendEvents, readHistory } from '../../src/core/lifecycle/history.js';
+import { writeKeyPair } from '../../src/core/lifecycle/keys.js';
+import { signVersion } from '../../src/core/lifecycle/signatures.js';
 import { preparePulledArea, pull, type PullRequest } from '../../src/core/remote/pull.js';
 import { push } from '../../src/core/remote/push.js';
 import { initStore, openStore, type Store } from '../../src/core/store.js';
-import { PULLED_GITIGNORE } from '../../src/store/layout.js';
+import { PULLED_GITIGNORE, pulledSignatureDir } from '../../src/store/layout.js';
 import { tempDir } from '../helpers/cli.js';
 import { failure } from '../helpers/errors.js';
 
@@ -143,5 +145,21 @@ describe('pull, edges', () => {
       },
     ]);
     expect(existsSync(b.store.layout.pulled)).toBe(true);
+  });
+
+  it('counts the signatures it brings, and warns of each remote signature it does not keep', async () => {
+    const { a, b, remoteDir } = await world();
+    await a.add('fraud', '1.0.0', 'one');
+    const key = await writeKeyPair(join(a.dir, 'keys'), 'alice');
+    await signVersion(a.store, 'fraud@1.0.0', { file: key.private_key }, 'alice');
+    await push(a.store, { refs: [] });
+    writeFileSync(join(remoteDir, 'signatures', 'fraud', '1.0.0@0123456789abcdef.json'), '[]');
+    const result = await doPull(b);
+    expect(result.signatures).toBe(1);
+    expect(result.warnings).toStrictEqual([
+      { code: 'SIGNATURE_INVALID', message: `remote origin (${remoteDir}): signatures/fraud/1.0.0@0123456789abcdef.json: not a signature object; not kept` },
+    ]);
+    expect(existsSync(join(pulledSignatureDir(b.store.layout, 'fraud', '1.0.0'), `${key.fingerprint}.json`))).toBe(true);
+    expect((await doPull(b)).signatures).toBe(0);
   });
 });
