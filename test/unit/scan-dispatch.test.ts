@@ -438,6 +438,18 @@ describe('torch files (.pt, .pth, .bin, .ckpt)', () => {
     expect(s[2].at(-1)).toMatch(/^unsafe: malformed pickle at offset \d+: unknown opcode 0xff$/);
   });
 
+  it('a pickle that breaks after an import is unsafe, first or later in the file', () => {
+    const od = imports('collections', 'OrderedDict');
+    const OD = ['collections.OrderedDict'];
+    expect(scanOf('m.pt', cat(od, '\xff'))).toStrictEqual(['unsafe', OD, ['unsafe: malformed pickle at offset 28: unknown opcode 0xff']]);
+    expect(scanOf('m.pt', cat(od, 'N.\xff'))).toStrictEqual(['unsafe', OD, ['unsafe: malformed pickle at offset 30: unknown opcode 0xff']]);
+    expect(scanOf('blob', cat(od, '\xff'))).toStrictEqual([
+      'unsafe',
+      OD,
+      ['info: a pickle stream whatever the extension (torch.load would unpickle it)', 'unsafe: malformed pickle at offset 28: unknown opcode 0xff'],
+    ]);
+  });
+
   it('a clean pickle is read in full; five at most', () => {
     expect(scanOf('m.ckpt', L('N.'))).toStrictEqual(['safe', [], []]);
     expect(scanOf('m.pth', cat('N.N.', evil))).toStrictEqual(['unsafe', ['os.system'], [`unsafe: imports os.system: ${OS}`]]);
