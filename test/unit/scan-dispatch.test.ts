@@ -198,6 +198,25 @@ describe('joblib files: two readings of one stream', () => {
     }
   });
 
+  it('in a .joblib, the plain reading counts unless joblib.load reads the stream cleanly and pickle.load does not', () => {
+    const why = 'pickle.load reads this stream, but as joblib.load reads it: malformed pickle at offset 92: joblib array data (16 bytes) needs 16 bytes but only 12 remain';
+    // Array bytes that are themselves a valid pickle tail: both readings are clean, and what pickle.load imports counts.
+    const both = cat(wrapper(f8x2), 'cos\nsystem\nNNNNN', '.');
+    for (const name of ['m.joblib', 'm.pkl']) expect(scanOf(name, both), name).toStrictEqual(['unsafe', [...W, 'os.system'], [`unsafe: imports os.system: ${OS}`]]);
+    // joblib.load breaks (the array bytes are missing): pickle.load's imports count.
+    expect(scanOf('m.joblib', cat(wrapper(f8x2), 'cos\nsystem\n.'))).toStrictEqual(['unsafe', [...W, 'os.system'], [`unsafe: imports os.system: ${OS}`, `unsafe: ${why}`]]);
+    // joblib.load cannot size the array: pickle.load's imports count, though pickle.load breaks too.
+    expect(scanOf('m.joblib', cat(wrapper(cat(uni('shape'), 'K\x02\x85')), 'cos\nsystem\n\xff'))).toStrictEqual([
+      'unsafe',
+      ['joblib.numpy_pickle.NumpyArrayWrapper', 'os.system'],
+      [
+        `unsafe: imports os.system: ${OS}`,
+        'unsafe: joblib array data at offset 60 cannot be sized (dtype is not a constant numpy.dtype); the remaining 12 bytes were not scanned',
+        PLAIN_BREAKS(71),
+      ],
+    ]);
+  });
+
   it('the next pickle of a .pkl starts where joblib.load stopped', () => {
     const one = cat(wrapper(f8x2), Buffer.alloc(16), '.');
     expect(scanOf('m.pkl', cat(one, one, imports('os', 'system')))).toStrictEqual([
@@ -239,6 +258,11 @@ describe('archives', () => {
     ]);
     expect(scanOf('m.npz', zip([{ name: 'a.npy', data: npy("'<f8'", Buffer.alloc(8)) }]))).toStrictEqual(['safe', [], []]);
     expect(scanOf('m.npz', zip([{ name: 'a.pkl', data: L('N.') }]))).toStrictEqual(['safe', [], []]);
+  });
+
+  it('a .pkl member is read as a pickle only, even when it starts like an .npy', () => {
+    // 0x93 is STACK_GLOBAL: as a pickle, the document breaks at once.
+    expect(scanOf('m.pt', zip([{ name: 'a.pkl', data: npy("'|O'", 'N.') }]))).toStrictEqual(['unsafe', [], ['unsafe: a.pkl: malformed pickle at offset 0: stack underflow in STACK_GLOBAL']]);
   });
 
   it('an archive with nothing a loader unpickles says so', () => {
@@ -450,6 +474,11 @@ describe('torch files (.pt, .pth, .bin, .ckpt)', () => {
     ]);
   });
 
+  it('after five clean pickles, whatever follows is storage bytes, even bytes that are no pickle', () => {
+    expect(scanOf('m.pt', L('N.N.N.N.N.\xff'))).toStrictEqual(['safe', [], []]);
+    expect(scanOf('m.pt', L('N.N.N.N.\xff'))).toStrictEqual(['warning', [], ['warning: a pickle stream that breaks before importing anything (damaged, or not a pickle) (malformed pickle at offset 8: unknown opcode 0xff)']]);
+  });
+
   it('a clean pickle is read in full; five at most', () => {
     expect(scanOf('m.ckpt', L('N.'))).toStrictEqual(['safe', [], []]);
     expect(scanOf('m.pth', cat('N.N.', evil))).toStrictEqual(['unsafe', ['os.system'], [`unsafe: imports os.system: ${OS}`]]);
@@ -503,6 +532,12 @@ describe('files decided by their bytes', () => {
     // Read as a .pkl: every pickle back to back.
     expect(scanOf('blob', gzipSync(cat('\x80\x02N.', evil)))[1]).toStrictEqual(['os.system']);
     expect(scanOf('blob', gzipSync(L('\x80\x05N.')))).toStrictEqual(['safe', [], ['info: gzip-compressed (as joblib.dump(compress=...) writes): scanned after decompressing']]);
+    // Two bytes are enough to decide: the stream is then read (and found broken) as a pickle.
+    expect(scanOf('blob', gzipSync(L('\x80\x05')))).toStrictEqual([
+      'unsafe',
+      [],
+      ['info: gzip-compressed (as joblib.dump(compress=...) writes): scanned after decompressing', expect.stringMatching(/^unsafe: malformed pickle at offset 2: /)],
+    ]);
     for (const data of ['\x80\x06N.', '\x80', '\x81\x02N.', 'hello']) expect(scanOf('blob', gzipSync(L(data))), JSON.stringify(data)).toStrictEqual(['safe', [], [C]]);
     expect(scanOf('blob', L('\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff'))).toStrictEqual(['safe', [], [C]]);
   });

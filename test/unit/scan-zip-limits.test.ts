@@ -411,6 +411,8 @@ describe('deflated members', () => {
     for (const n of [1, 4000, 10000, 39999, 40000, 50000]) {
       expect(Buffer.from(readZipMemberPrefix(src, e, n)).equals(data.subarray(0, n)), `${n}`).toBe(true);
     }
+    // A member declared longer than its stream: the prefix stops when the input runs out.
+    expect(Buffer.from(readZipMemberPrefix(src, { ...e, uncompressedSize: 40100 }, 40050)).equals(data)).toBe(true);
     // The prefix of a member declared shorter than its stream stops at the declared size.
     expect(readZipMemberPrefix(src, { ...e, uncompressedSize: 5 }, 100).length).toBe(5);
     // Reading a prefix never needs more than the compressed size: a corrupt tail is not reached.
