@@ -217,6 +217,23 @@ describe('joblib files: two readings of one stream', () => {
     ]);
   });
 
+  it('a .joblib is read as joblib.load reads it even without arrays (BUILDs of unknown objects, integer syntax)', () => {
+    const unknown = cat('\x80\x04cbuiltins\nlen\n', sbu('x'), '\x85Rcbuiltins\nint\n)RR}b0N.');
+    const LEN = `warning: imports builtins.len: ${NOT_LISTED}`;
+    expect(scanOf('m.joblib', unknown)).toStrictEqual([
+      'unsafe',
+      ['builtins.int', 'builtins.len'],
+      [LEN, "unsafe: joblib array data at offset 40 cannot be sized (BUILD of an object whose class (unknown) might be joblib's NumpyArrayWrapper); the remaining 3 bytes were not scanned"],
+    ]);
+    expect(scanOf('m.pkl', unknown)).toStrictEqual(['warning', ['builtins.int', 'builtins.len'], [LEN]]);
+    expect(scanOf('m.joblib', L('I1\x00\n.'))).toStrictEqual([
+      'unsafe',
+      [],
+      ['unsafe: pickle.load reads this stream, but as joblib.load reads it: malformed pickle at offset 0: INT argument is not an integer (int() raises ValueError)'],
+    ]);
+    expect(scanOf('m.pkl', L('I1\x00\n.'))).toStrictEqual(['safe', [], []]);
+  });
+
   it('the next pickle of a .pkl starts where joblib.load stopped', () => {
     const one = cat(wrapper(f8x2), Buffer.alloc(16), '.');
     expect(scanOf('m.pkl', cat(one, one, imports('os', 'system')))).toStrictEqual([
