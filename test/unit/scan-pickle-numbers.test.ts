@@ -115,6 +115,10 @@ const TABLE: [string, V, V, V, V, V, V, V, V][] = [
   ['1\x001x', '1', null, '1', null, '1', null, '1', null],
   ['00L', null, null, null, null, null, null, '0', '0'],
   ['0x10L', null, null, null, null, null, null, '16', '16'],
+  ['1x1', null, null, null, null, null, null, null, null],
+  ['5X10', null, null, null, null, null, null, null, null],
+  ['0x1', null, null, '1', '1', '1', '1', '1', '1'],
+  ['-1x1', null, null, null, null, null, null, null, null],
 ];
 
 const bytes = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));

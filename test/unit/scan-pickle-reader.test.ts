@@ -237,6 +237,15 @@ describe("joblib's direct reads of array data", () => {
     expect(outcome(d)).toBe('ok');
     expect(d.end).toBe(bytes.length);
   });
+  it('a FRAME that starts when a frame ends after array data begins past that data', () => {
+    // The first frame ends with the second FRAME opcode; joblib has read the array from the file meanwhile,
+    // so the second frame's bytes come from after the array (pickle.py's load_frame reads them from the file).
+    const body = p(w.subarray(2), [0x95], u64(2));
+    const bytes = p([0x80, 4, 0x95], u64(body.length), body, [1, 0xff], 'D'.repeat(16), 'N.');
+    const d = disassemblePickle(strict(bytes), { joblib: true });
+    expect(outcome(d)).toBe('ok');
+    expect(d.end).toBe(bytes.length);
+  });
 });
 
 describe('stack, marks and memo', () => {
