@@ -102,6 +102,8 @@ describe('the array size', () => {
     ['i4', undefined, 8],
     ['U3', undefined, 24], // numpy counts unicode in 4-byte characters
     ['S5', undefined, 10],
+    ['S12', undefined, 24],
+    ['c16', undefined, 32],
     ['V8', dtypeState(0, 12), 24], // flexible dtypes take their size from the state
     ['S5', dtypeState(0, 0), 0],
     ['S5', dtypeState(0, -1), 10],
@@ -252,6 +254,7 @@ describe('the wrapper state', () => {
     ['None', 'N'],
     ['a dict of 65 entries', state(entry('shape', shape(2)), entry('dtype', STD_DTYPE), ...filler(63))],
     ['a DICT of 65 entries', p('(', entry('shape', shape(2)), entry('dtype', STD_DTYPE), ...filler(63), 'd')],
+    ['a DICT of 66 entries', p('(', entry('shape', shape(2)), entry('dtype', STD_DTYPE), ...filler(64), 'd')],
     ['a dict grown past 64 entries', p('(', ...filler(64), 'd', entry('shape', shape(2)), 's', entry('dtype', STD_DTYPE), 's')],
     ['a list', p(']', sbu('shape'), 'a')],
   ])('a state of %s is not a small constant dict', (_what, st) => {

@@ -58,6 +58,7 @@ describe('text opcode numbers (maxNumberLine, 1 MiB)', () => {
     expect([dis(bytes).end, dis(bytes).malformed, dis(bytes).issues]).toStrictEqual([bytes.length, null, []]);
     // pickle.py (joblib) reads the whole line: the z is a ValueError there.
     expect(dis(bytes, { joblib: true }).malformed?.message).toBe('malformed pickle at offset 0: INT argument is not an integer (int() raises ValueError)');
+    expect(dis(p('I7\x00', 'z'.repeat(L)), { joblib: true }).malformed?.message).toBe('malformed pickle at offset 0: INT argument is not an integer (int() raises ValueError)');
     // The skipped rest still needs its newline.
     expect(dis(p('I7\x00', 'z'.repeat(L))).malformed?.message).toBe('malformed pickle at offset 0: INT: no newline before the end of the data');
   });
