@@ -59,6 +59,9 @@ describe('text opcode numbers (maxNumberLine, 1 MiB)', () => {
     // pickle.py (joblib) reads the whole line: the z is a ValueError there.
     expect(dis(bytes, { joblib: true }).malformed?.message).toBe('malformed pickle at offset 0: INT argument is not an integer (int() raises ValueError)');
     expect(dis(p('I7\x00', 'z'.repeat(L)), { joblib: true }).malformed?.message).toBe('malformed pickle at offset 0: INT argument is not an integer (int() raises ValueError)');
+    // _pickle.c drops a LONG's 'L' only just before the newline: "5L" then a NUL is a ValueError.
+    expect(dis(p('L5L\x00', 'z'.repeat(L), '\n.')).malformed?.message).toBe('malformed pickle at offset 0: LONG argument is not an integer (int() raises ValueError)');
+    expect(dis(p('L5\x00', 'z'.repeat(L), '\n.')).malformed).toBeNull();
     // The skipped rest still needs its newline.
     expect(dis(p('I7\x00', 'z'.repeat(L))).malformed?.message).toBe('malformed pickle at offset 0: INT: no newline before the end of the data');
   });

@@ -297,6 +297,17 @@ describe('other opcodes', () => {
     expect(seen[0]?.arg).toBeNull();
   });
 
+  it('NEXT_BUFFER pushes a value, READONLY_BUFFER keeps it', () => {
+    expect(dis(p([0x97], '.')).end).toBe(2);
+    expect(dis(p([0x97, 0x98], '.')).end).toBe(3);
+  });
+
+  it('OBJ takes the class first after its MARK, the arguments after it', () => {
+    const obj = (...items: string[]): number => dis(p('(', ...items, 'oNb.')).joblibArrays;
+    expect(obj('cjoblib.numpy_pickle\nNumpyArrayWrapper\n', 'K\x01')).toBe(1);
+    expect(obj('K\x01', 'cjoblib.numpy_pickle\nNumpyArrayWrapper\n')).toBe(0);
+  });
+
   it('POP pops a MARK sitting on top, else a value', () => {
     expect(dis(p('N(0.')).end).toBe(4);
     expect(dis(p('N(N01.')).end).toBe(6); // POP takes the value above the mark, POP_MARK the mark
