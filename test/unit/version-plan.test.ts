@@ -75,6 +75,16 @@ describe('decideNext', () => {
     expect(err.hint).toMatch(/^declare the change as major /);
   });
 
+  it('records no line in the refusal when the bump is in none', async () => {
+    const err = await refusal(() => decideNext({ model: 'vad', current: '1.3.0', previous: side(['a']), candidate: side([]), declared: 'patch', flag: 'f' }));
+    expect(err.code).toBe('BUMP_TOO_LOW');
+    expect(err.data).toStrictEqual({
+      model: 'vad', declared: 'patch', required: 'major', current: '1.3.0', next: '1.3.1',
+      findings: [finding('output-removed', 'a', "output 'a' was removed", { name: 'a', dtype: 'float32', shape: [1] })],
+    });
+    expect(Object.keys(err.data!)).not.toContain('line');
+  });
+
   it('compares nothing without a candidate, and checks the line', async () => {
     expect(decideNext({ model: 'vad', current: '1.0.0', previous: side(['a']), declared: 'patch', flag: 'f' })).toStrictEqual({ next: '1.0.1', type: 'patch', required: undefined, findings: [] });
     const out = await refusal(() => decideNext({ model: 'vad', current: '1.4.0', declared: 'minor', line: '1.4', flag: 'f' }));
