@@ -333,14 +333,14 @@ function scanNumpyFile(src: ByteSource, report: Report): void {
 /** A name Python can import or look up: dotted identifiers (a text line such as "lass Foo:" is not one). */
 const IMPORTABLE = /^[\p{L}_][\p{L}\p{N}_]*(\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
 
-/** The first bytes of a gzip or zlib stream, inflated as far as the first 64 KiB of it goes. */
+/** The first bytes of a gzip or zlib stream; 32 more input bytes inflate to at most ~33 KiB, so the cap never trips. */
 function inflatedHead(src: ByteSource, gzip: boolean): Uint8Array {
-  try {
-    const options = { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 64 * 1024 };
-    const prefix = head(src, 64 * 1024);
-    return gzip ? gunzipSync(prefix, options) : inflateSync(prefix, options);
-  } catch {
-    return new Uint8Array(0);
+  const options = { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 64 * 1024 };
+  for (let n = 32; ; n += 32) {
+    let out: Uint8Array;
+    try { out = gzip ? gunzipSync(head(src, n), options) : inflateSync(head(src, n), options); } catch { return new Uint8Array(0); }
+    // Two bytes tell a pickle (PROTO and its version); a corrupt stream throws, a short prefix gives less.
+    if (out.length >= 2 || n >= Math.min(src.size, 64 * 1024)) return out;
   }
 }
 
