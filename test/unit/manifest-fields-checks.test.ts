@@ -98,6 +98,8 @@ describe('artifact paths', () => {
     expect(check.artifactPathsConflict(['a', 'b/c', 'b/d'])).toBeUndefined();
     expect(check.artifactPathsConflict(['a', 'a'])).toBeUndefined();
     expect(check.artifactPathsConflict(['ab', 'a/b'])).toBeUndefined();
+    // Lower-cased, not upper-cased: "ß" upper-cases to "SS", yet straße and strasse are two files everywhere.
+    expect(check.artifactPathsConflict(['straße', 'strasse'])).toBeUndefined();
     expect(check.artifactPathsConflict(['Model.bin', 'model.BIN'])).toBe(
       '"Model.bin" and "model.BIN" differ only in case or Unicode normalisation, and would be one file on macOS and Windows',
     );

@@ -135,6 +135,11 @@ describe('validateManifest', () => {
     expect(corrupt({ ...m, actor: 'mallory' })).toBe('m.yaml: checksum: does not match the manifest: the manifest was edited');
   });
 
+  it('refuses a document that is not a mapping, naming only the file', () => {
+    expect(corrupt(['format', 1])).toBe('m.yaml: expected a mapping');
+    expect(corrupt(null)).toBe('m.yaml: expected a mapping');
+  });
+
   it('refuses each required field when it is missing', () => {
     const m = good();
     const without = (key: keyof Manifest) => {

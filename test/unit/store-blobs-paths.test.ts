@@ -66,6 +66,10 @@ describe('hashFile, statSource, sameStat, hashSource', () => {
     const small: number[] = [];
     expect(await hashFile(f.file('s.bin', 'abc'), (n) => small.push(n))).toStrictEqual({ sha256: sha256('abc'), size: 3 });
     expect(small).toStrictEqual([3]);
+    // Under one hashing buffer: read in one piece, into a buffer sized to the file.
+    const mid: number[] = [];
+    await hashFile(f.file('m.bin', medium), (n) => mid.push(n));
+    expect(mid).toStrictEqual([medium.length]);
   });
 
   it('refuse what is not a regular file, by name', async () => {
@@ -191,7 +195,7 @@ describe('ingestFile', () => {
     expect(await hashFile(blobPath(f.layout, stored.sha256))).toStrictEqual({ sha256: stored.sha256, size: big.length });
   });
 
-  it('with a matching candidate: no write, progress reported, the stat reported, the blob freshened', async () => {
+  it('with a matching candidate: no copy, no write, progress reported, the stat reported, the blob freshened', async () => {
     const f = fixture();
     const path = f.file('big.bin', big);
     const first = await ingestFile(f.layout, path);
@@ -201,10 +205,11 @@ describe('ingestFile', () => {
     const progress: number[] = [];
     const stats: SourceStat[] = [];
     const syncDirs = new Set<string>();
-    expect(await ingestFile(f.layout, path, { candidate, onProgress: (n) => progress.push(n), onSourceStat: (s) => stats.push(s), syncDirs })).toStrictEqual({
-      ...candidate,
-      written: false,
-    });
+    let copies = 0;
+    const options = { candidate, onProgress: (n: number) => progress.push(n), onSourceStat: (s: SourceStat) => stats.push(s), syncDirs, afterCopy: () => void copies++ };
+    expect(await ingestFile(f.layout, path, options)).toStrictEqual({ ...candidate, written: false });
+    // One read of each side, no copy: the documented cost of an unchanged re-register.
+    expect(copies).toBe(0);
     expect(progress).toStrictEqual([2 * MiB, 4 * MiB, big.length]);
     expect(stats).toHaveLength(1);
     expect([...syncDirs]).toStrictEqual([]);
@@ -222,6 +227,40 @@ describe('ingestFile', () => {
     const again = await ingestFile(f.layout, path, { candidate: { sha256: first.sha256, size: first.size } });
     expect(again).toStrictEqual({ sha256: first.sha256, size: first.size, written: true });
     expect(readFileSync(blob).equals(medium)).toBe(true);
+  });
+
+  it('with a matching candidate and no callbacks: nothing written', async () => {
+    const f = fixture();
+    const path = f.file('m.bin', medium);
+    const first = await ingestFile(f.layout, path);
+    expect(await ingestFile(f.layout, path, { candidate: { sha256: first.sha256, size: first.size } })).toStrictEqual({ ...first, written: false });
+  });
+
+  it('with a candidate blob that holds the new bytes under the old name: the new bytes are stored under their own name', async () => {
+    const f = fixture();
+    const first = await ingestFile(f.layout, f.file('m.bin', medium));
+    const other = pattern(medium.length, 42);
+    damage(blobPath(f.layout, first.sha256), other);
+    const stored = await ingestFile(f.layout, f.file('m.bin', other), { candidate: { sha256: first.sha256, size: first.size } });
+    expect(stored).toStrictEqual({ sha256: sha256(other), size: other.length, written: true });
+    expect(readFileSync(blobPath(f.layout, sha256(other))).equals(other)).toBe(true);
+  });
+
+  it('with a candidate blob that grew past its size on disk: not trusted, stored again at the right size', async () => {
+    const f = fixture();
+    const path = f.file('m.bin', medium);
+    const first = await ingestFile(f.layout, path);
+    const blob = blobPath(f.layout, first.sha256);
+    damage(blob, Buffer.concat([medium, Buffer.from('trailing junk')]));
+    expect(await ingestFile(f.layout, path, { candidate: { sha256: first.sha256, size: first.size } })).toStrictEqual({ ...first, written: true });
+    expect(readFileSync(blob).equals(medium)).toBe(true);
+  });
+
+  it('with a directory where the candidate blob should be: the candidate is ignored, the file stored', async () => {
+    const f = fixture();
+    const old = { sha256: sha256('an older version'), size: medium.length };
+    mkdirSync(blobPath(f.layout, old.sha256), { recursive: true });
+    expect(await ingestFile(f.layout, f.file('m.bin', medium), { candidate: old })).toStrictEqual({ sha256: sha256(medium), size: medium.length, written: true });
   });
 
   it('with a candidate that differs, or is missing from the store, or has another size: stored afresh', async () => {
@@ -267,6 +306,10 @@ describe('verified reads and copies', () => {
     expect(positions).toStrictEqual([0, 4 * MiB]);
     expect(progress).toStrictEqual([4 * MiB, big.length]);
     expect(Buffer.concat(parts).equals(big)).toBe(true);
+    const mid = await ingestFile(f.layout, f.file('m.bin', medium));
+    const midProgress: number[] = [];
+    await readBlobVerified(f.layout, mid, () => undefined, (n) => midProgress.push(n));
+    expect(midProgress).toStrictEqual([medium.length]);
   });
 
   it('readBlobVerified: CORRUPT_BLOB for other bytes or another size, with the hashes in data; a symlink is not the blob', async () => {
@@ -297,6 +340,22 @@ describe('verified reads and copies', () => {
     expect(loop.code).toBe('CORRUPT_BLOB');
     expect(loop.data).toStrictEqual({ sha256: linked });
     expect((loop.cause as NodeJS.ErrnoException).code).toBe('ELOOP');
+  });
+
+  it('readBlobVerified passes the error of a chunk\'s consumer through unchanged', async () => {
+    const f = fixture();
+    const ref = await ingestFile(f.layout, f.file('big.bin', big));
+    const stop = new Error('consumer failed');
+    const seen: number[] = [];
+    const err = await readBlobVerified(f.layout, ref, (_chunk, position) => {
+      seen.push(position);
+      throw stop;
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBe(stop);
+    expect(seen).toStrictEqual([0]);
   });
 
   it('copyBlobVerified copies a large blob and an empty one byte for byte, with progress', async () => {
@@ -341,6 +400,15 @@ describe('ingestStream', () => {
     const blob = blobPath(f.layout, ref.sha256);
     expect(readFileSync(blob).equals(big)).toBe(true);
     expect(statSync(blob).mode & 0o777).toBe(0o444);
+    // Past two full write buffers: the two buffers are used in turn, and each is written whole.
+    const huge = Buffer.concat([big, pattern(4 * MiB, 7)]);
+    const hugeRef = { sha256: sha256(huge), size: huge.length };
+    expect(await ingestStream(f.layout, hugeRef, pieces(huge, 3 * MiB + 1))).toStrictEqual({ ...hugeRef, written: true });
+    expect(readFileSync(blobPath(f.layout, hugeRef.sha256)).equals(huge)).toBe(true);
+    // One piece larger than a write buffer: written in buffer-sized parts.
+    const h = fixture();
+    expect(await ingestStream(h.layout, ref, pieces(big, big.length))).toStrictEqual({ ...ref, written: true });
+    expect(readFileSync(blobPath(h.layout, ref.sha256)).equals(big)).toBe(true);
     // A piece that is a view into a larger buffer: only its own bytes are stored.
     const g = fixture();
     const backing = Buffer.from('xxhello worldyy');
@@ -371,7 +439,7 @@ describe('ingestStream', () => {
     const ref = { sha256: sha256('expected'), size: 8 };
     let pulled = 0;
     async function* endless(): AsyncIterable<Uint8Array> {
-      for (;;) {
+      for (let i = 0; i < 1000; i++) {
         pulled++;
         yield Buffer.from('expected');
       }
