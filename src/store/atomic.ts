@@ -60,12 +60,15 @@ async function writeTemp(layout: Layout, data: string | Uint8Array, mode: number
 export async function writeCreateOnly(layout: Layout, dest: string, data: string | Uint8Array, mode = 0o444): Promise<boolean> {
   const temp = await writeTemp(layout, data, mode);
   try {
+    // Outside the EEXIST catch below: mkdir's EEXIST (a file where the directory should be) is a failure.
     await mkdir(dirname(dest), { recursive: true });
-    // link() fails with EEXIST instead of replacing: the create-only step that keeps versions immutable.
-    await link(temp, dest);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    try {
+      // link() fails with EEXIST instead of replacing: the create-only step that keeps versions immutable.
+      await link(temp, dest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
   } finally {
     await removeQuietly(temp);
   }

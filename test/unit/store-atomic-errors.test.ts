@@ -63,6 +63,14 @@ describe('writes that fail', () => {
     expect(readdirSync(layout.tmp)).toStrictEqual([]);
   });
 
+  it('writeCreateOnly fails, not "already there", when a file stands where its directory should be', async () => {
+    // mkdir's EEXIST once read as link's: register said VERSION_EXISTS for a model directory that was a file.
+    const layout = storeLayout();
+    writeFileSync(join(layout.root, 'fraud'), 'x');
+    expect(await errno(writeCreateOnly(layout, join(layout.root, 'fraud', '1.0.0.yaml'), 'data'))).toBe('EEXIST');
+    expect(readdirSync(layout.tmp)).toStrictEqual([]);
+  });
+
   it('writeCreateOnly with a mode writes that mode', async () => {
     const layout = storeLayout();
     const dest = join(layout.root, 'changes', 'c.yaml');
