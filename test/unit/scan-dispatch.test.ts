@@ -471,6 +471,8 @@ describe('torch files (.pt, .pth, .bin, .ckpt)', () => {
     expect(obj[0]).toBe('unsafe');
     const newobjEx = scanOf('m.bin', L('\x80\x04\x82\x01)}\x92\xff'));
     expect(newobjEx[0]).toBe('unsafe');
+    // Calls without an EXT or an import call nothing that could run code: damaged, not unsafe.
+    expect(scanOf('m.bin', L('\x80\x02N)R\xff'))).toStrictEqual(['warning', [], [`${DAMAGED} (malformed pickle at offset 5: unknown opcode 0xff)`]]);
     // An EXT global never called: damaged, not unsafe.
     expect(scanOf('m.bin', L('\x80\x02\x82\x01\xff'))).toStrictEqual(['warning', [], [`${DAMAGED} (malformed pickle at offset 4: unknown opcode 0xff)`]]);
     // An unsafe issue without any import (a STACK_GLOBAL of bytes operands).
@@ -555,7 +557,7 @@ describe('files decided by their bytes', () => {
       [],
       ['info: gzip-compressed (as joblib.dump(compress=...) writes): scanned after decompressing', expect.stringMatching(/^unsafe: malformed pickle at offset 2: /)],
     ]);
-    for (const data of ['\x80\x06N.', '\x80', '\x81\x02N.', 'hello']) expect(scanOf('blob', gzipSync(L(data))), JSON.stringify(data)).toStrictEqual(['safe', [], [C]]);
+    for (const data of ['\x80\x06N.', '\x80', '\x81\x02N.', 'A\x02A', 'hello']) expect(scanOf('blob', gzipSync(L(data))), JSON.stringify(data)).toStrictEqual(['safe', [], [C]]);
     expect(scanOf('blob', L('\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff'))).toStrictEqual(['safe', [], [C]]);
   });
 
