@@ -5,6 +5,7 @@ import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SCAN_LIMITS, scanBuffer, type FileScan } from '../../src/core/scan/scan.js';
 import { prng } from '../helpers/prng.js';
+import { PICKLE_LIMITS } from '../../src/core/scan/pickle.js';
 
 const L = (s: string): Buffer => Buffer.from(s, 'latin1');
 const cat = (...parts: (Buffer | string)[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? L(p) : p)));
@@ -610,6 +611,14 @@ describe('files decided by their bytes', () => {
     expect(s[0]).toBe('unsafe');
     expect(s[2][0]).toBe('info: a pickle stream whatever the extension (torch.load would unpickle it)');
     expect(scanOf('blob', L('N.'))).toStrictEqual(['safe', [], [NOT]]);
+    // An info issue (the memo outgrew its limit) is no sign of a pickle either.
+    const saved = PICKLE_LIMITS.maxMemo;
+    try {
+      PICKLE_LIMITS.maxMemo = 2;
+      expect(scanOf('blob', L('\x80\x02Nq\x00q\x01q\x02.'))).toStrictEqual(['safe', [], [NOT]]);
+    } finally {
+      PICKLE_LIMITS.maxMemo = saved;
+    }
     // A pickle whatever the extension: up to five pickles read, then storage bytes.
     expect(scanOf('blob', cat(imports('collections', 'OrderedDict'), 'N.N.N.N.', evil))).toStrictEqual([
       'safe',
