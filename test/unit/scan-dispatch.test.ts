@@ -5,6 +5,7 @@ import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SCAN_LIMITS, scanBuffer, type FileScan } from '../../src/core/scan/scan.js';
 import { prng } from '../helpers/prng.js';
+import { PICKLE_LIMITS } from '../../src/core/scan/pickle.js';
 
 const L = (s: string): Buffer => Buffer.from(s, 'latin1');
 const cat = (...parts: (Buffer | string)[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? L(p) : p)));
@@ -471,6 +472,8 @@ describe('torch files (.pt, .pth, .bin, .ckpt)', () => {
     expect(obj[0]).toBe('unsafe');
     const newobjEx = scanOf('m.bin', L('\x80\x04\x82\x01)}\x92\xff'));
     expect(newobjEx[0]).toBe('unsafe');
+    // Calls without an EXT or an import call nothing that could run code: damaged, not unsafe.
+    expect(scanOf('m.bin', L('\x80\x02N)R\xff'))).toStrictEqual(['warning', [], [`${DAMAGED} (malformed pickle at offset 5: unknown opcode 0xff)`]]);
     // An EXT global never called: damaged, not unsafe.
     expect(scanOf('m.bin', L('\x80\x02\x82\x01\xff'))).toStrictEqual(['warning', [], [`${DAMAGED} (malformed pickle at offset 4: unknown opcode 0xff)`]]);
     // An unsafe issue without any import (a STACK_GLOBAL of bytes operands).
@@ -555,7 +558,7 @@ describe('files decided by their bytes', () => {
       [],
       ['info: gzip-compressed (as joblib.dump(compress=...) writes): scanned after decompressing', expect.stringMatching(/^unsafe: malformed pickle at offset 2: /)],
     ]);
-    for (const data of ['\x80\x06N.', '\x80', '\x81\x02N.', 'hello']) expect(scanOf('blob', gzipSync(L(data))), JSON.stringify(data)).toStrictEqual(['safe', [], [C]]);
+    for (const data of ['\x80\x06N.', '\x80', '\x81\x02N.', 'A\x02A', 'hello']) expect(scanOf('blob', gzipSync(L(data))), JSON.stringify(data)).toStrictEqual(['safe', [], [C]]);
     expect(scanOf('blob', L('\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff'))).toStrictEqual(['safe', [], [C]]);
   });
 
@@ -608,6 +611,14 @@ describe('files decided by their bytes', () => {
     expect(s[0]).toBe('unsafe');
     expect(s[2][0]).toBe('info: a pickle stream whatever the extension (torch.load would unpickle it)');
     expect(scanOf('blob', L('N.'))).toStrictEqual(['safe', [], [NOT]]);
+    // An info issue (the memo outgrew its limit) is no sign of a pickle either.
+    const saved = PICKLE_LIMITS.maxMemo;
+    try {
+      PICKLE_LIMITS.maxMemo = 2;
+      expect(scanOf('blob', L('\x80\x02Nq\x00q\x01q\x02.'))).toStrictEqual(['safe', [], [NOT]]);
+    } finally {
+      PICKLE_LIMITS.maxMemo = saved;
+    }
     // A pickle whatever the extension: up to five pickles read, then storage bytes.
     expect(scanOf('blob', cat(imports('collections', 'OrderedDict'), 'N.N.N.N.', evil))).toStrictEqual([
       'safe',

@@ -134,6 +134,14 @@ function zipError(fn: () => unknown): string {
   }
   throw new Error('expected a malformed-zip error');
 }
+/** A source that refuses reads outside the file, as a file on disk does (scanFile's reads fail past the end). */
+const strictSource = (bytes: Buffer): ReturnType<typeof bytesSource> => ({
+  size: bytes.length,
+  read: (offset: number, length: number) => {
+    if (!(offset >= 0 && length >= 0 && offset + length <= bytes.length)) throw new Error(`read of ${length} bytes at ${offset} outside ${bytes.length}`);
+    return bytes.subarray(offset, offset + length);
+  },
+});
 const dirError = (bytes: Buffer): string => zipError(() => readZipDirectory(bytesSource(bytes)));
 const entries = (bytes: Buffer): ZipEntry[] => readZipDirectory(bytesSource(bytes)).entries;
 const entry = (over: Partial<ZipEntry>): ZipEntry => ({ name: 'a', method: 0, flags: 0, compressedSize: 0, uncompressedSize: 0, localHeaderOffset: 0, ...over });
@@ -156,6 +164,8 @@ describe('the end record', () => {
     // The largest comment: the record is exactly 65,557 bytes from the end.
     const longest = build(spec, { comment: Buffer.alloc(0xffff, 0x20) }).bytes;
     expect(entries(longest).map((e) => e.name)).toStrictEqual(['x']);
+    expect(readZipDirectory(strictSource(longest)).entries.map((e) => e.name)).toStrictEqual(['x']);
+    expect(readZipDirectory(strictSource(withComment)).entries.map((e) => e.name)).toStrictEqual(['x']);
     const tooFar = Buffer.concat([build(spec).bytes, Buffer.alloc(0xffff + 1)]);
     expect(dirError(tooFar)).toBe('malformed zip: no end-of-central-directory record in the last 64 KiB');
   });
@@ -264,6 +274,15 @@ describe('directory entries', () => {
     const long = Buffer.from(bytes);
     long.writeUInt16LE(2, cdOffset + 28); // name length 2, one byte past the directory
     expect(dirError(long)).toBe(`malformed zip: central directory entry at offset ${cdOffset} runs past the directory`);
+    // The same errors at a later entry name that entry's offset.
+    const two = build([spec, { name: 'y', body: Buffer.from('de') }]);
+    const second = two.cdOffset + 46 + 1;
+    const badSecond = Buffer.from(two.bytes);
+    badSecond.writeUInt32LE(0, second);
+    expect(dirError(badSecond)).toBe(`malformed zip: bad central directory signature at offset ${second}`);
+    const longSecond = Buffer.from(two.bytes);
+    longSecond.writeUInt16LE(2, second + 28);
+    expect(dirError(longSecond)).toBe(`malformed zip: central directory entry at offset ${second} runs past the directory`);
     const longComment = Buffer.from(bytes);
     longComment.writeUInt16LE(1, cdOffset + 32);
     expect(dirError(longComment)).toBe(`malformed zip: central directory entry at offset ${cdOffset} runs past the directory`);
@@ -304,6 +323,13 @@ describe('member readers', () => {
   const stored = build([{ name: 'a.bin', body: Buffer.from('0123456789'), localExtra: Buffer.alloc(3, 0xee) }, { name: 'b', body: Buffer.from('xyz') }]);
   const src = bytesSource(stored.bytes);
   const [a, b] = entries(stored.bytes) as [ZipEntry, ZipEntry];
+
+  it('reads only within the file', () => {
+    const strict = strictSource(stored.bytes);
+    expect(readZipDirectory(strict).entries).toStrictEqual([a, b]);
+    expect(Buffer.from(openZipMember(strict, a).read(0, 10)).toString()).toBe('0123456789');
+    expect(Buffer.from(readZipMemberPrefix(strict, b, 10)).toString()).toBe('xyz');
+  });
 
   it('a stored member is a window on the archive, past its local header (whose extra length may differ)', () => {
     const m = openZipMember(src, a);
@@ -422,6 +448,8 @@ describe('deflated members', () => {
     const cut = build([{ name: 'd', body, method: 8, uncompressedSize: data.length }]).bytes;
     const ce = entries(cut)[0] as ZipEntry;
     expect(Buffer.from(readZipMemberPrefix(bytesSource(cut), ce, 2000)).equals(data.subarray(0, 2000))).toBe(true);
+    // Exactly what the first 4,096 input bytes give (4,091 after the block header): no more input is read.
+    expect(Buffer.from(readZipMemberPrefix(bytesSource(cut), ce, 4091)).equals(data.subarray(0, 4091))).toBe(true);
     expect(zipError(() => readZipMemberPrefix(bytesSource(cut), ce, 10000))).toBe('malformed zip: member "d" does not inflate (invalid block type)');
   });
 });
