@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { scanBuffer } from '../../src/core/scan/scan.js';
+import { SCAN_LIMITS, scanBuffer } from '../../src/core/scan/scan.js';
 
 const evil = readFileSync('test/fixtures/pickles/os_system_p2.pkl');
 /** Protocol 2: a 192 KiB BINBYTES of zeros (compresses about 1000:1), then os.system. */
@@ -56,5 +56,52 @@ describe('compressed pickles under names that say nothing', () => {
   it('corrupt compressed data is not a pickle', () => {
     const gz = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03, 0xff, 0xff, 0xff, 0xff]);
     expect(scanBuffer('x.gz', gz).findings).toStrictEqual([{ severity: 'info', message: 'not a pickle-based format (compressed data that does not start with a pickle)' }]);
+  });
+});
+
+describe('compressed protocol 0 and 1 pickles (no PROTO byte) under names that say nothing', () => {
+  // pickle.dumps(obj, protocol=0 / 1) of an object whose __reduce__ returns (os.system, ('echo hi',)).
+  const p0 = Buffer.from('cposix\nsystem\np0\n(Vecho hi\np1\ntp2\nRp3\n.', 'latin1');
+  const p1 = Buffer.from('cposix\nsystem\nq\x00(X\x07\x00\x00\x00echo hiq\x01tq\x02Rq\x03.', 'latin1');
+
+  it('joblib.load would unpickle them, so they are inflated whole and scanned', () => {
+    for (const [name, bytes, kind] of [
+      ['model.gz', gzipSync(p0), 'gzip'],
+      ['model', deflateSync(p1), 'zlib'],
+      ['weights.z', gzipSync(readFileSync('test/fixtures/pickles/os_system_p0.pkl')), 'gzip'],
+    ] as const) {
+      expect(scanBuffer(name, bytes), name).toStrictEqual({
+        path: name,
+        status: 'unsafe',
+        globals: ['posix.system'],
+        findings: [
+          { severity: 'info', message: `${kind}-compressed (as joblib.dump(compress=...) writes): scanned after decompressing` },
+          { severity: 'unsafe', message: POSIX },
+        ],
+      });
+    }
+  });
+
+  it('compressed text that only starts with an opcode letter is still not a pickle', () => {
+    for (const text of ['id,score\n1,0.5\n', 'cat\n', 'csv data']) {
+      expect(scanBuffer('data.csv.gz', gzipSync(Buffer.from(text))).findings, text).toStrictEqual([
+        { severity: 'info', message: 'not a pickle-based format (compressed data that does not start with a pickle)' },
+      ]);
+    }
+  });
+
+  it('compressed data too large to inflate whole is a warning, not a silent "not a pickle"', () => {
+    const saved = SCAN_LIMITS.maxDecompressed;
+    try {
+      SCAN_LIMITS.maxDecompressed = 1000;
+      expect(scanBuffer('data.gz', gzipSync(Buffer.alloc(1001, 'a'))).findings).toStrictEqual([
+        { severity: 'warning', message: 'compressed data that inflates past 1000 bytes: not checked for a pickle' },
+      ]);
+      expect(scanBuffer('data.gz', gzipSync(Buffer.alloc(1000, 'a'))).findings).toStrictEqual([
+        { severity: 'info', message: 'not a pickle-based format (compressed data that does not start with a pickle)' },
+      ]);
+    } finally {
+      SCAN_LIMITS.maxDecompressed = saved;
+    }
   });
 });

@@ -268,18 +268,12 @@ function scanPickleFile(src: ByteSource, ext: string, report: Report, depth = 0)
   const gzip = isGzip(b);
   if ((isZlib(b) || gzip) && depth === 0) {
     const kind = gzip ? 'gzip' : 'zlib';
-    if (src.size > SCAN_LIMITS.maxDecompressed) return report.add('unsafe', '', `${kind}-compressed file too large to scan`);
-    let inflated: Buffer;
-    try {
-      const options = { maxOutputLength: SCAN_LIMITS.maxDecompressed };
-      inflated = gzip ? gunzipSync(src.read(0, src.size), options) : inflateSync(src.read(0, src.size), options);
-    } catch (err) {
-      const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-      const why = tooBig ? `inflates past ${SCAN_LIMITS.maxDecompressed} bytes; not scanned` : `does not decompress: ${(err as Error).message}`;
-      return report.add('unsafe', '', `${kind}-compressed file ${why}`);
-    }
+    const inflated = inflateWhole(src, gzip);
+    if (inflated.tooLarge === 'input') return report.add('unsafe', '', `${kind}-compressed file too large to scan`);
+    if (inflated.tooLarge === 'output') return report.add('unsafe', '', `${kind}-compressed file inflates past ${SCAN_LIMITS.maxDecompressed} bytes; not scanned`);
+    if (inflated.bytes === undefined) return report.add('unsafe', '', `${kind}-compressed file does not decompress: ${inflated.error}`);
     report.add('info', '', `${kind}-compressed (as joblib.dump(compress=...) writes): scanned after decompressing`);
-    return scanPickleFile(bytesSource(inflated), ext, report, depth + 1);
+    return scanPickleFile(bytesSource(inflated.bytes), ext, report, depth + 1);
   }
   const compressed = UNREAD_COMPRESSIONS.find((c) => c.test(b));
   if (compressed !== undefined) {
@@ -347,6 +341,22 @@ function inflatedHead(src: ByteSource, gzip: boolean): Uint8Array {
 /** The names of the first members torch.save wrote into its legacy tar format (before torch 0.4). */
 const TORCH_TAR_MEMBERS = new Set(['sys_info', 'pickle', 'storages', 'tensors']);
 
+/** A stream that stops cleanly without importing anything ("G" + 8 bytes + "." in a text file) is harmless data. */
+function importsOrRunsCode(probe: PickleDisassembly): boolean {
+  return probe.globals.some((g) => IMPORTABLE.test(g.module) && IMPORTABLE.test(g.name)) || probe.issues.some((i) => i.severity === 'unsafe') || probe.counts.EXT > 0;
+}
+
+/** The whole of a gzip or zlib stream, within SCAN_LIMITS.maxDecompressed (of input and of output). */
+function inflateWhole(src: ByteSource, gzip: boolean): { bytes?: Buffer; tooLarge?: 'input' | 'output'; error?: string } {
+  if (src.size > SCAN_LIMITS.maxDecompressed) return { tooLarge: 'input' };
+  try {
+    const options = { maxOutputLength: SCAN_LIMITS.maxDecompressed };
+    return { bytes: gzip ? gunzipSync(src.read(0, src.size), options) : inflateSync(src.read(0, src.size), options) };
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? { tooLarge: 'output' } : { error: (err as Error).message };
+  }
+}
+
 /**
  * A file whose name says nothing: decided by its bytes, as torch.load, numpy.load and joblib.load decide
  * (a torch checkpoint saved as checkpoint.pth.tar is a ZIP with a data.pkl all the same).
@@ -359,9 +369,14 @@ function scanByContent(src: ByteSource, report: Report): void {
   }
   if (startsWith(b, NPY_MAGIC)) return scanNpy((n) => head(src, n), () => src, '', report);
   if (isGzip(b) || isZlib(b)) {
-    const inflated = inflatedHead(src, isGzip(b));
+    const gzip = isGzip(b);
+    const inflated = inflatedHead(src, gzip);
     // joblib.load sniffs compression whatever the name; only a compressed pickle is worth inflating whole.
     if (inflated.length >= 2 && inflated[0] === 0x80 && (inflated[1] as number) <= HIGHEST_PROTOCOL) return scanPickleFile(src, '', report);
+    // A protocol 0 or 1 pickle has no PROTO byte: the whole stream is judged as uncompressed bytes are.
+    const whole = inflateWhole(src, gzip);
+    if (whole.tooLarge) return report.add('warning', '', `compressed data that inflates past ${SCAN_LIMITS.maxDecompressed} bytes: not checked for a pickle`);
+    if (whole.bytes && importsOrRunsCode(disassemblePickle(bytesSource(whole.bytes), { offset: 0 }))) return scanPickleFile(src, '', report);
     return report.add('info', '', 'not a pickle-based format (compressed data that does not start with a pickle)');
   }
   if (isTar(b)) {
@@ -372,13 +387,7 @@ function scanByContent(src: ByteSource, report: Report): void {
   // Any other bytes: torch.load would unpickle them. A stream that breaks the pickle grammar before it
   // obtains a callable fails to load before code could run; one that imports something importable is a
   // pickle (a text file that happens to start with an opcode names no importable module).
-  const probe = disassemblePickle(src, { offset: 0 });
-  // A stream that stops cleanly without importing anything ("G" + 8 bytes + "." in a text file) is harmless data.
-  const pickleLike =
-    probe.globals.some((g) => IMPORTABLE.test(g.module) && IMPORTABLE.test(g.name)) ||
-    probe.issues.some((i) => i.severity === 'unsafe') ||
-    probe.counts.EXT > 0;
-  if (!pickleLike) return report.add('info', '', 'not a pickle-based format');
+  if (!importsOrRunsCode(disassemblePickle(src, { offset: 0 }))) return report.add('info', '', 'not a pickle-based format');
   report.add('info', '', 'a pickle stream whatever the extension (torch.load would unpickle it)');
   scanPickleStream(src, 0, '', 'torch-legacy', report);
 }
