@@ -155,4 +155,14 @@ describe('collectGarbage, edges', () => {
     expect(existsSync(old)).toBe(false);
     expect(existsSync(join(f.store.layout.tmp, 'young'))).toBe(true);
   });
+
+  it('without a time given, gc judges ages by the clock: a blob written just now is in its grace period', async () => {
+    const f = await fixture();
+    const stray = blobPath(f.store.layout, sha256('stray'));
+    mkdirSync(join(stray, '..'), { recursive: true });
+    writeFileSync(stray, 'stray');
+    expect(await collectGarbage(f.store, { actor: 'collector' })).toStrictEqual({ dry_run: false, pruned: [], blobs_deleted: 0, bytes_reclaimed: 0, temp_files_removed: 0, blobs_in_grace: 1 });
+    utimesSync(stray, new Date(0), new Date(0));
+    expect(await collectGarbage(f.store, { actor: 'collector', dryRun: false })).toMatchObject({ blobs_deleted: 1, bytes_reclaimed: 5 });
+  });
 });
