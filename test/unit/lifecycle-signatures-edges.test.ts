@@ -195,6 +195,31 @@ describe('required signatures', () => {
   });
 });
 
+describe('several signers and several problems', () => {
+  it('names every valid signer joined by commas and every problem joined by semicolons; an empty protected stage asks nothing', async () => {
+    const { dir, store, alice, bob } = await signedStore();
+    const carol = await writeKeyPair(join(dir, 'keys'), 'carol');
+    store.config.keys = { alice: alice.key, bob: bob.key, carol: carol.key };
+    store.config.stages.production!.signatures = 3;
+    expect(await verifyAllSignatures(store)).toStrictEqual([]);
+    await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer');
+    await signVersion(store, 'fraud@1.0.0', { file: bob.file }, 'signer');
+    const sigs = signatureDir(store.layout, 'fraud', '1.0.0');
+    writeFileSync(join(sigs, 'x1.json'), '[]');
+    writeFileSync(join(sigs, 'x2.json'), 'null');
+    // Files are read in name order, and the names are the keys' random fingerprints.
+    const signers = [['alice', alice.key], ['bob', bob.key]].sort(([, x], [, y]) => (fingerprintOf(x!) < fingerprintOf(y!) ? -1 : 1)).map(([name]) => name).join(', ');
+    const err = await failure(requireSignatures(store, 'fraud', '1.0.0', 'production'));
+    expect(err.message).toBe(
+      `production requires signatures from 3 trusted keys, and fraud@1.0.0 has valid signatures only from ${signers}: signatures/fraud/1.0.0/x1.json: not a signature object; signatures/fraud/1.0.0/x2.json: not a signature object`,
+    );
+    await appendEvents(store.layout, 'fraud', [{ event: 'promote', model: 'fraud', version: '1.0.0', stage: 'production', actor: 't' }]);
+    expect((await verifyAllSignatures(store)).filter((p) => p.code === 'SIGNATURE_MISSING')).toStrictEqual([
+      { code: 'SIGNATURE_MISSING', message: `fraud@1.0.0 is in production, which requires signatures from 3 trusted keys, and has valid ones only from ${signers}` },
+    ]);
+  });
+});
+
 describe('key commands, exact texts', () => {
   it('an invalid key name is named as a key name by generate, trust and untrust', async () => {
     const dir = tempDir('mreg-sig-edges-');
