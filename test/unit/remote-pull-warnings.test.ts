@@ -29,10 +29,10 @@ async function side(remoteDir: string) {
   return {
     dir,
     store,
-    async add(model: string, version: string, content: string) {
+    async add(model: string, version: string, content: string, parents?: string[]) {
       mkdirSync(join(dir, model, version), { recursive: true });
       writeFileSync(join(dir, model, version, 'm.bin'), content);
-      await register({ cwd: dir, env: { MREG_ACTOR: 'tester' }, model, inputs: [`${model}/${version}/m.bin`], version });
+      await register({ cwd: dir, env: { MREG_ACTOR: 'tester' }, model, inputs: [`${model}/${version}/m.bin`], version, ...(parents ? { parents } : {}) });
     },
   };
 }
@@ -210,5 +210,22 @@ describe('pull, edges', () => {
     expect(versions).toStrictEqual(['1.0.0', '2.0.0']);
     const state = await unpushed(b.store.layout, b.store.config, 'fraud', versions, async () => (await readHistory(b.store.layout, 'fraud')).events);
     expect(state).toStrictEqual({ remote: 'origin', total: 0, byVersion: new Map([['1.0.0', 0], ['2.0.0', 0]]) });
+  });
+
+  it('a parent pruned by the remote together with the version made from it is no longer protected by it', async () => {
+    const { a, b } = await world();
+    await a.add('raw', '1.0.0', 'raw one');
+    await a.add('raw', '2.0.0', 'raw two');
+    await a.add('fraud', '1.0.0', 'fraud one', ['raw@1.0.0']);
+    await a.add('fraud', '2.0.0', 'fraud two');
+    await push(a.store, { refs: [] });
+    await doPull(b);
+    await appendEvents(a.store.layout, 'fraud', [{ event: 'prune', model: 'fraud', version: '1.0.0', actor: 'gc' }]);
+    await appendEvents(a.store.layout, 'raw', [{ event: 'prune', model: 'raw', version: '1.0.0', actor: 'gc' }]);
+    await push(a.store, { refs: [] });
+    const result = await doPull(b);
+    expect(result.warnings).toStrictEqual([]);
+    expect(result.events).toBe(2);
+    for (const model of ['raw', 'fraud']) expect((await readHistory(b.store.layout, model)).events.filter((e) => e.event === 'prune').map((e) => e.version)).toStrictEqual(['1.0.0']);
   });
 });
