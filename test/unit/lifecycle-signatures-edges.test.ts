@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { register } from '../../src/api/register.js';
 import { appendEvents } from '../../src/core/lifecycle/history.js';
-import { trustKey, untrustKey, writeKeyPair } from '../../src/core/lifecycle/keys.js';
+import { readPublicKeyFile, trustKey, untrustKey, writeKeyPair } from '../../src/core/lifecycle/keys.js';
 import {
   checkSignatures,
   fingerprintOf,
@@ -284,5 +284,12 @@ describe('key commands, exact texts', () => {
     writeFileSync(layout.config, readFileSync(layout.config, 'utf8').replace('    replaced_to: archived\n', '    replaced_to: archived\n    signatures: 1\n'));
     expect((await untrustKey(layout, 'alice')).name).toBe('alice');
     expect((await failure(untrustKey(layout, 'bob'))).code).toBe('REFUSED');
+  });
+
+  it('a public key file that cannot be read, or holds other text, is INVALID_INPUT', async () => {
+    const dir = tempDir('mreg-sig-edges-');
+    expect(await failure(readPublicKeyFile(dir))).toMatchObject({ code: 'INVALID_INPUT', message: `${dir}: cannot read the public key (not a public key file)` });
+    writeFileSync(join(dir, 'x.pub'), 'ed25519:short');
+    expect(await failure(readPublicKeyFile(join(dir, 'x.pub')))).toMatchObject({ code: 'INVALID_INPUT' });
   });
 });
