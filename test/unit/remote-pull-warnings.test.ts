@@ -228,4 +228,14 @@ describe('pull, edges', () => {
     expect(result.events).toBe(2);
     for (const model of ['raw', 'fraud']) expect((await readHistory(b.store.layout, model)).events.filter((e) => e.event === 'prune').map((e) => e.version)).toStrictEqual(['1.0.0']);
   });
+
+  it('a pull that brings no new manifest still keeps the pulled area out of git', async () => {
+    const { a, b } = await world();
+    await a.add('fraud', '1.0.0', 'one');
+    await push(a.store, { refs: [] });
+    await doPull(b, { into: 'tracked' });
+    rmSync(b.store.layout.pulled, { recursive: true });
+    expect((await doPull(b)).versions.map((v) => v.new)).toStrictEqual([false]);
+    expect(readFileSync(join(b.store.layout.pulled, '.gitignore'), 'utf8')).toBe(PULLED_GITIGNORE);
+  });
 });

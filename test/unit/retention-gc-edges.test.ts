@@ -165,4 +165,20 @@ describe('collectGarbage, edges', () => {
     utimesSync(stray, new Date(0), new Date(0));
     expect(await collectGarbage(f.store, { actor: 'collector', dryRun: false })).toMatchObject({ blobs_deleted: 1, bytes_reclaimed: 5 });
   });
+
+  it('a parent in a model this store does not hold (a pull of the child model only) keeps nothing and fails nothing', async () => {
+    const a = await fixture();
+    await a.add('raw', '1.0.0', 'raw one');
+    await a.add('fraud', '1.0.0', 'fraud one', ['raw@1.0.0']);
+    await a.add('fraud', '2.0.0', 'fraud two');
+    const remote = tempDir('mreg-gc-edges-remote-');
+    a.store.config.remotes = { origin: { name: 'origin', url: remote, default: true } };
+    const { push } = await import('../../src/core/remote/push.js');
+    const { pull } = await import('../../src/core/remote/pull.js');
+    await push(a.store, { refs: [] });
+    const b = await fixture();
+    b.store.config.remotes = a.store.config.remotes;
+    await pull(b.store, { refs: [], models: ['fraud'] });
+    expect(pruned(await b.gc({ keepLast: 1 }))).toStrictEqual(['fraud@1.0.0']);
+  });
 });
