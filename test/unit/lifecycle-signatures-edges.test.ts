@@ -292,4 +292,14 @@ describe('key commands, exact texts', () => {
     writeFileSync(join(dir, 'x.pub'), 'ed25519:short');
     expect(await failure(readPublicKeyFile(join(dir, 'x.pub')))).toMatchObject({ code: 'INVALID_INPUT' });
   });
+
+  it('a keys: section written in flow style is turned to block style by a trust', async () => {
+    const dir = tempDir('mreg-sig-edges-');
+    await initStore({ cwd: dir });
+    const { layout } = await openStore({ cwd: dir });
+    writeFileSync(layout.config, `${readFileSync(layout.config, 'utf8')}keys: {}\n`);
+    const key = generateKey().publicKey;
+    await trustKey(layout, 'alice', key);
+    expect(readFileSync(layout.config, 'utf8')).toContain(`keys:\n  alice: ${key}\n`);
+  });
 });
