@@ -3,7 +3,7 @@
 // content, and nothing else; an append never takes a history file past its size limit (exactly the
 // limit is fine), says how many events it refused and which file, and an empty file gets no blank line.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendRawEvents, MAX_HISTORY_BYTES, parseHistory, serializeEvent, type HistoryEvent } from '../../src/core/lifecycle/history.js';
@@ -61,6 +61,15 @@ describe('appending', () => {
     return layoutOf(join(tempDir('mreg-history-lines-'), '.modelreg'));
   }
   const lineOf = (e: HistoryEvent) => Buffer.byteLength(serializeEvent(e)) + 1;
+
+  it('one line per event, appended after a complete last line; no events, no file', async () => {
+    const l = layout();
+    await appendRawEvents(l, 'fraud', []);
+    expect(existsSync(historyPath(l, 'fraud'))).toBe(false);
+    await appendRawEvents(l, 'fraud', [ev('a')]);
+    await appendRawEvents(l, 'fraud', [ev('b'), ev('c')]);
+    expect(readFileSync(historyPath(l, 'fraud'), 'utf8')).toBe([ev('a'), ev('b'), ev('c')].map((e) => `${serializeEvent(e)}\n`).join(''));
+  });
 
   it('to an empty file: no blank line first', async () => {
     const l = layout();

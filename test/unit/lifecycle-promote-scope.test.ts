@@ -49,7 +49,7 @@ describe('planPromotion, edges', () => {
   });
 
   it('a version in an exclusive stage and a retire stage at once: promoting it again takes it out of the retire one', () => {
-    const c = config({ staging: stage(), production: stage({ exclusive: true, from: ['staging'], replacedTo: 'archived' }), archived: stage({ retire: true }), vault: stage({ retire: true }) });
+    const c = config({ staging: stage(), canary: stage(), production: stage({ exclusive: true, from: ['staging'], replacedTo: 'archived' }), archived: stage({ retire: true }), vault: stage({ retire: true }) });
     expect(planPromotion(c, state({ production: ['1.0.0'], archived: ['1.0.0'], vault: ['1.0.0'], staging: ['1.0.0'] }), 'fraud', '1.0.0', 'production', { actor: 'a' })).toStrictEqual({
       unchanged: false,
       event: { event: 'promote', model: 'fraud', version: '1.0.0', stage: 'production', actor: 'a', left: ['archived', 'staging', 'vault'] },
@@ -64,6 +64,16 @@ describe('planPromotion, edges', () => {
       left: ['archived'],
       forced: true,
       overridden: ['from'],
+    });
+    // Entering an exclusive stage leaves only its from stages and retire stages: another stage, known
+    // to this config or not (history from an older config), keeps the version.
+    expect(planPromotion(c, state({ staging: ['3.0.0'], canary: ['3.0.0'], legacy: ['3.0.0'] }), 'fraud', '3.0.0', 'production', { actor: 'a' }).event).toStrictEqual({
+      event: 'promote',
+      model: 'fraud',
+      version: '3.0.0',
+      stage: 'production',
+      actor: 'a',
+      left: ['staging'],
     });
     // A stage that is not exclusive leaves retire stages alone.
     expect(planPromotion(c, state({ archived: ['2.0.0'] }), 'fraud', '2.0.0', 'staging', { actor: 'a' }).event).not.toHaveProperty('left');
@@ -98,5 +108,16 @@ describe('promote and demote, what they report', () => {
     await appendEvents(store.layout, 'fraud', [{ event: 'promote', model: 'fraud', version: '2.0.0', stage: 'staging', actor: 't' }]);
     const result = await promote(store, { ref: 'fraud@staging', stage: 'archived', cwd: dir, env: { MREG_ACTOR: 'alice' } });
     expect(result).toMatchObject({ version: '2.0.0', left: ['staging'], stages: ['archived'] });
+  });
+
+  it('judges a stage\'s checks by the results in the history', async () => {
+    const { dir, store } = await storeWith(['1.0.0']);
+    store.config.checks = { smoke: { command: ['true'], timeoutMs: 1000 } } as never;
+    store.config.stages.production!.checks = ['smoke'];
+    const req = (stage: string): StageChangeRequest => ({ ref: 'fraud@1.0.0', stage, cwd: dir, env: { MREG_ACTOR: 'alice' } });
+    await promote(store, req('staging'));
+    expect((await failure(promote(store, req('production')))).message).toMatch(/requires check 'smoke', which has not been run/);
+    await appendEvents(store.layout, 'fraud', [{ event: 'check', model: 'fraud', version: '1.0.0', actor: 'ci', check: 'smoke', passed: true }]);
+    expect(await promote(store, req('production'))).toMatchObject({ forced: false, left: ['staging'], stages: ['production'] });
   });
 });

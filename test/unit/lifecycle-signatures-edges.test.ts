@@ -3,13 +3,13 @@
 // file-name order whatever the directory order, tracked files before pulled ones, the digest of a
 // version only a pull brought, a protected stage short of one signature, what verify reports for
 // every signature in the store, and the exact texts and config.yaml edits of the key commands.
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { register } from '../../src/api/register.js';
 import { appendEvents } from '../../src/core/lifecycle/history.js';
-import { trustKey, untrustKey, writeKeyPair } from '../../src/core/lifecycle/keys.js';
+import { readPublicKeyFile, trustKey, untrustKey, writeKeyPair } from '../../src/core/lifecycle/keys.js';
 import {
   checkSignatures,
   fingerprintOf,
@@ -27,7 +27,7 @@ import {
 } from '../../src/core/lifecycle/signatures.js';
 import { initStore, openStore, type Store } from '../../src/core/store.js';
 import { MregError } from '../../src/errors.js';
-import { manifestPath, pulledManifestPath, pulledSignatureDir, signatureDir } from '../../src/store/layout.js';
+import { blobPath, manifestPath, pulledManifestPath, pulledSignatureDir, signatureDir } from '../../src/store/layout.js';
 import { tempDir } from '../helpers/cli.js';
 import { failure } from '../helpers/errors.js';
 
@@ -122,6 +122,36 @@ describe('a version\'s signature files', () => {
   });
 });
 
+describe('what a signature check reads', () => {
+  it('a signature file that cannot be read is named with the reason\'s first line', async () => {
+    const { store } = await signedStore();
+    const dir = signatureDir(store.layout, 'fraud', '1.0.0');
+    mkdirSync(dir, { recursive: true });
+    const dangling = join(dir, 'gone.json');
+    symlinkSync(join(dir, 'nowhere'), dangling);
+    expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({
+      valid: [],
+      problems: [`signatures/fraud/1.0.0/gone.json: unreadable (ENOENT: no such file or directory, stat '${dangling}')`],
+    });
+  });
+
+  it('blobs are checked only behind a valid signature; one that cannot be read voids it', async () => {
+    const { store, alice } = await signedStore();
+    const blob = blobPath(store.layout, sha256('weights a'));
+    chmodSync(blob, 0o644);
+    rmSync(blob);
+    mkdirSync(blob);
+    // No signature at all, or none valid: nothing is vouched for, so the blob is not looked at.
+    const dir = signatureDir(store.layout, 'fraud', '1.0.0');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'bad.json'), '[]');
+    expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: [], problems: ['signatures/fraud/1.0.0/bad.json: not a signature object'] });
+    rmSync(join(dir, 'bad.json'));
+    await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer');
+    expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual({ valid: [], problems: ['fraud@1.0.0: a.bin: the blob cannot be read, so it cannot match what was signed'] });
+  });
+});
+
 describe('required signatures', () => {
   it('two needed, one valid and nothing else wrong: names the one signer, with no problem list', async () => {
     const { store, alice } = await signedStore();
@@ -165,6 +195,31 @@ describe('required signatures', () => {
   });
 });
 
+describe('several signers and several problems', () => {
+  it('names every valid signer joined by commas and every problem joined by semicolons; an empty protected stage asks nothing', async () => {
+    const { dir, store, alice, bob } = await signedStore();
+    const carol = await writeKeyPair(join(dir, 'keys'), 'carol');
+    store.config.keys = { alice: alice.key, bob: bob.key, carol: carol.key };
+    store.config.stages.production!.signatures = 3;
+    expect(await verifyAllSignatures(store)).toStrictEqual([]);
+    await signVersion(store, 'fraud@1.0.0', { file: alice.file }, 'signer');
+    await signVersion(store, 'fraud@1.0.0', { file: bob.file }, 'signer');
+    const sigs = signatureDir(store.layout, 'fraud', '1.0.0');
+    writeFileSync(join(sigs, 'x1.json'), '[]');
+    writeFileSync(join(sigs, 'x2.json'), 'null');
+    // Files are read in name order, and the names are the keys' random fingerprints.
+    const signers = [['alice', alice.key], ['bob', bob.key]].sort(([, x], [, y]) => (fingerprintOf(x!) < fingerprintOf(y!) ? -1 : 1)).map(([name]) => name).join(', ');
+    const err = await failure(requireSignatures(store, 'fraud', '1.0.0', 'production'));
+    expect(err.message).toBe(
+      `production requires signatures from 3 trusted keys, and fraud@1.0.0 has valid signatures only from ${signers}: signatures/fraud/1.0.0/x1.json: not a signature object; signatures/fraud/1.0.0/x2.json: not a signature object`,
+    );
+    await appendEvents(store.layout, 'fraud', [{ event: 'promote', model: 'fraud', version: '1.0.0', stage: 'production', actor: 't' }]);
+    expect((await verifyAllSignatures(store)).filter((p) => p.code === 'SIGNATURE_MISSING')).toStrictEqual([
+      { code: 'SIGNATURE_MISSING', message: `fraud@1.0.0 is in production, which requires signatures from 3 trusted keys, and has valid ones only from ${signers}` },
+    ]);
+  });
+});
+
 describe('key commands, exact texts', () => {
   it('an invalid key name is named as a key name by generate, trust and untrust', async () => {
     const dir = tempDir('mreg-sig-edges-');
@@ -200,6 +255,9 @@ describe('key commands, exact texts', () => {
     const fresh = join(base, 'fresh', 'keys');
     await writeKeyPair(fresh, 'alice', { private: true });
     expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    const made = join(base, 'made', 'keys');
+    await writeKeyPair(made, 'alice');
+    expect(statSync(made).mode & 0o777).toBe(0o777 & ~process.umask());
   });
 
   it('trust writes keys: in block style; untrusting the last key removes the section, leaving config.yaml as before', async () => {
@@ -215,5 +273,33 @@ describe('key commands, exact texts', () => {
     expect(readFileSync(layout.config, 'utf8')).toContain(`keys:\n  bob: ${b}\n`);
     await untrustKey(layout, 'bob');
     expect(readFileSync(layout.config, 'utf8')).toBe(before);
+  });
+
+  it('untrusting a key is allowed while as many keys stay as any stage asks for', async () => {
+    const dir = tempDir('mreg-sig-edges-');
+    await initStore({ cwd: dir });
+    const { layout } = await openStore({ cwd: dir });
+    await trustKey(layout, 'alice', generateKey().publicKey);
+    await trustKey(layout, 'bob', generateKey().publicKey);
+    writeFileSync(layout.config, readFileSync(layout.config, 'utf8').replace('    replaced_to: archived\n', '    replaced_to: archived\n    signatures: 1\n'));
+    expect((await untrustKey(layout, 'alice')).name).toBe('alice');
+    expect((await failure(untrustKey(layout, 'bob'))).code).toBe('REFUSED');
+  });
+
+  it('a public key file that cannot be read, or holds other text, is INVALID_INPUT', async () => {
+    const dir = tempDir('mreg-sig-edges-');
+    expect(await failure(readPublicKeyFile(dir))).toMatchObject({ code: 'INVALID_INPUT', message: `${dir}: cannot read the public key (not a public key file)` });
+    writeFileSync(join(dir, 'x.pub'), 'ed25519:short');
+    expect(await failure(readPublicKeyFile(join(dir, 'x.pub')))).toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('a keys: section written in flow style is turned to block style by a trust', async () => {
+    const dir = tempDir('mreg-sig-edges-');
+    await initStore({ cwd: dir });
+    const { layout } = await openStore({ cwd: dir });
+    writeFileSync(layout.config, `${readFileSync(layout.config, 'utf8')}keys: {}\n`);
+    const key = generateKey().publicKey;
+    await trustKey(layout, 'alice', key);
+    expect(readFileSync(layout.config, 'utf8')).toContain(`keys:\n  alice: ${key}\n`);
   });
 });

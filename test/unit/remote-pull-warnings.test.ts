@@ -12,6 +12,8 @@ import { writeKeyPair } from '../../src/core/lifecycle/keys.js';
 import { signVersion } from '../../src/core/lifecycle/signatures.js';
 import { preparePulledArea, pull, type PullRequest } from '../../src/core/remote/pull.js';
 import { push } from '../../src/core/remote/push.js';
+import { unpushed } from '../../src/core/remote/known.js';
+import { listVersions } from '../../src/core/manifest/versions.js';
 import { initStore, openStore, type Store } from '../../src/core/store.js';
 import { PULLED_GITIGNORE, pulledSignatureDir } from '../../src/store/layout.js';
 import { tempDir } from '../helpers/cli.js';
@@ -27,10 +29,10 @@ async function side(remoteDir: string) {
   return {
     dir,
     store,
-    async add(model: string, version: string, content: string) {
+    async add(model: string, version: string, content: string, parents?: string[]) {
       mkdirSync(join(dir, model, version), { recursive: true });
       writeFileSync(join(dir, model, version, 'm.bin'), content);
-      await register({ cwd: dir, env: { MREG_ACTOR: 'tester' }, model, inputs: [`${model}/${version}/m.bin`], version });
+      await register({ cwd: dir, env: { MREG_ACTOR: 'tester' }, model, inputs: [`${model}/${version}/m.bin`], version, ...(parents ? { parents } : {}) });
     },
   };
 }
@@ -104,7 +106,11 @@ describe('pull, edges', () => {
       { event: 'promote', model: 'fraud', version: '1.0.0', stage: 'staging', actor: 'bob' },
       { event: 'promote', model: 'fraud', version: '1.0.0', stage: 'production', actor: 'bob', left: ['staging'] },
     ]);
-    const [prune] = await appendEvents(a.store.layout, 'fraud', [{ event: 'prune', model: 'fraud', version: '1.0.0', actor: 'gc' }, { event: 'prune', model: 'fraud', version: '2.0.0', actor: 'gc' }]);
+    const [prune] = await appendEvents(a.store.layout, 'fraud', [
+      { event: 'prune', model: 'fraud', version: '1.0.0', actor: 'gc' },
+      { event: 'prune', model: 'fraud', version: '2.0.0', actor: 'gc' },
+      { event: 'check', model: 'fraud', version: '1.0.0', actor: 'ci', check: 'smoke', passed: true },
+    ]);
     await push(a.store, { refs: [] });
     const result = await doPull(b);
     expect(result.warnings).toStrictEqual([
@@ -113,7 +119,8 @@ describe('pull, edges', () => {
         message: `fraud@1.0.0: remote origin (${remoteDir}) says it was pruned (event ${prune!.id}, by gc at ${prune!.time}); ignored: it is in protected stage production here`,
       },
     ]);
-    expect(result.events).toBe(1);
+    // Only the prune is left out: other events about the protected version are merged.
+    expect(result.events).toBe(2);
     const prunes = (await readHistory(b.store.layout, 'fraud')).events.filter((e) => e.event === 'prune').map((e) => e.version);
     expect(prunes).toStrictEqual(['2.0.0']);
   });
@@ -161,5 +168,74 @@ describe('pull, edges', () => {
     ]);
     expect(existsSync(join(pulledSignatureDir(b.store.layout, 'fraud', '1.0.0'), `${key.fingerprint}.json`))).toBe(true);
     expect((await doPull(b)).signatures).toBe(0);
+  });
+
+  it('several refs of one model: its manifests and history are pulled once, each version listed once', async () => {
+    const { a, b } = await world();
+    await a.add('fraud', '1.0.0', 'one');
+    await a.add('fraud', '2.0.0', 'two');
+    await push(a.store, { refs: [] });
+    await doPull(b);
+    const result = await doPull(b, { refs: ['fraud@1.0.0', 'fraud@2.0.0'] });
+    expect(result.versions.map((v) => `${v.version} ${v.new}`)).toStrictEqual(['1.0.0 false', '2.0.0 false']);
+    expect(result.blobs).toStrictEqual({ downloaded: 2, present: 0, bytes: 6 });
+  });
+
+  it('fetches the blobs of a version pruned in the history here when this store protects it', async () => {
+    const { a, b } = await world();
+    await a.add('fraud', '1.0.0', 'one');
+    await a.add('fraud', '2.0.0', 'two');
+    await push(a.store, { refs: [] });
+    await doPull(b);
+    // Brought by git: a prune made elsewhere, and this store's promotion of the version to production.
+    await appendEvents(b.store.layout, 'fraud', [
+      { event: 'prune', model: 'fraud', version: '1.0.0', actor: 'gc' },
+      { event: 'promote', model: 'fraud', version: '1.0.0', stage: 'production', actor: 'bob' },
+      { event: 'prune', model: 'fraud', version: '2.0.0', actor: 'gc' },
+    ]);
+    const result = await doPull(b, { all: true });
+    expect(result.blobs).toStrictEqual({ downloaded: 1, present: 0, bytes: 3 });
+    expect(existsSync(join(b.store.layout.objects, sha256('one').slice(0, 2), sha256('one')))).toBe(true);
+    expect(existsSync(join(b.store.layout.objects, sha256('two').slice(0, 2), sha256('two')))).toBe(false);
+  });
+
+  it('records what the remote holds: after a pull nothing that came from it counts as unpushed', async () => {
+    const { a, b } = await world();
+    await a.add('fraud', '1.0.0', 'one');
+    await a.add('fraud', '2.0.0', 'two');
+    await appendEvents(a.store.layout, 'fraud', [{ event: 'promote', model: 'fraud', version: '1.0.0', stage: 'staging', actor: 'alice' }]);
+    await push(a.store, { refs: [] });
+    await doPull(b);
+    const versions = await listVersions(b.store.layout, 'fraud');
+    expect(versions).toStrictEqual(['1.0.0', '2.0.0']);
+    const state = await unpushed(b.store.layout, b.store.config, 'fraud', versions, async () => (await readHistory(b.store.layout, 'fraud')).events);
+    expect(state).toStrictEqual({ remote: 'origin', total: 0, byVersion: new Map([['1.0.0', 0], ['2.0.0', 0]]) });
+  });
+
+  it('a parent pruned by the remote together with the version made from it is no longer protected by it', async () => {
+    const { a, b } = await world();
+    await a.add('raw', '1.0.0', 'raw one');
+    await a.add('raw', '2.0.0', 'raw two');
+    await a.add('fraud', '1.0.0', 'fraud one', ['raw@1.0.0']);
+    await a.add('fraud', '2.0.0', 'fraud two');
+    await push(a.store, { refs: [] });
+    await doPull(b);
+    await appendEvents(a.store.layout, 'fraud', [{ event: 'prune', model: 'fraud', version: '1.0.0', actor: 'gc' }]);
+    await appendEvents(a.store.layout, 'raw', [{ event: 'prune', model: 'raw', version: '1.0.0', actor: 'gc' }]);
+    await push(a.store, { refs: [] });
+    const result = await doPull(b);
+    expect(result.warnings).toStrictEqual([]);
+    expect(result.events).toBe(2);
+    for (const model of ['raw', 'fraud']) expect((await readHistory(b.store.layout, model)).events.filter((e) => e.event === 'prune').map((e) => e.version)).toStrictEqual(['1.0.0']);
+  });
+
+  it('a pull that brings no new manifest still keeps the pulled area out of git', async () => {
+    const { a, b } = await world();
+    await a.add('fraud', '1.0.0', 'one');
+    await push(a.store, { refs: [] });
+    await doPull(b, { into: 'tracked' });
+    rmSync(b.store.layout.pulled, { recursive: true });
+    expect((await doPull(b)).versions.map((v) => v.new)).toStrictEqual([false]);
+    expect(readFileSync(join(b.store.layout.pulled, '.gitignore'), 'utf8')).toBe(PULLED_GITIGNORE);
   });
 });

@@ -155,4 +155,30 @@ describe('collectGarbage, edges', () => {
     expect(existsSync(old)).toBe(false);
     expect(existsSync(join(f.store.layout.tmp, 'young'))).toBe(true);
   });
+
+  it('without a time given, gc judges ages by the clock: a blob written just now is in its grace period', async () => {
+    const f = await fixture();
+    const stray = blobPath(f.store.layout, sha256('stray'));
+    mkdirSync(join(stray, '..'), { recursive: true });
+    writeFileSync(stray, 'stray');
+    expect(await collectGarbage(f.store, { actor: 'collector' })).toStrictEqual({ dry_run: false, pruned: [], blobs_deleted: 0, bytes_reclaimed: 0, temp_files_removed: 0, blobs_in_grace: 1 });
+    utimesSync(stray, new Date(0), new Date(0));
+    expect(await collectGarbage(f.store, { actor: 'collector', dryRun: false })).toMatchObject({ blobs_deleted: 1, bytes_reclaimed: 5 });
+  });
+
+  it('a parent in a model this store does not hold (a pull of the child model only) keeps nothing and fails nothing', async () => {
+    const a = await fixture();
+    await a.add('raw', '1.0.0', 'raw one');
+    await a.add('fraud', '1.0.0', 'fraud one', ['raw@1.0.0']);
+    await a.add('fraud', '2.0.0', 'fraud two');
+    const remote = tempDir('mreg-gc-edges-remote-');
+    a.store.config.remotes = { origin: { name: 'origin', url: remote, default: true } };
+    const { push } = await import('../../src/core/remote/push.js');
+    const { pull } = await import('../../src/core/remote/pull.js');
+    await push(a.store, { refs: [] });
+    const b = await fixture();
+    b.store.config.remotes = a.store.config.remotes;
+    await pull(b.store, { refs: [], models: ['fraud'] });
+    expect(pruned(await b.gc({ keepLast: 1 }))).toStrictEqual(['fraud@1.0.0']);
+  });
 });
