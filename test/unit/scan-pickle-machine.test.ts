@@ -210,6 +210,7 @@ describe('strings as STACK_GLOBAL operands', () => {
     expect(global2(p(`S'${'a'.repeat(4096)}'\n`), sbu('x'))).toStrictEqual([`${'a'.repeat(4096)}.x`]);
     expect(global2(p(`S'${'a'.repeat(4097)}'\n`), sbu('x'))).toStrictEqual([]);
     expect(global2(p(`S'\xe9'\n`), sbu('x'))).toStrictEqual([]);
+    expect(global2(p(`S'os\\x4'\n`), sbu('x'))).toStrictEqual([]); // an escape Python refuses
   });
 
   it.each([`S'\n.`, `S"ab'\n.`, `Sab'\n.`, `S'ab\n.`, `S\n.`])('STRING %j is not quoted', (text) => {
