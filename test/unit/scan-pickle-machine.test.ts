@@ -304,6 +304,59 @@ describe('other opcodes', () => {
     expect(seen[0]?.arg).toBeNull();
   });
 
+  it.each([
+    ['NONE', p('N')],
+    ['INT', p('I1\n')],
+    ['INT boolean', p('I01\n')],
+    ['LONG', p('L1L\n')],
+    ['BININT', p('J', u32(1))],
+    ['BININT1', p('K\x01')],
+    ['BININT2', p('M\x01\x00')],
+    ['LONG1', p([0x8a, 0])],
+    ['LONG4', p([0x8b], u32(0))],
+    ['NEWTRUE', p([0x88])],
+    ['NEWFALSE', p([0x89])],
+    ['FLOAT', p('F1.0\n')],
+    ['PERSID', p('Pid\n')],
+    ['BINPERSID', p('NQ')],
+    ['STRING', p(`S'a'\n`)],
+    ['BINSTRING', p('T', u32(0))],
+    ['SHORT_BINSTRING', p('U\x00')],
+    ['UNICODE', p('Va\n')],
+    ['BINUNICODE', p('X', u32(0))],
+    ['SHORT_BINUNICODE', p([0x8c, 0])],
+    ['BINUNICODE8', p([0x8d], u64(0))],
+    ['BINBYTES', p('B', u32(0))],
+    ['SHORT_BINBYTES', p('C\x00')],
+    ['BINBYTES8', p([0x8e], u64(0))],
+    ['BYTEARRAY8', p([0x96], u64(0))],
+    ['EMPTY_DICT', p('}')],
+    ['EMPTY_LIST', p(']')],
+    ['EMPTY_SET', p([0x8f])],
+    ['EMPTY_TUPLE', p(')')],
+    ['LIST', p('(l')],
+    ['FROZENSET', p('(', [0x91])],
+    ['TUPLE', p('(t')],
+    ['DICT', p('(d')],
+    ['GLOBAL', p('cos\nsystem\n')],
+    ['STACK_GLOBAL', p(sbu('os'), sbu('system'), [0x93])],
+    ['EXT1', p([0x82, 1])],
+    ['REDUCE', p('NNR')],
+    ['OBJ', p('(No')],
+    ['INST', p('(ia\nb\n')],
+    ['NEWOBJ', p('NN', [0x81])],
+    ['NEWOBJ_EX', p('NNN', [0x92])],
+    ['BINGET', p('Nq\x000h\x00')],
+    ['NEXT_BUFFER', p([0x97])],
+  ])('%s pushes exactly one value', (_name, bytes) => {
+    expect(dis(p(bytes, '.')).end).toBe(bytes.length + 1);
+    expect(dis(p(bytes, '0.')).malformed?.message).toBe(`malformed pickle at offset ${bytes.length + 1}: stack underflow in STOP`);
+  });
+
+  it('ADDITEMS extends the set below its MARK', () => {
+    expect(dis(p([0x8f], '(K\x01', [0x90], '.')).end).toBe(6);
+  });
+
   it('NEXT_BUFFER pushes a value, READONLY_BUFFER keeps it', () => {
     expect(dis(p([0x97], '.')).end).toBe(2);
     expect(dis(p([0x97, 0x98], '.')).end).toBe(3);
@@ -381,6 +434,7 @@ describe('other opcodes', () => {
     ] as const) {
       const d = dis(p(head, 'N0', after));
       expect([d.end, d.malformed]).toStrictEqual([len + 4, null]);
+      expect(dis(p(head, '.')).end).toBe(len + 1); // and it pushed a value for STOP
     }
   });
 
