@@ -218,6 +218,19 @@ describe('the dtype', () => {
     stops(withDtype(dtype('f8', st)), 'dtype state is not a constant tuple');
   });
 
+  it('a dtype with more than 64 arguments has no code; a state of more than 64 items is not constant', () => {
+    stops(withDtype(p('cnumpy\ndtype\n(', sbu('f8'), 'N'.repeat(64), 'tR')), 'dtype has no plain kind+size code');
+    followed(p(withDtype(p('cnumpy\ndtype\n(', sbu('f8'), 'N'.repeat(63), 'tR')), raw(16), '.'));
+    stops(withDtype(dtype('f8', p('(', 'N'.repeat(65), 't'))), 'dtype state is not a constant tuple');
+  });
+
+  it('elsize and flags are kept only within ±2^53', () => {
+    const st = (elsize: string): Uint8Array => p('(K\x03', sbu('<'), 'NNN', `I${elsize}\n`, binint(-1), 'K\x00t');
+    followed(p(withDtype(dtype('S5', st('-9007199254740991'))), raw(10), '.'));
+    stops(withDtype(dtype('S5', st('-9007199254740993'))), 'dtype state is not a constant tuple');
+    followed(p(withDtype(dtype('S5', st('4'))), raw(8), '.'));
+  });
+
   it('object dtypes are followed by a nested plain pickle, which is scanned', () => {
     const nested = p([0x80, 2], 'cposix\nsystem\n', sbu('x'), [0x85], 'R.');
     for (const dt of [dtype('O8'), dtype('O8', dtypeState(63)), dtype('f8', dtypeState(1)), dtype('V8', dtypeState(3, 16))]) {
@@ -228,6 +241,9 @@ describe('the dtype', () => {
   });
 
   it('the nested pickle is read as pickle.load reads it, not as joblib does', () => {
+    // The C unpickler only checks a FRAME's length: a read may straddle its end.
+    followed(p(withDtype(dtype('O8')), [0x80, 4, 0x95], u64(3), 'NJ', [1, 0, 0, 0], '0.', '.'));
+
     // A wrapper inside the nested stream is counted but has no data after it there.
     const nested = p([0x80, 2], NEW_WRAPPER, 'Nb.');
     const bytes = p(withDtype(dtype('O8')), nested, '.');
@@ -317,6 +333,13 @@ describe('how the wrapper is made', () => {
     unknownClass(p(p([0x80, 4], sbu('x'), 'K\x01', [0x93]), ')', [0x81])); // an unresolved STACK_GLOBAL
   });
 
+  it('argument tuples too long to keep, or empty, name no class', () => {
+    const many = Array.from({ length: 65 }, () => 'N');
+    unknownClass(reconstructor('copyreg', WRAPPER, 'cbuiltins\nobject\n', ...many));
+    unknownClass(newobj('copyreg\n__newobj__', WRAPPER, ...many));
+    unknownClass(p('ccopyreg\n_reconstructor\n)R'));
+  });
+
   it('copyreg called with no argument tuple is an instance of copyreg, not of an unknown class', () => {
     followed(p([0x80, 2], 'ccopyreg\n_reconstructor\nNR', 'Nb.'));
     followed(p([0x80, 2], 'ccopyreg\n__newobj__\nNR', 'Nb.'));
@@ -358,6 +381,12 @@ describe('frames in a joblib reading', () => {
     const bytes = p([0x80, 4, 0x95], u64(body.length), body, [0], raw(16), 'N.');
     followed(bytes);
     expect(names(dis(bytes, { joblib: true }))).toStrictEqual(['joblib.numpy_pickle.NumpyArrayWrapper', 'numpy.dtype', 'posix.system']);
+  });
+
+  it('a STOP inside the frame ends the stream after the array data read past the frame', () => {
+    const body = p(array().subarray(2), '.');
+    const bytes = p([0x80, 4, 0x95], u64(body.length), body, [0], raw(16));
+    followed(bytes);
   });
 
   it('a stop inside a frame is placed after the frame, where the data would be', () => {

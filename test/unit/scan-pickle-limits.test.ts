@@ -66,6 +66,13 @@ describe('text opcode numbers (maxNumberLine, 1 MiB)', () => {
     expect(dis(p('I7\x00', 'z'.repeat(L))).malformed?.message).toBe('malformed pickle at offset 0: INT: no newline before the end of the data');
   });
 
+  it('an empty line is an empty number, whatever follows it', () => {
+    expect(dis(p('I\n', ' '.repeat(L + 1))).malformed?.message).toBe('malformed pickle at offset 0: INT argument is not an integer (int() raises ValueError)');
+    // A NUL first: strtol reads no digits, and _pickle.c takes that as 0.
+    const bytes = p('I\x00', 'z'.repeat(L), '\n.');
+    expect([dis(bytes).end, dis(bytes).malformed]).toStrictEqual([bytes.length, null]);
+  });
+
   it('a short line without a newline is truncated, not beyond the limit', () => {
     expect(dis(p('NI12')).malformed?.message).toBe('malformed pickle at offset 1: INT: no newline before the end of the data');
     expect(dis(p('NI12')).issues).toStrictEqual([]);
@@ -86,6 +93,10 @@ describe('names of GLOBAL and INST (maxKeptString, 4096 bytes)', () => {
     expect(names(dis(p('c', a(4096), '\nb\n.')))).toStrictEqual([`${a(4096)}.b`]);
     expect(names(dis(p([0x80, 4], 'cb\n', a(4096), '\n.')))).toStrictEqual([`b.${a(4096)}`]);
     expect(names(dis(p('(i', a(4096), '\nb\n.')))).toStrictEqual([`${a(4096)}.b`]);
+  });
+
+  it('an empty module followed by more than 4096 bytes is read', () => {
+    expect(names(dis(p('c\nb\n', 'N0'.repeat(2500), '.')))).toStrictEqual(['.b']);
   });
 
   it('a longer module cannot name anything importable, whatever the protocol', () => {

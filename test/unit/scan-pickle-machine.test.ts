@@ -210,6 +210,7 @@ describe('strings as STACK_GLOBAL operands', () => {
     expect(global2(p(`S'${'a'.repeat(4096)}'\n`), sbu('x'))).toStrictEqual([`${'a'.repeat(4096)}.x`]);
     expect(global2(p(`S'${'a'.repeat(4097)}'\n`), sbu('x'))).toStrictEqual([]);
     expect(global2(p(`S'\xe9'\n`), sbu('x'))).toStrictEqual([]);
+    expect(global2(p(`S'os\\x4'\n`), sbu('x'))).toStrictEqual([]); // an escape Python refuses
   });
 
   it.each([`S'\n.`, `S"ab'\n.`, `Sab'\n.`, `S'ab\n.`, `S\n.`])('STRING %j is not quoted', (text) => {
@@ -242,7 +243,13 @@ describe('call counts', () => {
     ['BUILD', 'Nb'],
     ['BINPERSID', 'Q'],
     ['SETITEM', '}Ns'],
-    ['SETITEM', 'NNs'],
+    ['SETITEM', 's'],
+    ['SETITEM', 'Ns'],
+    ['BUILD', 'b'],
+    ['STACK_GLOBAL', '\x93'],
+    ['NEWOBJ', '\x81'],
+    ['NEWOBJ_EX', '\x92'],
+    ['NEWOBJ_EX', 'N\x92'],
     ['APPEND', ']a'],
     ['APPEND', ']N(a'],
     ['POP', '0'],
@@ -295,6 +302,59 @@ describe('other opcodes', () => {
     expect(d.end).toBe(5003);
     expect(d.counts.PERSID).toBe(1);
     expect(seen[0]?.arg).toBeNull();
+  });
+
+  it.each([
+    ['NONE', p('N')],
+    ['INT', p('I1\n')],
+    ['INT boolean', p('I01\n')],
+    ['LONG', p('L1L\n')],
+    ['BININT', p('J', u32(1))],
+    ['BININT1', p('K\x01')],
+    ['BININT2', p('M\x01\x00')],
+    ['LONG1', p([0x8a, 0])],
+    ['LONG4', p([0x8b], u32(0))],
+    ['NEWTRUE', p([0x88])],
+    ['NEWFALSE', p([0x89])],
+    ['FLOAT', p('F1.0\n')],
+    ['PERSID', p('Pid\n')],
+    ['BINPERSID', p('NQ')],
+    ['STRING', p(`S'a'\n`)],
+    ['BINSTRING', p('T', u32(0))],
+    ['SHORT_BINSTRING', p('U\x00')],
+    ['UNICODE', p('Va\n')],
+    ['BINUNICODE', p('X', u32(0))],
+    ['SHORT_BINUNICODE', p([0x8c, 0])],
+    ['BINUNICODE8', p([0x8d], u64(0))],
+    ['BINBYTES', p('B', u32(0))],
+    ['SHORT_BINBYTES', p('C\x00')],
+    ['BINBYTES8', p([0x8e], u64(0))],
+    ['BYTEARRAY8', p([0x96], u64(0))],
+    ['EMPTY_DICT', p('}')],
+    ['EMPTY_LIST', p(']')],
+    ['EMPTY_SET', p([0x8f])],
+    ['EMPTY_TUPLE', p(')')],
+    ['LIST', p('(l')],
+    ['FROZENSET', p('(', [0x91])],
+    ['TUPLE', p('(t')],
+    ['DICT', p('(d')],
+    ['GLOBAL', p('cos\nsystem\n')],
+    ['STACK_GLOBAL', p(sbu('os'), sbu('system'), [0x93])],
+    ['EXT1', p([0x82, 1])],
+    ['REDUCE', p('NNR')],
+    ['OBJ', p('(No')],
+    ['INST', p('(ia\nb\n')],
+    ['NEWOBJ', p('NN', [0x81])],
+    ['NEWOBJ_EX', p('NNN', [0x92])],
+    ['BINGET', p('Nq\x000h\x00')],
+    ['NEXT_BUFFER', p([0x97])],
+  ])('%s pushes exactly one value', (_name, bytes) => {
+    expect(dis(p(bytes, '.')).end).toBe(bytes.length + 1);
+    expect(dis(p(bytes, '0.')).malformed?.message).toBe(`malformed pickle at offset ${bytes.length + 1}: stack underflow in STOP`);
+  });
+
+  it('ADDITEMS extends the set below its MARK', () => {
+    expect(dis(p([0x8f], '(K\x01', [0x90], '.')).end).toBe(6);
   });
 
   it('NEXT_BUFFER pushes a value, READONLY_BUFFER keeps it', () => {
@@ -374,6 +434,7 @@ describe('other opcodes', () => {
     ] as const) {
       const d = dis(p(head, 'N0', after));
       expect([d.end, d.malformed]).toStrictEqual([len + 4, null]);
+      expect(dis(p(head, '.')).end).toBe(len + 1); // and it pushed a value for STOP
     }
   });
 
@@ -410,6 +471,16 @@ describe('other opcodes', () => {
     ['STRING', p("S'ab'"), 'STRING: no newline before the end of the data'],
     ['UNICODE', p('Vab'), 'UNICODE: no newline before the end of the data'],
     ['opcode', p(''), 'opcode needs 1 bytes but only 0 remain'],
+    ['LONG1 length', p([0x8a]), 'LONG1 needs 1 bytes but only 0 remain'],
+    ['LONG4 length', p([0x8b, 1]), 'LONG4 needs 4 bytes but only 1 remain'],
+    ['BINSTRING length', p('T\x01'), 'BINSTRING needs 4 bytes but only 1 remain'],
+    ['SHORT_BINSTRING length', p('U'), 'SHORT_BINSTRING needs 1 bytes but only 0 remain'],
+    ['BINUNICODE length', p('X\x01'), 'BINUNICODE needs 4 bytes but only 1 remain'],
+    ['SHORT_BINUNICODE length', p([0x8c]), 'SHORT_BINUNICODE needs 1 bytes but only 0 remain'],
+    ['BINUNICODE8 length', p([0x8d, 1]), 'BINUNICODE8 needs 8 bytes but only 1 remain'],
+    ['SHORT_BINBYTES length', p('C'), 'SHORT_BINBYTES needs 1 bytes but only 0 remain'],
+    ['BINBYTES8 length', p([0x8e, 1]), 'BINBYTES8 needs 8 bytes but only 1 remain'],
+    ['long BINSTRING', p('T', u32(5000), 'A'), 'BINSTRING needs 5000 bytes but only 1 remain'],
   ])('a truncated %s names itself', (_name, bytes, message) => {
     const d = dis(p('N', bytes));
     expect(d.malformed?.message).toBe(`malformed pickle at offset 1: ${message}`);
