@@ -10,3 +10,14 @@ export async function failure(promise: Promise<unknown>): Promise<MregError> {
   expect(err).toBeInstanceOf(MregError);
   return err as MregError;
 }
+
+/** The MregError `fn` throws; the test fails when it throws something else or nothing. */
+export function thrown(fn: () => unknown): MregError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(MregError);
+    return err as MregError;
+  }
+  throw new Error('expected an MregError, nothing was thrown');
+}

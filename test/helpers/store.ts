@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cliPasses, tempDir } from './cli.js';
+import { layoutOf, type Layout } from '../../src/store/layout.js';
 
 export interface Project {
   dir: string;
@@ -61,4 +62,19 @@ export function flipByte(path: string, offset = 0): void {
   const at = offset % bytes.length;
   bytes[at] = bytes[at]! ^ 0xff;
   writeFileSync(path, bytes);
+}
+
+/** A bare store (objects/ and tmp/ only) for the blob store's unit tests, and a way to write source files beside it. */
+export function blobStoreFixture(prefix: string): { dir: string; layout: Layout; file(name: string, data: string | Buffer): string } {
+  const dir = tempDir(prefix);
+  const layout = layoutOf(join(dir, '.modelreg'));
+  for (const d of [layout.objects, layout.tmp]) mkdirSync(d, { recursive: true });
+  return {
+    dir,
+    layout,
+    file(name, data) {
+      writeFileSync(join(dir, name), data);
+      return join(dir, name);
+    },
+  };
 }

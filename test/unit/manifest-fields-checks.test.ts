@@ -3,21 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { Checker } from '../../src/core/manifest/checker.js';
 import * as check from '../../src/core/manifest/fields.js';
-import { MregError } from '../../src/errors.js';
+import { thrown } from '../helpers/errors.js';
 
 const HEX = (ch: string) => ch.repeat(64);
 const c = new Checker('m.yaml', 'CORRUPT_MANIFEST');
 
 /** The message of the CORRUPT_MANIFEST error `fn` throws. */
 function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MregError);
-    expect((err as MregError).code).toBe('CORRUPT_MANIFEST');
-    return (err as MregError).message;
-  }
-  throw new Error('no refusal');
+  const err = thrown(fn);
+  expect(err.code).toBe('CORRUPT_MANIFEST');
+  return err.message;
 }
 
 describe('scalar fields', () => {

@@ -7,7 +7,7 @@ import { canonicalJson, manifestChecksum, sealManifest, shortHash, versionDigest
 import { checkKnownFields, DECLARED_KEYS, isManifestKey, YAML_ORDER } from '../../src/core/manifest/shape.js';
 import type { Manifest, Metadata } from '../../src/core/manifest/types.js';
 import { validateManifest, validateMetadata } from '../../src/core/manifest/validate.js';
-import { MregError } from '../../src/errors.js';
+import { thrown } from '../helpers/errors.js';
 
 const HEX = (ch: string) => ch.repeat(64);
 const artifacts = [
@@ -22,17 +22,8 @@ function fields(over: Partial<Manifest> = {}): Omit<Manifest, 'checksum'> {
 }
 const good = (): Manifest => sealManifest(fields());
 
-function refusal(fn: () => unknown): MregError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MregError);
-    return err as MregError;
-  }
-  throw new Error('no refusal');
-}
 const corrupt = (raw: unknown, expected?: { name: string; version: string }) => {
-  const err = refusal(() => validateManifest(raw, 'm.yaml', expected));
+  const err = thrown(() => validateManifest(raw, 'm.yaml', expected));
   expect(err.code).toBe('CORRUPT_MANIFEST');
   return err.message;
 };
@@ -97,7 +88,7 @@ describe('the checksum and sealing', () => {
 
   it('checkKnownFields refuses an unknown key with a value, and ignores one that is undefined', () => {
     expect(() => checkKnownFields({ ...good(), extra: undefined })).not.toThrow();
-    const err = refusal(() => checkKnownFields({ name: 'x', extra: 0 }));
+    const err = thrown(() => checkKnownFields({ name: 'x', extra: 0 }));
     expect(err.code).toBe('INVALID_INPUT');
     expect(err.message).toBe(`manifest: extra: unknown key (expected one of: ${YAML_ORDER.join(', ')})`);
     expect(isManifestKey('params')).toBe(true);
@@ -203,12 +194,12 @@ describe('validateMetadata', () => {
 
   it('accepts only the declared keys, with INVALID_INPUT', () => {
     for (const key of ['name', 'version', 'artifacts', 'schema', 'checksum']) {
-      const err = refusal(() => validateMetadata({ [key]: 'x' }, 'meta.yaml'));
+      const err = thrown(() => validateMetadata({ [key]: 'x' }, 'meta.yaml'));
       expect(err.code).toBe('INVALID_INPUT');
       expect(err.message).toBe(`meta.yaml: ${key}: unknown key (expected one of: ${DECLARED_KEYS.join(', ')})`);
     }
     expect(DECLARED_KEYS).toStrictEqual(['message', 'params', 'metrics', 'tags', 'lineage', 'data', 'pipeline', 'architecture', 'framework', 'training', 'requirements', 'signature']);
-    const err = refusal(() => validateMetadata('params', 'meta.yaml'));
+    const err = thrown(() => validateMetadata('params', 'meta.yaml'));
     expect(err.code).toBe('INVALID_INPUT');
     expect(err.message).toBe('meta.yaml: expected a mapping');
   });

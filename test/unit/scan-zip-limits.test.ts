@@ -2,10 +2,10 @@
 // exact message. Archives are built byte by byte here so each field can lie on its own.
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/errors.js';
 import { prng } from '../helpers/prng.js';
 import { bytesSource } from '../../src/core/scan/pickle.js';
 import { isEscapingName, openZipMember, readZipDirectory, readZipMemberPrefix, ZIP_LIMITS, type ZipEntry } from '../../src/core/scan/zip.js';
+import { thrown } from '../helpers/errors.js';
 
 interface Spec {
   name?: string | Buffer;
@@ -125,14 +125,9 @@ function extraField(id: number, data: Buffer): Buffer {
 }
 
 function zipError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MregError);
-    expect((err as MregError).code).toBe('INVALID_INPUT');
-    return (err as MregError).message;
-  }
-  throw new Error('expected a malformed-zip error');
+  const err = thrown(fn);
+  expect(err.code).toBe('INVALID_INPUT');
+  return err.message;
 }
 /** A source that refuses reads outside the file, as a file on disk does (scanFile's reads fail past the end). */
 const strictSource = (bytes: Buffer): ReturnType<typeof bytesSource> => ({

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/errors.js';
 import { bytesSource } from '../../src/core/scan/pickle.js';
 import { scanBuffer } from '../../src/core/scan/scan.js';
 import { isEscapingName, openZipMember, readZipDirectory, readZipMemberPrefix, type ZipEntry } from '../../src/core/scan/zip.js';
+import { thrown } from '../helpers/errors.js';
 
 const fixture = (name: string): Buffer => readFileSync(`test/fixtures/pickles/${name}`);
 
@@ -85,14 +85,9 @@ function makeZip(members: Member[], opts: { zip64?: boolean } = {}): Buffer {
 }
 
 function zipError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MregError);
-    expect((err as MregError).code).toBe('INVALID_INPUT');
-    return (err as MregError).message;
-  }
-  throw new Error('expected a malformed-zip error');
+  const err = thrown(fn);
+  expect(err.code).toBe('INVALID_INPUT');
+  return err.message;
 }
 
 const read = (zip: Uint8Array, name: string): Buffer => {

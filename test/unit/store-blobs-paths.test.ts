@@ -18,26 +18,14 @@ import {
   statSource,
   type SourceStat,
 } from '../../src/store/blobs.js';
-import { blobPath, layoutOf, type Layout } from '../../src/store/layout.js';
-import { tempDir } from '../helpers/cli.js';
+import { blobPath } from '../../src/store/layout.js';
+import { blobStoreFixture } from '../helpers/store.js';
 import { failure } from '../helpers/errors.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const MiB = 1024 * 1024;
 
-function fixture(): { dir: string; layout: Layout; file(name: string, data: string | Buffer): string } {
-  const dir = tempDir('mreg-blobs2-');
-  const layout = layoutOf(join(dir, '.modelreg'));
-  for (const d of [layout.objects, layout.tmp]) mkdirSync(d, { recursive: true });
-  return {
-    dir,
-    layout,
-    file(name, data) {
-      writeFileSync(join(dir, name), data);
-      return join(dir, name);
-    },
-  };
-}
+const fixture = () => blobStoreFixture('mreg-blobs2-');
 
 /** Bytes that differ from chunk to chunk, so a chunk out of place changes the hash. */
 function pattern(size: number, seed = 0): Buffer {

@@ -5,25 +5,13 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFile
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyBlobVerified, hashFile, ingestFile, ingestStream, readBlobVerified, type SourceStat } from '../../src/store/blobs.js';
-import { blobPath, layoutOf, type Layout } from '../../src/store/layout.js';
-import { tempDir } from '../helpers/cli.js';
+import { blobPath, type Layout } from '../../src/store/layout.js';
+import { blobStoreFixture } from '../helpers/store.js';
 import { failure } from '../helpers/errors.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-function fixture(): { dir: string; layout: Layout; file(name: string, data: string | Buffer): string } {
-  const dir = tempDir('mreg-blobs-');
-  const layout = layoutOf(join(dir, '.modelreg'));
-  for (const d of [layout.objects, layout.tmp]) mkdirSync(d, { recursive: true });
-  return {
-    dir,
-    layout,
-    file(name, data) {
-      writeFileSync(join(dir, name), data);
-      return join(dir, name);
-    },
-  };
-}
+const fixture = () => blobStoreFixture('mreg-blobs-');
 
 /** Overwrites a stored (read-only) blob with other bytes, as damage on disk would. */
 function damage(path: string, data: string | Buffer): void {

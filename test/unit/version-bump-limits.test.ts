@@ -1,18 +1,9 @@
 // The limits and refusals of the version arithmetic (src/core/versioning/bump.ts): the longest version, the
 // pre-release tag's exact grammar, and each refusal's code, message and data.
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/errors.js';
 import { MAX_VERSION_LENGTH, checkPreTag, checkVersionLength, compareTypes, highestType, impliedType, nextVersion, preReleaseLevel } from '../../src/core/versioning/bump.js';
+import { thrown } from '../helpers/errors.js';
 
-function thrown(fn: () => unknown): MregError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MregError);
-    return err as MregError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('checkVersionLength', () => {
   it(`accepts ${MAX_VERSION_LENGTH} characters and refuses one more, naming the option given`, () => {

@@ -3,10 +3,10 @@
 // changed from the artifact hashes whatever the shards are called, a declared signature on one side only, and
 // the exact refusal of an understated declaration.
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/errors.js';
 import { finding } from '../../src/core/formats/compare.js';
 import type { ModelInterface, Tensor } from '../../src/core/formats/types.js';
 import { checkDeclared, uncovered, versionFindings, type VersionInterface } from '../../src/core/versioning/findings.js';
+import { thrown } from '../helpers/errors.js';
 
 const t = (name: string, dtype = 'F16', shape: (string | number)[] = [4]): Tensor => ({ name, dtype, shape });
 const onnx = (outputs: string[]): ModelInterface => ({ format: 'onnx', inputs: [], outputs: outputs.map((n) => t(n, 'float32', [1])) });
@@ -155,18 +155,8 @@ describe('uncovered and checkDeclared', () => {
     expect(uncovered([major, patch, minor], 'major')).toStrictEqual([]);
   });
 
-  function refusal(fn: () => void): MregError {
-    try {
-      fn();
-    } catch (err) {
-      expect(err).toBeInstanceOf(MregError);
-      return err as MregError;
-    }
-    throw new Error('accepted');
-  }
-
   it('refuses with the whole data, the findings, and the ones missed only in the message', () => {
-    const err = refusal(() => checkDeclared('fraud', 'patch', [patch, minor], { current: '1.0.0' }));
+    const err = thrown(() => checkDeclared('fraud', 'patch', [patch, minor], { current: '1.0.0' }));
     expect(err.code).toBe('BUMP_TOO_LOW');
     expect(err.message).toBe("fraud: declared patch, but output 'o' was added: minor");
     expect(err.hint).toBe('declare the change as minor (mreg change add fraud --change minor -m "..."), or undo the interface change');
@@ -174,27 +164,27 @@ describe('uncovered and checkDeclared', () => {
   });
 
   it('says how the type was declared when it was not declared as such', () => {
-    const err = refusal(() => checkDeclared('fraud', 'minor', [major], {}, 'continuing 1.3.0-rc.0'));
+    const err = thrown(() => checkDeclared('fraud', 'minor', [major], {}, 'continuing 1.3.0-rc.0'));
     expect(err.message).toBe("fraud: declared minor (continuing 1.3.0-rc.0), but output 'p' was removed: major");
   });
 
   it('hints at an explicit version only when the previous version is known', () => {
-    const err = refusal(() => checkDeclared('fraud', 'minor', [major, minor], { previous: '1.4.2' }, 'version 1.5.0 after 1.4.2', 'version'));
+    const err = thrown(() => checkDeclared('fraud', 'minor', [major, minor], { previous: '1.4.2' }, 'version 1.5.0 after 1.4.2', 'version'));
     expect(err.hint).toBe('register it as version 2.0.0 (a major step from 1.4.2), or undo the interface change');
     expect(err.data).toStrictEqual({ model: 'fraud', declared: 'minor', required: 'major', findings: [major, minor], previous: '1.4.2' });
-    const minorStep = refusal(() => checkDeclared('fraud', 'patch', [minor], { previous: '1.4.2' }, undefined, 'version'));
+    const minorStep = thrown(() => checkDeclared('fraud', 'patch', [minor], { previous: '1.4.2' }, undefined, 'version'));
     expect(minorStep.hint).toBe('register it as version 1.5.0 (a minor step from 1.4.2), or undo the interface change');
     // a previous version known, but the type declared by change files: the change-file hint
-    const files = refusal(() => checkDeclared('fraud', 'minor', [major], { previous: '1.4.2' }));
+    const files = thrown(() => checkDeclared('fraud', 'minor', [major], { previous: '1.4.2' }));
     expect(files.hint).toBe('declare the change as major (mreg change add fraud --change major -m "..."), or undo the interface change');
     for (const data of [{}, { previous: 3 }]) {
-      const without = refusal(() => checkDeclared('fraud', 'minor', [major], data, undefined, 'version'));
+      const without = thrown(() => checkDeclared('fraud', 'minor', [major], data, undefined, 'version'));
       expect(without.hint).toBe('declare the change as major (mreg change add fraud --change major -m "..."), or undo the interface change');
     }
   });
 
   it('names the option when the type came from it', () => {
-    const err = refusal(() => checkDeclared('fraud', 'patch', [minor], { current: null }, undefined, 'change'));
+    const err = thrown(() => checkDeclared('fraud', 'patch', [minor], { current: null }, undefined, 'change'));
     expect(err.hint).toBe('pass change minor, or undo the interface change');
     expect(err.data).toStrictEqual({ model: 'fraud', declared: 'patch', required: 'minor', findings: [minor], current: null, option: 'change' });
   });

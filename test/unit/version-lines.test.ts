@@ -1,7 +1,6 @@
 // Maintenance lines as pure functions (src/core/versioning/lines.ts), change files for a line, the decision
 // in a line, the changelog's previous version with lines, and BUMP_TOO_LOW's text and hints.
 import { describe, expect, it } from 'vitest';
-import { MregError } from '../../src/errors.js';
 import { bumpBase, checkLine, checkStaysInLine, checkVersionInLine, inLine, lineTop } from '../../src/core/versioning/lines.js';
 import { parseChangeFile, renderChangeFile } from '../../src/core/versioning/change-file.js';
 import { decideNext } from '../../src/core/versioning/plan.js';
@@ -9,16 +8,8 @@ import { buildChangelog } from '../../src/core/versioning/changelog.js';
 import { checkDeclared } from '../../src/core/versioning/findings.js';
 import { finding } from '../../src/core/formats/compare.js';
 import type { Manifest } from '../../src/core/manifest/types.js';
+import { thrown } from '../helpers/errors.js';
 
-function thrown(fn: () => unknown): MregError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MregError);
-    return err as MregError;
-  }
-  throw new Error('did not throw');
-}
 
 const VERSIONS = ['0.9.0', '1.0.0', '1.0.1', '1.4.0', '1.4.1-rc.0', '1.10.0', '2.0.0', '10.0.0'];
 
