@@ -104,4 +104,25 @@ describe('compressed protocol 0 and 1 pickles (no PROTO byte) under names that s
       SCAN_LIMITS.maxDecompressed = saved;
     }
   });
+
+  it('a compressed pickle too large to inflate whole is still known by its first bytes, so it is unsafe, not unchecked', () => {
+    // The PROTO byte sits behind a 200-byte gzip file name: the first 32 input bytes inflate to nothing.
+    const pickle = Buffer.concat([Buffer.from([0x80, 0x02, 0x42, 0x00, 0x20, 0x00, 0x00]), Buffer.alloc(8192), Buffer.from('.', 'latin1')]);
+    const header = Buffer.from([0x1f, 0x8b, 0x08, 0x08, 0, 0, 0, 0, 0, 0x03]);
+    const named = Buffer.concat([header, Buffer.alloc(200, 'n'), Buffer.from([0]), gzipSync(pickle).subarray(10)]);
+    const saved = SCAN_LIMITS.maxDecompressed;
+    try {
+      SCAN_LIMITS.maxDecompressed = 4096;
+      for (const bytes of [named, gzipSync(pickle)]) {
+        expect(scanBuffer('model.gz', bytes)).toStrictEqual({
+          path: 'model.gz',
+          status: 'unsafe',
+          globals: [],
+          findings: [{ severity: 'unsafe', message: 'gzip-compressed file inflates past 4096 bytes; not scanned' }],
+        });
+      }
+    } finally {
+      SCAN_LIMITS.maxDecompressed = saved;
+    }
+  });
 });

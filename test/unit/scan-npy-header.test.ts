@@ -87,6 +87,12 @@ describe('parsePyLiteral', () => {
     expect(failure(`${'('.repeat(40)}`)).toBe('nesting too deep at character 33');
   });
 
+  it('counts the nesting through dict values too', () => {
+    const nested = (n: number) => `${"{'a': ".repeat(n)}1${'}'.repeat(n)}`;
+    expect(parsePyLiteral(nested(32))).toBeDefined();
+    expect(failure(nested(33))).toBe('nesting too deep at character 193');
+  });
+
   it('reads at most 32 characters of a number', () => {
     expect(parsePyLiteral('1'.repeat(31))).toBe(Number('1'.repeat(31)));
     expect(parsePyLiteral('-' + '1'.repeat(31))).toBe(-Number('1'.repeat(31)));
