@@ -380,6 +380,7 @@ describe('other opcodes', () => {
     expect(broken(p('Nl'))).toBe('malformed pickle at offset 1: LIST without a MARK');
     expect(broken(p('N\x91'))).toBe('malformed pickle at offset 1: FROZENSET without a MARK');
     expect(broken(p('Nt'))).toBe('malformed pickle at offset 1: TUPLE without a MARK');
+    expect(broken(p('No'))).toBe('malformed pickle at offset 1: OBJ without a MARK');
     expect(broken(p('Nd'))).toBe('malformed pickle at offset 1: DICT without a MARK');
     expect(dis(p('(NNl(N\x910.')).end).toBe(9);
   });
