@@ -381,6 +381,9 @@ describe('other opcodes', () => {
     expect(broken(p('N\x91'))).toBe('malformed pickle at offset 1: FROZENSET without a MARK');
     expect(broken(p('Nt'))).toBe('malformed pickle at offset 1: TUPLE without a MARK');
     expect(broken(p('No'))).toBe('malformed pickle at offset 1: OBJ without a MARK');
+    // A lone quote is not a quoted string: pickle.py checks len >= 2 before comparing the quotes.
+    expect(broken(p("S'\n."))).toBe('malformed pickle at offset 0: the STRING opcode argument must be quoted');
+    expect(broken(p("S''\n."))).toBeUndefined();
     expect(broken(p('Nd'))).toBe('malformed pickle at offset 1: DICT without a MARK');
     expect(dis(p('(NNl(N\x910.')).end).toBe(9);
   });
