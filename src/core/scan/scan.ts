@@ -371,7 +371,7 @@ function scanByContent(src: ByteSource, report: Report): void {
   if (isGzip(b) || isZlib(b)) {
     const gzip = isGzip(b);
     const inflated = inflatedHead(src, gzip);
-    // joblib.load sniffs compression whatever the name; only a compressed pickle is worth inflating whole.
+    // joblib.load sniffs compression whatever the name. The first bytes name a pickle even past the inflate limit.
     if (inflated.length >= 2 && inflated[0] === 0x80 && (inflated[1] as number) <= HIGHEST_PROTOCOL) return scanPickleFile(src, '', report);
     // A protocol 0 or 1 pickle has no PROTO byte: the whole stream is judged as uncompressed bytes are.
     const whole = inflateWhole(src, gzip);
