@@ -10,6 +10,16 @@ const evil = readFileSync('test/fixtures/pickles/os_system_p2.pkl');
 /** Protocol 2: a 192 KiB BINBYTES of zeros (compresses about 1000:1), then os.system. */
 const bigEvil = Buffer.concat([Buffer.from([0x80, 0x02, 0x42, 0x00, 0x00, 0x03, 0x00]), Buffer.alloc(192 * 1024), Buffer.from('0', 'latin1'), evil.subarray(2)]);
 const POSIX = 'imports posix.system: unsafe module posix (the POSIX implementation of os (pickle names os.system "posix.system" on Linux and macOS))';
+/** The scan of an os.system pickle compressed whole, found and scanned after inflating. */
+const inflatedAndUnsafe = (path: string, kind: string) => ({
+  path,
+  status: 'unsafe',
+  globals: ['posix.system'],
+  findings: [
+    { severity: 'info', message: `${kind}-compressed (as joblib.dump(compress=...) writes): scanned after decompressing` },
+    { severity: 'unsafe', message: POSIX },
+  ],
+});
 
 describe('compressed pickles under names that say nothing', () => {
   it('a gzip or zlib pickle that inflates far past 64 KiB is still found and scanned', () => {
@@ -20,15 +30,7 @@ describe('compressed pickles under names that say nothing', () => {
       ['model.z', deflateSync(bigEvil), 'zlib'],
       ['model.bin.gz', gzipSync(bigEvil, { level: 1 }), 'gzip'],
     ] as const) {
-      expect(scanBuffer(name, bytes), name).toStrictEqual({
-        path: name,
-        status: 'unsafe',
-        globals: ['posix.system'],
-        findings: [
-          { severity: 'info', message: `${kind}-compressed (as joblib.dump(compress=...) writes): scanned after decompressing` },
-          { severity: 'unsafe', message: POSIX },
-        ],
-      });
+      expect(scanBuffer(name, bytes), name).toStrictEqual(inflatedAndUnsafe(name, kind));
     }
   });
 
@@ -70,15 +72,7 @@ describe('compressed protocol 0 and 1 pickles (no PROTO byte) under names that s
       ['model', deflateSync(p1), 'zlib'],
       ['weights.z', gzipSync(readFileSync('test/fixtures/pickles/os_system_p0.pkl')), 'gzip'],
     ] as const) {
-      expect(scanBuffer(name, bytes), name).toStrictEqual({
-        path: name,
-        status: 'unsafe',
-        globals: ['posix.system'],
-        findings: [
-          { severity: 'info', message: `${kind}-compressed (as joblib.dump(compress=...) writes): scanned after decompressing` },
-          { severity: 'unsafe', message: POSIX },
-        ],
-      });
+      expect(scanBuffer(name, bytes), name).toStrictEqual(inflatedAndUnsafe(name, kind));
     }
   });
 

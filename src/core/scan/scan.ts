@@ -272,8 +272,7 @@ function scanPickleFile(src: ByteSource, ext: string, report: Report, depth = 0)
     if (inflated.tooLarge === 'input') return report.add('unsafe', '', `${kind}-compressed file too large to scan`);
     if (inflated.tooLarge === 'output') return report.add('unsafe', '', `${kind}-compressed file inflates past ${SCAN_LIMITS.maxDecompressed} bytes; not scanned`);
     if (inflated.bytes === undefined) return report.add('unsafe', '', `${kind}-compressed file does not decompress: ${inflated.error}`);
-    report.add('info', '', `${kind}-compressed (as joblib.dump(compress=...) writes): scanned after decompressing`);
-    return scanPickleFile(bytesSource(inflated.bytes), ext, report, depth + 1);
+    return scanInflatedPickle(inflated.bytes, kind, ext, report);
   }
   const compressed = UNREAD_COMPRESSIONS.find((c) => c.test(b));
   if (compressed !== undefined) {
@@ -282,6 +281,12 @@ function scanPickleFile(src: ByteSource, ext: string, report: Report, depth = 0)
   // joblib.load reads exactly one pickle; a plain .pkl may hold several back to back.
   if (ext === '.joblib') scanPickleStream(src, 0, '', 'one', report, true);
   else scanPickleStream(src, 0, '', 'all', report);
+}
+
+/** The pickle inside a gzip or zlib file, already inflated (once: it may be up to SCAN_LIMITS.maxDecompressed). */
+function scanInflatedPickle(bytes: Buffer, kind: string, ext: string, report: Report): void {
+  report.add('info', '', `${kind}-compressed (as joblib.dump(compress=...) writes): scanned after decompressing`);
+  scanPickleFile(bytesSource(bytes), ext, report, 1);
 }
 
 function scanTorchFile(src: ByteSource, report: Report): void {
@@ -376,7 +381,7 @@ function scanByContent(src: ByteSource, report: Report): void {
     // A protocol 0 or 1 pickle has no PROTO byte: the whole stream is judged as uncompressed bytes are.
     const whole = inflateWhole(src, gzip);
     if (whole.tooLarge) return report.add('warning', '', `compressed data that inflates past ${SCAN_LIMITS.maxDecompressed} bytes: not checked for a pickle`);
-    if (whole.bytes && importsOrRunsCode(disassemblePickle(bytesSource(whole.bytes), { offset: 0 }))) return scanPickleFile(src, '', report);
+    if (whole.bytes && importsOrRunsCode(disassemblePickle(bytesSource(whole.bytes), { offset: 0 }))) return scanInflatedPickle(whole.bytes, gzip ? 'gzip' : 'zlib', '', report);
     return report.add('info', '', 'not a pickle-based format (compressed data that does not start with a pickle)');
   }
   if (isTar(b)) {
