@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { cliFails, cliPasses, MREG, ROOT, runMreg, testEnv } from '../helpers/cli.js';
+import { cliFails, cliPasses, MREG, ROOT, runMreg, tempDir, testEnv } from '../helpers/cli.js';
 import { writeSafetensors } from '../helpers/model-fixtures.js';
 import { blobFiles, flipByte, newProject, randomContent, writeLargeFile } from '../helpers/store.js';
 
@@ -248,6 +248,20 @@ describe('a Hugging Face sharded checkpoint', () => {
 });
 
 describe('memory', () => {
+  it('measures the peak of the process itself, not the one of the bigger process that spawned it', () => {
+    // exec carries the parent's peak into getrusage's maxRSS: a test worker of this size would fail every check below.
+    const ballast = Buffer.alloc(200 * 1000 * 1000, 1);
+    const rssFile = join(tempDir('mreg-rss-'), 'rss');
+    const run = spawnSync(process.execPath, ['--import', pathToFileURL(join(ROOT, 'bench', 'maxrss.mjs')).href, '-e', ''], {
+      env: testEnv({ MREG_BENCH_RSS_FILE: rssFile }),
+    });
+    expect(run.status).toBe(0);
+    expect(ballast[ballast.length - 1]).toBe(1);
+    const peak = Number(readFileSync(rssFile, 'utf8'));
+    expect(peak).toBeGreaterThan(10 * 1000 * 1000);
+    expect(peak).toBeLessThan(100 * 1000 * 1000);
+  });
+
   it('stays under 100 MB while several big files are stored at once, and the artifacts keep their order', async () => {
     const p = await newProject();
     const MiB = 1024 * 1024;
