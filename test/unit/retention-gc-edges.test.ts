@@ -166,7 +166,7 @@ describe('collectGarbage, edges', () => {
     expect(await collectGarbage(f.store, { actor: 'collector', dryRun: false })).toMatchObject({ blobs_deleted: 1, bytes_reclaimed: 5 });
   });
 
-  it('a parent in a model this store does not hold (a pull of the child model only) keeps nothing and fails nothing', async () => {
+  it('a pull of the child model only: a version past keep-last is pruned, its parent in a model this store does not hold stops nothing', async () => {
     const a = await fixture();
     await a.add('raw', '1.0.0', 'raw one');
     await a.add('fraud', '1.0.0', 'fraud one', ['raw@1.0.0']);
