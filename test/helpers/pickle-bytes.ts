@@ -1,5 +1,6 @@
 // Hand-assembled pickle streams for the disassembler's unit tests: opcode bytes and latin1 text pieces,
 // plus the little-endian fields the binary opcodes take. Nothing here runs Python.
+import { expect } from 'vitest';
 import { PICKLE_LIMITS, bytesSource, disassemblePickle, type DisassembleOptions, type PickleDisassembly, type PickleOp } from '../../src/core/scan/pickle.js';
 
 export type Part = string | number[] | Uint8Array;
@@ -46,4 +47,34 @@ export function withLimits<T>(limits: Partial<typeof PICKLE_LIMITS>, fn: () => T
   } finally {
     Object.assign(PICKLE_LIMITS, saved);
   }
+}
+
+// joblib's NumpyArrayWrapper as it pickles with protocol 2: after the wrapper's BUILD, the array's raw
+// bytes follow inline, sized from the wrapper's state.
+export const WRAPPER = 'cjoblib.numpy_pickle\nNumpyArrayWrapper\n';
+/** NEWOBJ with no arguments: how the wrapper is pickled. */
+export const NEW_WRAPPER = p(WRAPPER, ')', [0x81]);
+export const tupleOf = (...items: Part[]): Uint8Array => p('(', ...items, 't');
+export const entry = (key: string, value: Part): Uint8Array => p(sbu(key), value);
+/** The wrapper's state: a dict filled by SETITEMS. */
+export const state = (...entries: Part[]): Uint8Array => p('}(', ...entries, 'u');
+/** n raw array bytes: 'A' is no opcode, so a wrong count is always noticed. */
+export const raw = (n: number): string => 'A'.repeat(n);
+
+/** The joblib reading runs through `bytes` to its STOP. */
+export function followed(bytes: Uint8Array): void {
+  const d = dis(bytes, { joblib: true });
+  expect([d.malformed, d.incomplete, d.end]).toStrictEqual([null, null, bytes.length]);
+}
+
+/** The joblib reading stops at `head.length` (just past the wrapper's BUILD) for `why`. */
+export function stops(head: Uint8Array, why: string, tail: Part = raw(20)): void {
+  const bytes = p(head, tail, '.');
+  const d = dis(bytes, { joblib: true });
+  expect(d.incomplete).toStrictEqual({
+    severity: 'unsafe',
+    offset: head.length,
+    message: `joblib array data at offset ${head.length} cannot be sized (${why}); the remaining ${bytes.length - head.length} bytes were not scanned`,
+  });
+  expect([d.malformed, d.end]).toStrictEqual([null, null]);
 }

@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cliPasses, tempDir } from './cli.js';
 import { layoutOf, type Layout } from '../../src/store/layout.js';
+import { register } from '../../src/api/register.js';
+import { initStore, openStore, type Store } from '../../src/core/store.js';
 
 export interface Project {
   dir: string;
@@ -75,6 +77,26 @@ export function blobStoreFixture(prefix: string): { dir: string; layout: Layout;
     file(name, data) {
       writeFileSync(join(dir, name), data);
       return join(dir, name);
+    },
+  };
+}
+
+/**
+ * A store in a fresh temp project whose default remote `origin` is the directory `remoteDir`, with
+ * `add` registering one small file as a version (made from `parents`, given as `model@version`).
+ */
+export async function storeWithRemote(remoteDir: string, prefix = 'mreg-side-') {
+  const dir = tempDir(prefix);
+  await initStore({ cwd: dir });
+  const store: Store = await openStore({ cwd: dir });
+  store.config.remotes = { origin: { name: 'origin', url: remoteDir, default: true } };
+  return {
+    dir,
+    store,
+    async add(model: string, version: string, content: string, parents?: string[]) {
+      mkdirSync(join(dir, model, version), { recursive: true });
+      writeFileSync(join(dir, model, version, 'm.bin'), content);
+      await register({ cwd: dir, env: { MREG_ACTOR: 'tester' }, model, inputs: [`${model}/${version}/m.bin`], version, ...(parents ? { parents } : {}) });
     },
   };
 }

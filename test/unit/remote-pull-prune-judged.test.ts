@@ -1,30 +1,15 @@
 // Pull (src/core/remote/pull.ts) judges a remote's prunes by what this store protects before the
 // pull: only the incoming prune events are added to its own history for that judgement, not the
 // other incoming events (a remote promotion that displaced the version does not lift its protection here).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { register } from '../../src/api/register.js';
+import { storeWithRemote } from '../helpers/store.js';
 import { appendEvents, readHistory } from '../../src/core/lifecycle/history.js';
 import { pull } from '../../src/core/remote/pull.js';
 import { push } from '../../src/core/remote/push.js';
-import { initStore, openStore, type Store } from '../../src/core/store.js';
+import type { Store } from '../../src/core/store.js';
 import { tempDir } from '../helpers/cli.js';
 
-async function side(remoteDir: string) {
-  const dir = tempDir('mreg-pull-judged-');
-  await initStore({ cwd: dir });
-  const store: Store = await openStore({ cwd: dir });
-  store.config.remotes = { origin: { name: 'origin', url: remoteDir, default: true } };
-  return {
-    store,
-    async add(model: string, version: string, content: string, parents?: string[]) {
-      mkdirSync(join(dir, model, version), { recursive: true });
-      writeFileSync(join(dir, model, version, 'm.bin'), content);
-      await register({ cwd: dir, env: { MREG_ACTOR: 'tester' }, model, inputs: [`${model}/${version}/m.bin`], version, ...(parents ? { parents } : {}) });
-    },
-  };
-}
+const side = (remoteDir: string) => storeWithRemote(remoteDir, 'mreg-pull-judged-');
 
 const prunes = async (s: { store: Store }, model: string) => (await readHistory(s.store.layout, model)).events.filter((e) => e.event === 'prune').map((e) => e.version);
 

@@ -2,11 +2,11 @@
 // result's versions in model and semver order whatever was here before, the pulled area's .gitignore
 // written once, the artifact named when a blob is missing, a stage this config does not know, and
 // the exact warnings for a remote prune of a protected version and for events this store refuses.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { register } from '../../src/api/register.js';
+import { storeWithRemote } from '../helpers/store.js';
 import { appendEvents, readHistory } from '../../src/core/lifecycle/history.js';
 import { writeKeyPair } from '../../src/core/lifecycle/keys.js';
 import { signVersion } from '../../src/core/lifecycle/signatures.js';
@@ -14,28 +14,14 @@ import { preparePulledArea, pull, type PullRequest } from '../../src/core/remote
 import { push } from '../../src/core/remote/push.js';
 import { unpushed } from '../../src/core/remote/known.js';
 import { listVersions } from '../../src/core/manifest/versions.js';
-import { initStore, openStore, type Store } from '../../src/core/store.js';
+import type { Store } from '../../src/core/store.js';
 import { PULLED_GITIGNORE, pulledSignatureDir } from '../../src/store/layout.js';
 import { tempDir } from '../helpers/cli.js';
 import { failure } from '../helpers/errors.js';
 
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
 
-async function side(remoteDir: string) {
-  const dir = tempDir('mreg-pull-edges-');
-  await initStore({ cwd: dir });
-  const store: Store = await openStore({ cwd: dir });
-  store.config.remotes = { origin: { name: 'origin', url: remoteDir, default: true } };
-  return {
-    dir,
-    store,
-    async add(model: string, version: string, content: string, parents?: string[]) {
-      mkdirSync(join(dir, model, version), { recursive: true });
-      writeFileSync(join(dir, model, version, 'm.bin'), content);
-      await register({ cwd: dir, env: { MREG_ACTOR: 'tester' }, model, inputs: [`${model}/${version}/m.bin`], version, ...(parents ? { parents } : {}) });
-    },
-  };
-}
+const side = (remoteDir: string) => storeWithRemote(remoteDir, 'mreg-pull-edges-');
 
 async function world() {
   const remoteDir = tempDir('mreg-pull-edges-remote-');

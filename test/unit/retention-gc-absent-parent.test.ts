@@ -1,32 +1,16 @@
 // Garbage collection (src/core/retention/gc.ts) of a kept version whose lineage names a parent this
 // store does not hold: a model it has no version of at all, or a version its model lacks here. Such a
 // store is made by pulling the child's model alone: the kept child must keep nothing else, fail nothing.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { register } from '../../src/api/register.js';
+import { storeWithRemote } from '../helpers/store.js';
 import { pull } from '../../src/core/remote/pull.js';
 import { push } from '../../src/core/remote/push.js';
 import { collectGarbage } from '../../src/core/retention/gc.js';
-import { initStore, openStore, type Store } from '../../src/core/store.js';
 import { tempDir } from '../helpers/cli.js';
 
 const LATER = () => new Date(Date.now() + 2 * 3_600_000);
 
-async function side(remoteDir: string) {
-  const dir = tempDir('mreg-gc-absent-');
-  await initStore({ cwd: dir });
-  const store: Store = await openStore({ cwd: dir });
-  store.config.remotes = { origin: { name: 'origin', url: remoteDir, default: true } };
-  return {
-    store,
-    async add(model: string, version: string, content: string, parents?: string[]) {
-      mkdirSync(join(dir, model, version), { recursive: true });
-      writeFileSync(join(dir, model, version, 'w.bin'), content);
-      await register({ cwd: dir, env: { MREG_ACTOR: 'tester' }, model, inputs: [`${model}/${version}/w.bin`], version, ...(parents ? { parents } : {}) });
-    },
-  };
-}
+const side = (remoteDir: string) => storeWithRemote(remoteDir, 'mreg-gc-absent-');
 
 /** A remote holding raw@1.0.0 and fraud@1.0.0 made from it, and a second store `b` to pull into. */
 async function world() {

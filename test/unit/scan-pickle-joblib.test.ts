@@ -5,45 +5,19 @@
 // The streams are assembled by hand the way joblib's NumpyArrayWrapper pickles with protocol 2 (see
 // test/fixtures/pickles/malicious_after_array.joblib for one made by make_fixtures.py).
 import { describe, expect, it } from 'vitest';
-import { binint, dis, names, ops, p, sbu, u64, type Part } from '../helpers/pickle-bytes.js';
+import { binint, dis, entry, followed, names, NEW_WRAPPER, ops, p, raw, sbu, state, stops, tupleOf, u64, WRAPPER, type Part } from '../helpers/pickle-bytes.js';
 
-const WRAPPER = 'cjoblib.numpy_pickle\nNumpyArrayWrapper\n';
-/** NEWOBJ with no arguments: how the wrapper is pickled. */
-const NEW_WRAPPER = p(WRAPPER, ')', [0x81]);
 /** numpy.dtype(code, False, True), optionally BUILT with a state. */
 const dtype = (code: string | Uint8Array, state?: Part): Uint8Array =>
   p('cnumpy\ndtype\n', typeof code === 'string' ? sbu(code) : code, [0x89, 0x88, 0x87], 'R', state === undefined ? [] : p(state, 'b'));
 /** numpy's dtype state: (3, '<', None, None, None, elsize, alignment, flags) and any extra items. */
 const dtypeState = (flags = 0, elsize = -1, ...extra: Part[]): Uint8Array => p('(K\x03', sbu('<'), 'NNN', binint(elsize), binint(-1), 'K', [flags], ...extra, 't');
-const tupleOf = (...items: Part[]): Uint8Array => p('(', ...items, 't');
 const shape = (...dims: number[]): Uint8Array => tupleOf(...dims.map((d) => p('K', [d])));
-const entry = (key: string, value: Part): Uint8Array => p(sbu(key), value);
-/** The wrapper's state: a dict filled by SETITEMS. */
-const state = (...entries: Part[]): Uint8Array => p('}(', ...entries, 'u');
 const STD_DTYPE = dtype('f8', dtypeState());
 /** shape, dtype and an alignment (a padding-length byte follows) as joblib writes them. */
 const STD_STATE = state(entry('shape', shape(2)), entry('dtype', STD_DTYPE), entry('numpy_array_alignment_bytes', 'K\x10'));
 /** A protocol-2 stream up to and including the wrapper's BUILD; the array data comes next. */
 const array = (st: Part = STD_STATE, obj: Part = NEW_WRAPPER): Uint8Array => p([0x80, 2], obj, st, 'b');
-/** Raw bytes of n array bytes: 'A' is no opcode, so a wrong count is always noticed. */
-const raw = (n: number): string => 'A'.repeat(n);
-
-function followed(bytes: Uint8Array): void {
-  const d = dis(bytes, { joblib: true });
-  expect([d.malformed, d.incomplete, d.end]).toStrictEqual([null, null, bytes.length]);
-}
-
-/** The reading stops at `head.length` (just past the wrapper's BUILD) for `why`. */
-function stops(head: Uint8Array, why: string, tail: Part = raw(20)): void {
-  const bytes = p(head, tail, '.');
-  const d = dis(bytes, { joblib: true });
-  expect(d.incomplete).toStrictEqual({
-    severity: 'unsafe',
-    offset: head.length,
-    message: `joblib array data at offset ${head.length} cannot be sized (${why}); the remaining ${bytes.length - head.length} bytes were not scanned`,
-  });
-  expect([d.malformed, d.end]).toStrictEqual([null, null]);
-}
 
 const NOT_AS_JOBLIB = 'the wrapper is not built the way joblib writes it';
 

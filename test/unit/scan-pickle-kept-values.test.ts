@@ -3,35 +3,13 @@
 // long to keep is no fresh instance (and no crash), and joblib's array takes the wrapper's one stack slot.
 // The streams are assembled by hand as in scan-pickle-joblib.test.ts.
 import { describe, expect, it } from 'vitest';
-import { binint, dis, p, sbu, type Part } from '../helpers/pickle-bytes.js';
+import { binint, dis, entry, followed, NEW_WRAPPER, p, raw, sbu, state, stops, tupleOf, WRAPPER, type Part } from '../helpers/pickle-bytes.js';
 
-const WRAPPER = 'cjoblib.numpy_pickle\nNumpyArrayWrapper\n';
-const NEW_WRAPPER = p(WRAPPER, ')', [0x81]);
-const tupleOf = (...items: Part[]): Uint8Array => p('(', ...items, 't');
-const entry = (key: string, value: Part): Uint8Array => p(sbu(key), value);
-const state = (...entries: Part[]): Uint8Array => p('}(', ...entries, 'u');
 /** numpy.dtype(code, False, True), BUILT with numpy's state whose elsize is `elsize` (an opcode). */
 const dtype = (code: string, elsize: Part = binint(-1)): Uint8Array =>
   p('cnumpy\ndtype\n', sbu(code), [0x89, 0x88, 0x87], 'R', '(K\x03', sbu('<'), 'NNN', elsize, binint(-1), 'K\x00t', 'b');
 /** A protocol-2 stream up to and including the wrapper's BUILD; the array data comes next. */
 const array = (st: Part, obj: Part = NEW_WRAPPER): Uint8Array => p([0x80, 2], obj, st, 'b');
-const raw = (n: number): string => 'A'.repeat(n);
-
-function followed(bytes: Uint8Array): void {
-  const d = dis(bytes, { joblib: true });
-  expect([d.malformed, d.incomplete, d.end]).toStrictEqual([null, null, bytes.length]);
-}
-
-function stops(head: Uint8Array, why: string, tail: Part = raw(20)): void {
-  const bytes = p(head, tail, '.');
-  const d = dis(bytes, { joblib: true });
-  expect(d.incomplete).toStrictEqual({
-    severity: 'unsafe',
-    offset: head.length,
-    message: `joblib array data at offset ${head.length} cannot be sized (${why}); the remaining ${bytes.length - head.length} bytes were not scanned`,
-  });
-  expect([d.malformed, d.end]).toStrictEqual([null, null]);
-}
 
 describe("INT's protocol-0 booleans are True and False, not the integers 1 and 0", () => {
   const aligned = (align: Part): Uint8Array => array(state(entry('shape', tupleOf('K\x02')), entry('dtype', dtype('f8')), entry('numpy_array_alignment_bytes', align)));
