@@ -212,7 +212,8 @@ describe('signing a version and checking its signatures', () => {
     await signVersion(store, 'fraud@1.0.0', { file: bob.file }, 'signer');
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual(bothValid());
     // The same key's signature twice (another file name) counts once.
-    writeFileSync(join(sigDir(), 'copy.json'), readFileSync(sigFile(alice.key)));
+    // Named to sort after every (hex) fingerprint, so the first valid file of each key keeps bothValid's order.
+    writeFileSync(join(sigDir(), 'z-copy.json'), readFileSync(sigFile(alice.key)));
     writeFileSync(join(sigDir(), 'notes.txt'), 'not a signature');
     expect(await checkSignatures(store, 'fraud', '1.0.0')).toStrictEqual(bothValid());
     // An untrusted signer is reported, with trusted_as null.

@@ -213,7 +213,7 @@ describe('strings as STACK_GLOBAL operands', () => {
     expect(global2(p(`S'os\\x4'\n`), sbu('x'))).toStrictEqual([]); // an escape Python refuses
   });
 
-  it.each([`S'\n.`, `S"ab'\n.`, `Sab'\n.`, `S'ab\n.`, `S\n.`])('STRING %j is not quoted', (text) => {
+  it.each([`S'\n.`, `S"ab'\n.`, `Sab'\n.`, `S'ab\n.`, `S\n.`, `Saba\n.`])('STRING %j is not quoted', (text) => {
     expect(broken(p('N', text))).toBe('malformed pickle at offset 1: the STRING opcode argument must be quoted');
   });
 });

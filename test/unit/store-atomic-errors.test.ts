@@ -63,6 +63,13 @@ describe('writes that fail', () => {
     expect(readdirSync(layout.tmp)).toStrictEqual([]);
   });
 
+  it('writeCreateOnly passes through a failure of the link itself other than EEXIST (a name too long), not "already there"', async () => {
+    const layout = storeLayout();
+    expect(await errno(writeCreateOnly(layout, join(layout.root, 'x'.repeat(256)), 'data'))).toBe('ENAMETOOLONG');
+    expect(readdirSync(layout.root).sort()).toStrictEqual(['tmp']);
+    expect(readdirSync(layout.tmp)).toStrictEqual([]);
+  });
+
   it('writeCreateOnly fails, not "already there", when a file stands where its directory should be', async () => {
     // mkdir's EEXIST once read as link's: register said VERSION_EXISTS for a model directory that was a file.
     const layout = storeLayout();
