@@ -249,7 +249,7 @@ describe('a Hugging Face sharded checkpoint', () => {
 
 describe('memory', () => {
   it('measures the peak of the process itself, not the one of the bigger process that spawned it', () => {
-    // exec carries the parent's peak into getrusage's maxRSS: a test worker of this size would fail every check below.
+    // exec carries the parent's peak into getrusage's maxRSS: from a worker this big, the memory checks below would measure the worker.
     const ballast = Buffer.alloc(200 * 1000 * 1000, 1);
     const rssFile = join(tempDir('mreg-rss-'), 'rss');
     const run = spawnSync(process.execPath, ['--import', pathToFileURL(join(ROOT, 'bench', 'maxrss.mjs')).href, '-e', ''], {
