@@ -82,14 +82,14 @@ export function blobStoreFixture(prefix: string): { dir: string; layout: Layout;
 }
 
 /**
- * A store in a fresh temp project whose default remote `origin` is the directory `remoteDir`, with
- * `add` registering one small file as a version (made from `parents`, given as `model@version`).
+ * A store in a fresh temp project, with `add` registering one small file as a version (made from
+ * `parents`, given as `model@version`); its default remote `origin` is the directory `remoteDir` if given.
  */
-export async function storeWithRemote(remoteDir: string, prefix = 'mreg-side-') {
+export async function scratchStore(prefix: string, remoteDir?: string) {
   const dir = tempDir(prefix);
   await initStore({ cwd: dir });
   const store: Store = await openStore({ cwd: dir });
-  store.config.remotes = { origin: { name: 'origin', url: remoteDir, default: true } };
+  if (remoteDir !== undefined) store.config.remotes = { origin: { name: 'origin', url: remoteDir, default: true } };
   return {
     dir,
     store,

@@ -2,14 +2,14 @@
 // pull: only the incoming prune events are added to its own history for that judgement, not the
 // other incoming events (a remote promotion that displaced the version does not lift its protection here).
 import { describe, expect, it } from 'vitest';
-import { storeWithRemote } from '../helpers/store.js';
+import { scratchStore } from '../helpers/store.js';
 import { appendEvents, readHistory } from '../../src/core/lifecycle/history.js';
 import { pull } from '../../src/core/remote/pull.js';
 import { push } from '../../src/core/remote/push.js';
 import type { Store } from '../../src/core/store.js';
 import { tempDir } from '../helpers/cli.js';
 
-const side = (remoteDir: string) => storeWithRemote(remoteDir, 'mreg-pull-judged-');
+const side = (remoteDir: string) => scratchStore('mreg-pull-judged-', remoteDir);
 
 const prunes = async (s: { store: Store }, model: string) => (await readHistory(s.store.layout, model)).events.filter((e) => e.event === 'prune').map((e) => e.version);
 

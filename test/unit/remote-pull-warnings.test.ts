@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { storeWithRemote } from '../helpers/store.js';
+import { scratchStore } from '../helpers/store.js';
 import { appendEvents, readHistory } from '../../src/core/lifecycle/history.js';
 import { writeKeyPair } from '../../src/core/lifecycle/keys.js';
 import { signVersion } from '../../src/core/lifecycle/signatures.js';
@@ -21,7 +21,7 @@ import { failure } from '../helpers/errors.js';
 
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
 
-const side = (remoteDir: string) => storeWithRemote(remoteDir, 'mreg-pull-edges-');
+const side = (remoteDir: string) => scratchStore('mreg-pull-edges-', remoteDir);
 
 async function world() {
   const remoteDir = tempDir('mreg-pull-edges-remote-');

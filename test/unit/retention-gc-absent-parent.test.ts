@@ -2,7 +2,7 @@
 // store does not hold: a model it has no version of at all, or a version its model lacks here. Such a
 // store is made by pulling the child's model alone: the kept child must keep nothing else, fail nothing.
 import { describe, expect, it } from 'vitest';
-import { storeWithRemote } from '../helpers/store.js';
+import { scratchStore } from '../helpers/store.js';
 import { pull } from '../../src/core/remote/pull.js';
 import { push } from '../../src/core/remote/push.js';
 import { collectGarbage } from '../../src/core/retention/gc.js';
@@ -10,7 +10,7 @@ import { tempDir } from '../helpers/cli.js';
 
 const LATER = () => new Date(Date.now() + 2 * 3_600_000);
 
-const side = (remoteDir: string) => storeWithRemote(remoteDir, 'mreg-gc-absent-');
+const side = (remoteDir: string) => scratchStore('mreg-gc-absent-', remoteDir);
 
 /** A remote holding raw@1.0.0 and fraud@1.0.0 made from it, and a second store `b` to pull into. */
 async function world() {

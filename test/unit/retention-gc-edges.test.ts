@@ -5,30 +5,22 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { register } from '../../src/api/register.js';
 import { appendEvents, readHistory, type NewEvent } from '../../src/core/lifecycle/history.js';
 import { readManifest } from '../../src/core/manifest/versions.js';
 import { collectGarbage, type GcRequest } from '../../src/core/retention/gc.js';
-import { initStore, openStore, type Store } from '../../src/core/store.js';
 import { blobPath } from '../../src/store/layout.js';
 import { tempDir } from '../helpers/cli.js';
+import { scratchStore } from '../helpers/store.js';
 
 const HOUR = 3_600_000;
 const LATER = () => new Date(Date.now() + 2 * HOUR);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 async function fixture() {
-  const dir = tempDir('mreg-gc-edges-');
-  await initStore({ cwd: dir });
-  const store: Store = await openStore({ cwd: dir });
+  const base = await scratchStore('mreg-gc-edges-');
+  const { store } = base;
   return {
-    dir,
-    store,
-    async add(model: string, version: string, content: string, parents?: string[]) {
-      mkdirSync(join(dir, model, version), { recursive: true });
-      writeFileSync(join(dir, model, version, 'w.bin'), content);
-      await register({ cwd: dir, env: { MREG_ACTOR: 'tester' }, model, inputs: [`${model}/${version}/w.bin`], version, ...(parents ? { parents } : {}) });
-    },
+    ...base,
     async events(model: string, events: Omit<NewEvent, 'model' | 'actor'>[]) {
       await appendEvents(store.layout, model, events.map((e) => ({ model, actor: 'tester', ...e }) as NewEvent));
     },

@@ -1,10 +1,11 @@
 // scan.ts: how each kind of file is read (by name, then by bytes), what each reading reports, word for word,
 // and how findings add up to a file's status. Fixtures are built here byte by byte.
 import { readFileSync } from 'node:fs';
-import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SCAN_LIMITS, scanBuffer, type FileScan } from '../../src/core/scan/scan.js';
 import { prng } from '../helpers/prng.js';
+import { makeZip } from '../helpers/zip-bytes.js';
 import { PICKLE_LIMITS } from '../../src/core/scan/pickle.js';
 
 const L = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -30,40 +31,6 @@ const scanOf = (name: string, bytes: Uint8Array): [string, string[], string[]] =
 const OS = 'unsafe module os (runs shell commands and changes files (os.system, os.popen, os.exec*))';
 const NOT_LISTED = "not on the allow-list; importing it runs its module's code, and the scanner cannot vouch for it";
 
-/** A ZIP of stored members (deflated when `deflate` is set). */
-function zip(members: { name: string; data: Buffer; deflate?: boolean; declared?: number; method?: number }[]): Buffer {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const m of members) {
-    const name = Buffer.from(m.name, 'utf8');
-    const body = m.deflate ? deflateRawSync(m.data) : m.data;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(0x800, 6);
-    local.writeUInt16LE(m.method ?? (m.deflate ? 8 : 0), 8);
-    local.writeUInt16LE(name.length, 26);
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0);
-    cd.writeUInt16LE(0x800, 8);
-    cd.writeUInt16LE(m.method ?? (m.deflate ? 8 : 0), 10);
-    cd.writeUInt32LE(body.length, 20);
-    cd.writeUInt32LE(m.declared ?? m.data.length, 24);
-    cd.writeUInt16LE(name.length, 28);
-    cd.writeUInt32LE(offset, 42);
-    central.push(cd, name);
-    parts.push(local, name, body);
-    offset += 30 + name.length + body.length;
-  }
-  const cdBytes = Buffer.concat(central);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(members.length, 8);
-  eocd.writeUInt16LE(members.length, 10);
-  eocd.writeUInt32LE(cdBytes.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, cdBytes, eocd]);
-}
 
 /** A version-1 .npy document. */
 const npy = (descr: string, data: Buffer | string = ''): Buffer => {
@@ -90,7 +57,7 @@ describe('findings and status', () => {
   });
 
   it('the same finding twice is reported once; the same text at another severity is not the same finding', () => {
-    const twice = zip([
+    const twice = makeZip([
       { name: 'a/../x.txt', data: L('1') },
       { name: 'a/../x.txt', data: L('2') },
       { name: 'b/../x.txt', data: L('3') },
@@ -107,7 +74,7 @@ describe('findings and status', () => {
     const controls = ['\u0000', '\u001b', '\u001f', '\u007f', '\u0085', '\u009f', '\u2028', '\u2029', '\u202a', '\u202e', '\u2066', '\u2069'];
     const kept = [' ', '~', '\u00a0', '\u00e9', '\u2027', '\u202f', '\u2065', '\u206a'];
     const name = `m${controls.join('')}|${kept.join('')}.pkl`;
-    const s = scanBuffer('m.pt', zip([{ name, data: L('\xff') }]));
+    const s = scanBuffer('m.pt', makeZip([{ name, data: L('\xff') }]));
     const escaped = controls.map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
     expect(findings(s)).toStrictEqual([`unsafe: m${escaped}|${kept.join('')}.pkl: malformed pickle at offset 0: unknown opcode 0xff`]);
   });
@@ -249,7 +216,7 @@ describe('archives', () => {
   const evil = imports('os', 'system');
 
   it('every .pkl member is scanned (any case), one pickle each; other members only by their magic', () => {
-    const z = zip([
+    const z = makeZip([
       { name: 'archive/data.pkl', data: L('N.') },
       { name: 'archive/OTHER.PKL', data: cat(evil, 'tail') },
       { name: 'archive/data/0', data: evil },
@@ -263,7 +230,7 @@ describe('archives', () => {
   });
 
   it('.npy members are found by magic whatever their name; plain ones say nothing', () => {
-    const z = zip([
+    const z = makeZip([
       { name: 'weights', data: npy("'<f8'", Buffer.alloc(8)) },
       { name: 'objects.bin', data: npy("'|O'", evil), deflate: true },
       { name: 'notes.txt', data: L('hello') },
@@ -274,23 +241,23 @@ describe('archives', () => {
       ['os.system'],
       ['info: objects.bin: object array: numpy.load(allow_pickle=True) unpickles its data', `unsafe: objects.bin: imports os.system: ${OS}`],
     ]);
-    expect(scanOf('m.npz', zip([{ name: 'a.npy', data: npy("'<f8'", Buffer.alloc(8)) }]))).toStrictEqual(['safe', [], []]);
-    expect(scanOf('m.npz', zip([{ name: 'a.pkl', data: L('N.') }]))).toStrictEqual(['safe', [], []]);
+    expect(scanOf('m.npz', makeZip([{ name: 'a.npy', data: npy("'<f8'", Buffer.alloc(8)) }]))).toStrictEqual(['safe', [], []]);
+    expect(scanOf('m.npz', makeZip([{ name: 'a.pkl', data: L('N.') }]))).toStrictEqual(['safe', [], []]);
   });
 
   it('a .pkl member is read as a pickle only, even when it starts like an .npy', () => {
     // 0x93 is STACK_GLOBAL: as a pickle, the document breaks at once.
-    expect(scanOf('m.pt', zip([{ name: 'a.pkl', data: npy("'|O'", 'N.') }]))).toStrictEqual(['unsafe', [], ['unsafe: a.pkl: malformed pickle at offset 0: stack underflow in STACK_GLOBAL']]);
+    expect(scanOf('m.pt', makeZip([{ name: 'a.pkl', data: npy("'|O'", 'N.') }]))).toStrictEqual(['unsafe', [], ['unsafe: a.pkl: malformed pickle at offset 0: stack underflow in STACK_GLOBAL']]);
   });
 
   it('an archive with nothing a loader unpickles says so', () => {
     const none = 'info: ZIP archive without a .pkl or .npy member: nothing in it is unpickled';
-    expect(scanOf('m.pt', zip([{ name: 'a.txt', data: evil }]))).toStrictEqual(['safe', [], [none]]);
-    expect(findings(scanBuffer('m.npz', zip([{ name: 'a.txt', data: evil }, { name: 'b.npyx', data: L('NUMPY') }])))).toStrictEqual([none]);
+    expect(scanOf('m.pt', makeZip([{ name: 'a.txt', data: evil }]))).toStrictEqual(['safe', [], [none]]);
+    expect(findings(scanBuffer('m.npz', makeZip([{ name: 'a.txt', data: evil }, { name: 'b.npyx', data: L('NUMPY') }])))).toStrictEqual([none]);
   });
 
   it('a member that cannot be read is unsafe, named, and the rest are still scanned', () => {
-    const z = zip([
+    const z = makeZip([
       { name: 'bomb.pkl', data: Buffer.alloc(1000), deflate: true, declared: 10 },
       { name: 'b.npy', data: L('x'), deflate: true, declared: 1 },
       { name: 'ok.pkl', data: evil },
@@ -301,7 +268,7 @@ describe('archives', () => {
       ['os.system'],
       ['unsafe: bomb.pkl: cannot be scanned: malformed zip: member "bomb.pkl" inflates past its declared size', `unsafe: ok.pkl: imports os.system: ${OS}`],
     ]);
-    const corrupt = zip([{ name: 'c.npy', data: L('\xff\xff\xff\xff'), method: 8 }]);
+    const corrupt = makeZip([{ name: 'c.npy', data: L('\xff\xff\xff\xff'), method: 8 }]);
     expect(scanOf('m.npz', corrupt)).toStrictEqual([
       'unsafe',
       [],
@@ -311,7 +278,7 @@ describe('archives', () => {
 
   it('an object array whose member inflates to less than declared: the header is read, the pickle cannot be', () => {
     const doc = npy("'|O'", evil);
-    const z = zip([{ name: 'o.npy', data: doc, deflate: true, declared: doc.length + 5 }]);
+    const z = makeZip([{ name: 'o.npy', data: doc, deflate: true, declared: doc.length + 5 }]);
     const start = doc.length - evil.length;
     expect(scanOf('m.npz', z)).toStrictEqual([
       'unsafe',
@@ -331,7 +298,7 @@ describe('archives', () => {
     len.writeUInt16LE(header.length);
     const doc = cat('\x93NUMPY\x01\x00', len, header, Buffer.alloc(8));
     const body = cat(Buffer.from([0x00, 0x88, 0x13, 0x77, 0xec]), doc.subarray(0, 5000), Buffer.alloc(20000, 0xff));
-    const z = zip([{ name: 'w.npy', data: body, declared: doc.length, method: 8 }]);
+    const z = makeZip([{ name: 'w.npy', data: body, declared: doc.length, method: 8 }]);
     expect(scanOf('m.npz', z)).toStrictEqual([
       'unsafe',
       [],
@@ -343,7 +310,7 @@ describe('archives', () => {
   });
 
   it('a broken directory is one unsafe finding', () => {
-    const z = zip([{ name: 'a.pkl', data: L('N.') }]);
+    const z = makeZip([{ name: 'a.pkl', data: L('N.') }]);
     z.writeUInt16LE(3, z.length - 12);
     expect(scanOf('m.pt', z)).toStrictEqual(['unsafe', [], [`unsafe: malformed zip: 3 entries cannot fit in a 51-byte central directory`]]);
   });
@@ -353,7 +320,7 @@ describe('files read as pickles (.pkl, .joblib, ...)', () => {
   const evil = imports('os', 'system');
 
   it('a ZIP under a pickle name is read as torch.save writes it, and says so', () => {
-    expect(scanOf('m.pkl', zip([{ name: 'archive/data.pkl', data: evil }]))).toStrictEqual([
+    expect(scanOf('m.pkl', makeZip([{ name: 'archive/data.pkl', data: evil }]))).toStrictEqual([
       'unsafe',
       ['os.system'],
       ['info: a ZIP archive (torch.save writes these whatever the extension): scanning its .pkl members', `unsafe: archive/data.pkl: imports os.system: ${OS}`],
@@ -427,7 +394,7 @@ describe('torch files (.pt, .pth, .bin, .ckpt)', () => {
   const DAMAGED = 'warning: a pickle stream that breaks before importing anything (damaged, or not a pickle)';
 
   it('a ZIP is read without a note; a legacy tar is a warning', () => {
-    expect(scanOf('m.pt', zip([{ name: 'archive/data.pkl', data: evil }]))).toStrictEqual(['unsafe', ['os.system'], [`unsafe: archive/data.pkl: imports os.system: ${OS}`]]);
+    expect(scanOf('m.pt', makeZip([{ name: 'archive/data.pkl', data: evil }]))).toStrictEqual(['unsafe', ['os.system'], [`unsafe: archive/data.pkl: imports os.system: ${OS}`]]);
     const tar = Buffer.alloc(1024);
     tar.write('sys_info', 0);
     tar.write('ustar', 257);
@@ -509,7 +476,7 @@ describe('torch files (.pt, .pth, .bin, .ckpt)', () => {
 describe('numpy files (.npy, .npz)', () => {
   const evil = imports('os', 'system');
   it('a ZIP is read without a note, an .npy by its header, anything else as the pickle numpy.load would unpickle', () => {
-    expect(scanOf('m.npz', zip([{ name: 'a.npy', data: npy("'|O'", evil) }]))).toStrictEqual([
+    expect(scanOf('m.npz', makeZip([{ name: 'a.npy', data: npy("'|O'", evil) }]))).toStrictEqual([
       'unsafe',
       ['os.system'],
       ['info: a.npy: object array: numpy.load(allow_pickle=True) unpickles its data', `unsafe: a.npy: imports os.system: ${OS}`],
@@ -536,7 +503,7 @@ describe('files decided by their bytes', () => {
   const NOT = 'info: not a pickle-based format';
 
   it('a ZIP or an .npy under any name', () => {
-    expect(scanOf('blob', zip([{ name: 'x.pkl', data: evil }]))).toStrictEqual([
+    expect(scanOf('blob', makeZip([{ name: 'x.pkl', data: evil }]))).toStrictEqual([
       'unsafe',
       ['os.system'],
       ['info: a ZIP archive (torch.load and numpy.load read these whatever the extension): scanning its .pkl and .npy members', `unsafe: x.pkl: imports os.system: ${OS}`],
